@@ -1,0 +1,264 @@
+"""People and credit: staff users, licensed agencies, customers, contact points, credit accounts."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+class Role(models.TextChoices):
+    """Staff roles are Django groups of these names (see accounts.roles)."""
+
+    AGENT = "agent", _("Collection agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    COMPLIANCE = "compliance", _("Compliance officer")
+
+
+class Agency(models.Model):
+    """A third-party collection agency. Cases go only to agencies licensed and under contract today."""
+
+    name = models.CharField(max_length=200, unique=True)
+    licence_number = models.CharField(max_length=64, unique=True)
+    licensed_until = models.DateField()
+    contract_start = models.DateField()
+    contract_end = models.DateField()
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contract_end__gte=models.F("contract_start")), name="agency_contract_dates_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.licence_number})"
+
+    def is_valid_on(self, day: date) -> bool:
+        """True when both the licence and the contract cover ``day``."""
+        return self.contract_start <= day <= self.contract_end and day <= self.licensed_until
+
+
+class User(AbstractUser):
+    """Staff user. Roles are the groups agent / supervisor / compliance; ``agency`` scopes an agency user."""
+
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+
+    def has_role(self, role: str) -> bool:
+        # Cached per instance: admin pages ask this for every row.
+        cache = self.__dict__.setdefault("_role_cache", None)
+        if cache is None:
+            cache = set(self.groups.values_list("name", flat=True)) if self.pk else set()
+            self.__dict__["_role_cache"] = cache
+        return role in cache
+
+    @property
+    def is_agent(self) -> bool:
+        return self.has_role(Role.AGENT)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.has_role(Role.SUPERVISOR)
+
+    @property
+    def is_compliance(self) -> bool:
+        return self.has_role(Role.COMPLIANCE)
+
+    @property
+    def audit_label(self) -> str:
+        return f"user:{self.pk}:{self.username}"
+
+
+class Locale(models.TextChoices):
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
+class Customer(models.Model):
+    """A debtor. Identity data is minimised: national id as last 4 digits plus a salted hash."""
+
+    full_name = models.CharField(max_length=200)
+    national_id_last4 = models.CharField(max_length=4)
+    national_id_hash = models.CharField(max_length=64, help_text="HMAC-SHA256 of the full id, keyed by SECRET_KEY")
+    date_of_birth = models.DateField()
+    locale = models.CharField(max_length=8, choices=Locale.choices, default=Locale.ZH_HANS)
+    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    jurisdiction = models.CharField(max_length=8, default="CN", help_text="Policy pack code: CN, US or UK")
+    vulnerable = models.BooleanField(default=False)
+    cease_communication = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name", "pk"]
+        indexes = [models.Index(fields=["full_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @staticmethod
+    def hash_national_id(national_id: str) -> str:
+        key = settings.SECRET_KEY.encode()
+        return hmac.new(key, national_id.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+class ContactPoint(models.Model):
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("Email")
+        POSTAL = "postal", _("Postal address")
+
+    class Status(models.TextChoices):
+        UNVERIFIED = "unverified", _("Unverified")
+        VERIFIED = "verified", _("Verified")
+        WRONG_PARTY = "wrong_party", _("Wrong party")
+        OPTED_OUT = "opted_out", _("Opted out")
+        INVALID = "invalid", _("Invalid")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    phone = PhoneNumberField(blank=True)
+    email = models.EmailField(blank=True)
+    postal_address = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNVERIFIED)
+    consent_at = models.DateTimeField(null=True, blank=True, help_text="When the customer gave us this point")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_reassigned_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last known reassignment or disconnection of the number"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["customer_id", "kind", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="phone") & ~Q(phone=""))
+                | (Q(kind="email") & ~Q(email=""))
+                | (Q(kind="postal") & ~Q(postal_address="")),
+                name="contactpoint_value_matches_kind",
+            )
+        ]
+        indexes = [models.Index(fields=["phone"]), models.Index(fields=["email"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value}"
+
+    @property
+    def value(self) -> str:
+        """The normalized address: E.164 for phones, lower-case for email."""
+        if self.kind == self.Kind.PHONE:
+            return str(self.phone)
+        if self.kind == self.Kind.EMAIL:
+            return self.email.strip().lower()
+        return self.postal_address.strip()
+
+    @property
+    def masked_value(self) -> str:
+        v = self.value
+        if self.kind == self.Kind.PHONE:
+            return f"{v[:4]}****{v[-4:]}" if len(v) > 8 else "****"
+        if self.kind == self.Kind.EMAIL and "@" in v:
+            local, _sep, domain = v.partition("@")
+            return f"{local[:1]}***@{domain}"
+        return v[:6] + "…"
+
+
+class CreditAccount(models.Model):
+    """A consumer credit line. Balances are split by component so every figure shown is traceable."""
+
+    class Status(models.TextChoices):
+        CURRENT = "current", _("Current")
+        DELINQUENT = "delinquent", _("Delinquent")
+        CHARGED_OFF = "charged_off", _("Charged off")
+        CLOSED = "closed", _("Closed")
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_accounts")
+    account_number = models.CharField(max_length=32, unique=True)
+    product = models.CharField(max_length=100)
+    currency = models.CharField(max_length=3, default="CNY")
+    credit_limit = models.DecimalField(**MONEY)
+    principal = models.DecimalField(**MONEY, default=ZERO)
+    interest = models.DecimalField(**MONEY, default=ZERO)
+    fees = models.DecimalField(**MONEY, default=ZERO)
+    penalty_interest = models.DecimalField(**MONEY, default=ZERO)
+    interest_rate_apr = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0.000"))
+    penalty_rate_apr = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0.000"))
+    due_date = models.DateField(null=True, blank=True, help_text="Oldest unpaid due date")
+    days_past_due = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CURRENT)
+    opened_at = models.DateField()
+
+    class Meta:
+        ordering = ["account_number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(credit_limit__gte=0), name="account_limit_non_negative"),
+            models.CheckConstraint(condition=Q(principal__gte=0), name="account_principal_non_negative"),
+            models.CheckConstraint(condition=Q(interest__gte=0), name="account_interest_non_negative"),
+            models.CheckConstraint(condition=Q(fees__gte=0), name="account_fees_non_negative"),
+            models.CheckConstraint(
+                condition=Q(penalty_interest__gte=0), name="account_penalty_interest_non_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "days_past_due"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_number} ({self.product})"
+
+    @property
+    def total_due(self) -> Decimal:
+        return self.principal + self.interest + self.fees + self.penalty_interest
+
+
+class CreditLimitChange(models.Model):
+    """A reduction or freeze of a credit line: takes effect only after its advance notice period."""
+
+    class Reason(models.TextChoices):
+        DELINQUENCY = "delinquency", _("Delinquency")
+        RISK_SCORE = "risk_score_change", _("Risk score change")
+        INACTIVITY = "inactivity", _("Inactivity")
+        CUSTOMER_REQUEST = "customer_request", _("Customer request")
+        FRAUD_SUSPICION = "fraud_suspicion", _("Fraud suspicion")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        APPLIED = "applied", _("Applied")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="limit_changes")
+    old_limit = models.DecimalField(**MONEY)
+    new_limit = models.DecimalField(**MONEY)
+    is_freeze = models.BooleanField(default=False)
+    reason_code = models.CharField(max_length=32, choices=Reason.choices)
+    explanation = models.TextField()
+    automated = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    notice_sent_at = models.DateTimeField(null=True, blank=True)
+    effective_at = models.DateTimeField()
+    appeal_text = models.TextField(blank=True)
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    appeal_decision = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(new_limit__gte=0), name="limitchange_new_limit_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.old_limit} → {self.new_limit}"

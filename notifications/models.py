@@ -1,0 +1,3 @@
+"""Notice templates and the outbox (built by the compliance-gate/notices issue)."""
+
+from __future__ import annotations
