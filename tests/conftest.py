@@ -1,0 +1,84 @@
+"""Shared fixtures: the people every scoping test checks (agent, other-agency agent, supervisor,
+compliance officer, anonymous) and the audit-trigger handling for transactional tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from accounts.models import Role, User
+from debt_collections.db_triggers import drop_audit_triggers
+from tests.factories import AgencyFactory, UserFactory
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+@pytest.fixture(autouse=True)
+def _audit_triggers_for_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Transactional and live-server tests end with a table flush, which the audit triggers refuse.
+
+    pytest-django runs every transactional test after all rollback-based tests, so dropping the
+    triggers here (and not restoring them) never weakens a rollback-based test: those have all run.
+    """
+    if _is_transactional(request.node):
+        request.getfixturevalue("django_db_setup")
+        blocker = request.getfixturevalue("django_db_blocker")
+        with blocker.unblock():
+            drop_audit_triggers(connection)
+    yield
+
+
+@pytest.fixture
+def agency(db: Any) -> Any:
+    return AgencyFactory(name="North Star Recoveries")
+
+
+@pytest.fixture
+def other_agency(db: Any) -> Any:
+    return AgencyFactory(name="Second Line Collections")
+
+
+@pytest.fixture
+def agent(db: Any) -> User:
+    return UserFactory(username="agent", roles=[Role.AGENT])
+
+
+@pytest.fixture
+def agency_agent(agency: Any) -> User:
+    return UserFactory(username="agency_agent", agency=agency, roles=[Role.AGENT])
+
+
+@pytest.fixture
+def other_agency_agent(other_agency: Any) -> User:
+    return UserFactory(username="other_agency_agent", agency=other_agency, roles=[Role.AGENT])
+
+
+@pytest.fixture
+def supervisor(db: Any) -> User:
+    return UserFactory(username="supervisor", roles=[Role.SUPERVISOR])
+
+
+@pytest.fixture
+def compliance(db: Any) -> User:
+    return UserFactory(username="compliance", roles=[Role.COMPLIANCE])
+
+
+@pytest.fixture
+def client_for() -> Any:
+    def make(user: User | None) -> Client:
+        c = Client()
+        if user is not None:
+            c.force_login(user)
+        return c
+
+    return make
