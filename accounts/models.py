@@ -99,6 +99,9 @@ class Customer(models.Model):
     jurisdiction = models.CharField(max_length=8, default="CN", help_text="Policy pack code: CN, US or UK")
     vulnerable = models.BooleanField(default=False)
     cease_communication = models.BooleanField(default=False)
+    # A contact time the customer agreed to (e.g. "call me after 19:00"); within the pack's legal floor.
+    agreed_contact_start = models.TimeField(null=True, blank=True)
+    agreed_contact_end = models.TimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -138,6 +141,8 @@ class ContactPoint(models.Model):
     last_reassigned_at = models.DateTimeField(
         null=True, blank=True, help_text="Last known reassignment or disconnection of the number"
     )
+    # Channels ("call", "sms", "email", "letter") the person opted out of on this point.
+    opted_out_channels = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -262,3 +267,36 @@ class CreditLimitChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.old_limit} → {self.new_limit}"
+
+
+class QuarantinedContact(models.Model):
+    """A phone number or email reported as reaching the wrong person.
+
+    Quarantine is by the normalized value, not by customer: the same recycled number may be on file for
+    several customers, and none of them may be contacted on it. Lifting it needs a second person.
+    """
+
+    value = models.CharField(max_length=254, db_index=True)
+    kind = models.CharField(max_length=8, choices=ContactPoint.Kind.choices)
+    reported_at = models.DateTimeField()
+    reported_via = models.CharField(max_length=120, help_text="audit actor label of the report")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+        constraints = [
+            # One active quarantine per value; lifted ones stay as history.
+            models.UniqueConstraint(fields=["value"], condition=Q(lifted_at__isnull=True),
+                                    name="one_active_quarantine_per_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"quarantined {self.value}"
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None

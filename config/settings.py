@@ -10,6 +10,11 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
+from celery.schedules import crontab
+
+# Lets admin and queryset classes be subscripted at runtime (ModelAdmin[Case]) for mypy's sake.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -155,10 +160,35 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A short timeout so that a request never hangs when the broker is down: the outbox relay retries.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    "relay-pending-notices": {"task": "notifications.relay_pending_notices", "schedule": 60.0},
+    # Daily at 00:30 UTC; the cycle is deterministic for its date, so a re-run is harmless.
+    "collection-cycle": {
+        "task": "debt_collections.run_collection_cycle",
+        "schedule": crontab(minute=30, hour=0),
+    },
+}
 
 # --- Email and channels ---------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "collections@example.com")
+# Channel backends (notifications.channels). SMS and letters talk to providers outside our walls, so
+# they sit behind a small interface; the defaults need no service.
+NOTICE_BACKENDS = {
+    "sms": os.environ.get("NOTICE_SMS_BACKEND", "notifications.channels.ConsoleSmsBackend"),
+    "email": "notifications.channels.DjangoEmailBackend",
+    "letter": "notifications.channels.FileLetterBackend",
+}
+NOTICE_LETTER_DIR = Path(os.environ.get("NOTICE_LETTER_DIR", VAR_DIR / "letters"))
+# Shown in limited-content messages instead of the lender's name (no creditor detail to unverified points).
+NEUTRAL_SENDER_NAME = os.environ.get("NEUTRAL_SENDER_NAME", "Harbour Services")
+CONTACT_PHONE = os.environ.get("CONTACT_PHONE", "400-820-0000")
+COMPLAINT_ESCALATION = os.environ.get("COMPLAINT_ESCALATION", "12378 (NFRA consumer hotline)")
+# A pending notice older than this is picked up again by the relay (broker down, worker killed).
+NOTICE_RELAY_AFTER_SECONDS = int(os.environ.get("NOTICE_RELAY_AFTER_SECONDS", "60"))
+# A claim ("sending") older than this is presumed lost with its worker and is retried with the same key.
+NOTICE_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("NOTICE_CLAIM_TIMEOUT_SECONDS", "300"))
 
 # --- Security in production -----------------------------------------------------------------
 if not DEBUG:

@@ -1,5 +1,16 @@
+"""Staff API v1 routes (mounted at ``/api/v1/`` by ``config.urls``); reverse as ``api:<name>``."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from debt_collections import api
+
+app_name = "api"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("auth/token/", api.TokenObtainView.as_view(), name="token"),
+    path("cases/", api.CaseListView.as_view(), name="case-list"),
+    path("cases/<int:id>/", api.CaseDetailView.as_view(), name="case-detail"),
+    path("cases/<int:id>/transitions/", api.CaseTransitionView.as_view(), name="case-transitions"),
+]

@@ -1,3 +1,139 @@
-"""Notice templates and the outbox (built by the compliance-gate/notices issue)."""
+"""Notice templates (versioned, approved by compliance) and the outbox of notices."""
 
 from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from accounts.models import ContactPoint
+from debt_collections.models import CollectionCase
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    LETTER = "letter", _("Letter")
+
+
+# Which channel a contact point of each kind carries notices on.
+CHANNEL_FOR_KIND: dict[str, str] = {
+    ContactPoint.Kind.PHONE: Channel.SMS,
+    ContactPoint.Kind.EMAIL: Channel.EMAIL,
+    ContactPoint.Kind.POSTAL: Channel.LETTER,
+}
+
+
+class NoticeTemplate(models.Model):
+    """One version of a standardized notice in one channel and locale.
+
+    ``draft → approved → retired``; a compliance officer who is not the author approves. Only one
+    approved version per (key, channel, locale) at a time; retired versions stay readable forever.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        RETIRED = "retired", _("Retired")
+
+    key = models.CharField(max_length=64, help_text="e.g. reminder.soft")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    locale = models.CharField(max_length=8, choices=[("zh-hans", "简体中文"), ("en", "English")])
+    version = models.PositiveIntegerField()
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(help_text="Django template syntax; see notifications.rendering for the context")
+    limited_content = models.BooleanField(
+        default=False, help_text="No amount, no creditor detail: the only kind an unverified point may get"
+    )
+    is_service = models.BooleanField(
+        default=False, help_text="Acknowledgements and confirmations the customer is owed, even on hold"
+    )
+    status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key", "channel", "locale", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "channel", "locale", "version"], name="template_version_unique"),
+            models.UniqueConstraint(
+                fields=["key", "channel", "locale"], condition=Q(status="approved"),
+                name="one_approved_template_version",
+            ),
+            # Maker-checker at the database level: the author can never be the approver.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | Q(author__isnull=True) | ~Q(approved_by=models.F("author")),
+                name="template_approver_is_not_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.channel}/{self.locale} v{self.version} ({self.status})"
+
+    @transition(field=status, source=Status.DRAFT, target=Status.APPROVED)
+    def approve(self, *, by: object, at: object, note: str = "") -> None:
+        self.approved_by = by  # type: ignore[assignment]
+        self.approved_at = at  # type: ignore[assignment]
+        self.decision_note = note
+
+    @transition(field=status, source=Status.DRAFT, target=Status.REJECTED)
+    def reject(self, *, note: str) -> None:
+        self.decision_note = note
+
+    @transition(field=status, source=Status.APPROVED, target=Status.RETIRED)
+    def retire(self, *, at: object) -> None:
+        self.retired_at = at  # type: ignore[assignment]
+
+
+class Notice(models.Model):
+    """The outbox: a notice is a row first, sent by a Celery task after commit.
+
+    ``idempotency_key`` = (case, template key, contact point, due date): queuing the same notice twice
+    returns the existing row. Status ``pending → sending → sent | blocked | failed``; ``sending`` is the
+    claim a worker takes before it talks to the provider, so two workers never send one row.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        BLOCKED = "blocked", _("Blocked by the compliance gate")
+        FAILED = "failed", _("Failed")
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="notices")
+    template = models.ForeignKey(NoticeTemplate, on_delete=models.PROTECT, related_name="notices")
+    contact_point = models.ForeignKey(ContactPoint, on_delete=models.PROTECT, related_name="notices")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    recipient = models.CharField(max_length=500, help_text="address at queue time (E.164, email, postal)")
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    body_hash = models.CharField(max_length=64)
+    due_date = models.DateField()
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    not_before = models.DateTimeField(null=True, blank=True,
+                                      help_text="earliest send time the gate allows (contact hours, caps)")
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    decision = models.JSONField(default=dict, help_text="the gate's last decision")
+    provider_reference = models.CharField(max_length=120, blank=True)
+    last_error = models.TextField(blank=True)
+    queued_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    queued_by = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+        indexes = [models.Index(fields=["status", "not_before"])]
+
+    def __str__(self) -> str:
+        return f"{self.template.key} → {self.recipient} ({self.status})"

@@ -179,7 +179,8 @@ CN_2026_1: Final = PolicyPack(
     code="CN",
     version="CN-2026.1",
     effective_from=date(2026, 1, 1),
-    contact_window_start=time(8, 0),  # [D] 08:00; legal floor: nothing 22:00–08:00 [S, NIFA 2024; GB/T 45251-2025]
+    # [D] 08:00; legal floor: nothing 22:00–08:00 unless agreed [S, NIFA 2024; GB/T 45251-2025]
+    contact_window_start=time(8, 0),
     contact_window_end=time(21, 0),  # [D] 21:00, an hour inside that floor
     contact_days=ALL_DAYS,  # [D] no weekday ban in the sources
     bank_holidays=frozenset(),  # [D] none imposed
@@ -202,7 +203,7 @@ CN_2026_1: Final = PolicyPack(
         "conduct_complaint": 15,  # [D]
     },
     credit_report_prenotice_days=14,  # [V] pre-notice required, 征信业管理条例 Art. 15; 14 days [D]
-    # [D] PIPL Art. 24 says "at or before the action"; we choose 7 days ahead so the customer can appeal first.
+    # [D] PIPL Art. 24 only says "at or before the action"; 7 days ahead lets the customer appeal first.
     credit_limit_notice_days=7,
     max_plan_months=60,  # [S] 商业银行信用卡业务监督管理办法 Art. 70: at most 5 years
     cooling_off_days=14,  # [D]

@@ -1,0 +1,203 @@
+"""Admin for people and credit: staff users, agencies, customers, credit accounts, limit changes.
+
+Role logic lives in code, not in Django model permissions: the seeded groups (agent, supervisor,
+compliance) carry no per-model permissions, and a role's reach must not silently change because
+someone ticked a permission box. Every staff role may *view* these records (agency users only their
+own agency's); only superusers may change them for now. Write paths for customers, contact points,
+accounts and limit changes will come as services (with audit events and customer notices); until
+then a superuser edit here is an operational escape hatch, not a workflow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Agency, ContactPoint, CreditAccount, CreditLimitChange, Customer, User
+
+# --- role helpers shared with debt_collections.admin -------------------------------------------
+
+
+def admin_user(request: HttpRequest) -> User | None:
+    """The request's user if it is an active staff ``User``, else None (anonymous, inactive, non-staff)."""
+    user = request.user
+    # request.user is a lazy proxy; isinstance sees through it.
+    if isinstance(user, User) and user.is_authenticated and user.is_active and user.is_staff:
+        return user
+    return None
+
+
+def has_staff_role(user: User | None) -> bool:
+    """A superuser, or a member of one of the collections role groups."""
+    if user is None:
+        return False
+    return user.is_superuser or user.is_agent or user.is_supervisor or user.is_compliance
+
+
+def scope_to_agency(qs: QuerySet[Any], user: User | None, agency_lookup: str | None) -> QuerySet[Any]:
+    """Rows ``user`` may see: none without a role, all for in-house staff, own agency's for agency users.
+
+    ``agency_lookup`` is the ORM path from the model to an agency id (e.g. ``"cases__agency_id"``);
+    None means agency users see nothing of this model. Multi-valued paths can repeat rows, hence
+    ``distinct()``. Mirrors ``debt_collections.selectors.case_list_for`` (kept here because accounts
+    must not import the collections app).
+    """
+    if user is None or not has_staff_role(user):
+        return qs.none()
+    if user.is_superuser or user.agency_id is None:
+        return qs
+    if agency_lookup is None:
+        return qs.none()
+    return qs.filter(**{agency_lookup: user.agency_id}).distinct()
+
+
+class StaffViewAdminMixin:
+    """View for every staff role, add/change for superusers only, delete for nobody.
+
+    Nothing here is deleted through the admin: credit records are referenced (PROTECT) by cases,
+    payments and the audit trail, and people leave by being deactivated.
+    """
+
+    # ORM path to an agency id for agency-user scoping; None hides the model from agency users.
+    agency_lookup: str | None = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)  # type: ignore[misc]
+        return scope_to_agency(qs, admin_user(request), self.agency_lookup)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return has_staff_role(admin_user(request))
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return has_staff_role(admin_user(request))
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        user = admin_user(request)
+        return user is not None and user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        user = admin_user(request)
+        return user is not None and user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ReadOnlyInlineMixin:
+    """Inlines on these pages are presentation only: their writes belong to services."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+# --- staff and agencies ------------------------------------------------------------------------
+
+
+@admin.register(User)
+class UserAdmin(StaffViewAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
+    agency_lookup = "agency_id"
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        (_("Collections"), {"fields": ("agency",)}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Collections"), {"fields": ("agency",)}),
+    )
+    list_display = ("username", "email", "first_name", "last_name", "agency", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups", "agency")
+    list_select_related = ("agency",)
+
+
+@admin.register(Agency)
+class AgencyAdmin(StaffViewAdminMixin, admin.ModelAdmin[Agency]):
+    agency_lookup = "pk"
+    list_display = ("name", "licence_number", "licensed_until", "contract_start", "contract_end", "valid_today")
+    search_fields = ("name", "licence_number")
+
+    @admin.display(boolean=True, description=_("Valid today"))
+    def valid_today(self, obj: Agency) -> bool:
+        # Same rule the placement service applies: licence and contract both cover today.
+        return obj.is_valid_on(timezone.localdate())
+
+
+# --- customers and credit ----------------------------------------------------------------------
+
+
+class ContactPointInline(ReadOnlyInlineMixin, admin.TabularInline[ContactPoint, Customer]):
+    model = ContactPoint
+    # Values are masked: the admin is not a dialer, and a screen can be seen by someone else.
+    fields = ("kind", "masked", "status", "consent_at", "verified_at", "last_reassigned_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("Value"))
+    def masked(self, obj: ContactPoint) -> str:
+        return obj.masked_value
+
+
+class CreditAccountInline(ReadOnlyInlineMixin, admin.TabularInline[CreditAccount, Customer]):
+    model = CreditAccount
+    fields = ("account_number", "product", "currency", "total", "days_past_due", "status")
+    readonly_fields = fields
+    show_change_link = True
+
+    @admin.display(description=_("Total due"))
+    def total(self, obj: CreditAccount) -> str:
+        return f"{obj.total_due:,} {obj.currency}"
+
+
+@admin.register(Customer)
+class CustomerAdmin(StaffViewAdminMixin, admin.ModelAdmin[Customer]):
+    agency_lookup = "cases__agency_id"
+    list_display = ("full_name", "locale", "time_zone", "jurisdiction", "vulnerable", "cease_communication")
+    list_filter = ("jurisdiction", "locale", "vulnerable", "cease_communication")
+    search_fields = ("full_name",)
+    # The hash is derived from the full national id, which the admin never sees.
+    readonly_fields = ("national_id_hash", "created_at")
+    inlines = (ContactPointInline, CreditAccountInline)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        # A customer needs the salted hash of the full national id; onboarding will be a service.
+        return False
+
+
+@admin.register(CreditAccount)
+class CreditAccountAdmin(StaffViewAdminMixin, admin.ModelAdmin[CreditAccount]):
+    agency_lookup = "cases__agency_id"
+    list_display = (
+        "account_number", "customer", "product", "credit_limit", "total", "days_past_due", "status",
+    )
+    list_filter = ("status", "currency", "product")
+    search_fields = ("account_number", "customer__full_name")
+    list_select_related = ("customer",)
+
+    @admin.display(description=_("Total due"))
+    def total(self, obj: CreditAccount) -> str:
+        return f"{obj.total_due:,} {obj.currency}"
+
+
+@admin.register(CreditLimitChange)
+class CreditLimitChangeAdmin(StaffViewAdminMixin, admin.ModelAdmin[CreditLimitChange]):
+    agency_lookup = "account__cases__agency_id"
+    list_display = (
+        "account", "old_limit", "new_limit", "is_freeze", "reason_code", "status", "notice_sent_at",
+        "effective_at", "appealed_at",
+    )
+    list_filter = ("status", "reason_code", "is_freeze", "automated")
+    search_fields = ("account__account_number", "account__customer__full_name")
+    list_select_related = ("account",)

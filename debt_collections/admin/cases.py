@@ -1,0 +1,417 @@
+"""The case admin: the agents' worklist and the case page with its transition buttons.
+
+The case form itself is never saved: every field is read-only, the Save buttons are hidden and a POST
+to the change page is refused. State, assignment and placement change only through the custom views
+below, each of which calls one service (which locks, checks role/scope/state, audits) and turns a
+``DomainError`` into an admin message. django-fsm-2's admin mixin is deliberately not used: it would
+call the ``@transition`` methods directly and skip the services.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import can_proceed
+
+from accounts.models import ContactPoint
+from debt_collections import selectors, services
+from debt_collections.admin.access import (
+    admin_user,
+    can_manage_cases,
+    can_work_cases,
+    has_staff_role,
+)
+from debt_collections.admin.display import money, summarize_payload
+from debt_collections.admin.filters import AssignedToFilter, DaysPastDueFilter, NextActionDueFilter
+from debt_collections.admin.forms import (
+    AssignForm,
+    CaseActionForm,
+    PlaceForm,
+    TransitionForm,
+    form_errors_text,
+)
+from debt_collections.audit import Actor
+from debt_collections.errors import DomainError
+from debt_collections.models import CloseReason, CollectionCase, HoldReason
+from debt_collections.permissions import MANUAL_TRANSITIONS, can_see_case, can_transition
+
+# Button label and a one-line hint for each hand-triggered transition.
+TRANSITION_TEXT: dict[str, tuple[Any, Any]] = {
+    "escalate": (gettext_lazy("Escalate"), gettext_lazy("Early reminders → active collection.")),
+    "engage": (gettext_lazy("Start negotiating"), gettext_lazy("The customer engaged or an offer was made.")),
+    "resolve": (gettext_lazy("Resolve"), gettext_lazy("Paid in full.")),
+    "hold": (gettext_lazy("Put on hold"),
+             gettext_lazy("Stops all collection contact; service notices still go out.")),
+    "release": (gettext_lazy("Release hold"), gettext_lazy("Returns to the state saved when the hold began.")),
+    "charge_off": (gettext_lazy("Charge off"),
+                   gettext_lazy("Only at or past the policy's days-past-due threshold.")),
+    "close": (gettext_lazy("Close case"),
+              gettext_lazy("Fraud upheld, not our customer, deceased or written off.")),
+}
+
+# A search term that could be a phone number: digits with the usual separators, optional leading +.
+PHONE_TERM = re.compile(r"^\+?[\d\s().-]{6,20}$")
+# Regions a national-format number is tried in: the jurisdictions of the policy packs (CN, US, UK).
+PHONE_SEARCH_REGIONS = ("CN", "US", "GB")
+
+
+def phone_search_candidates(term: str) -> set[str]:
+    """The E.164 forms a search term may mean: ``13800001234`` and ``+8613800001234`` both give
+    ``+8613800001234``. Empty when the term does not look like a phone number.
+
+    Matching exact E.164 values (as stored) keeps the search on the phone index instead of a
+    ``LIKE '%…'`` scan over every contact point.
+    """
+    term = term.strip()
+    if not PHONE_TERM.match(term):
+        return set()
+    digits = re.sub(r"\D", "", term)
+    attempts: list[tuple[str, str | None]] = (
+        [(term, None)] if term.startswith("+")
+        # Without "+", a national number in one of our regions, or a country code typed without "+".
+        else [(term, region) for region in PHONE_SEARCH_REGIONS] + [("+" + digits, None)]
+    )
+    found: set[str] = set()
+    for text, region in attempts:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            found.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return found
+
+
+@admin.register(CollectionCase)
+class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
+    list_display = (
+        "id", "customer", "account", "state", "dpd", "total_due", "assignee", "agency", "next_action_at",
+    )
+    list_display_links = ("id", "customer")
+    list_filter = (
+        "state",
+        DaysPastDueFilter,
+        AssignedToFilter,
+        # Only agencies that appear in the user's own cases: an agency user sees just its own name.
+        ("agency", admin.RelatedOnlyFieldListFilter),
+        NextActionDueFilter,
+    )
+    list_select_related = ("account", "customer", "assignee", "agency")
+    search_fields = ("customer__full_name", "=account__account_number")
+    search_help_text = gettext_lazy(
+        "Customer name, phone number (13800001234 or +8613800001234) or exact account number."
+    )
+    actions = ("assign_selected", "place_selected")
+    action_form = CaseActionForm
+    fieldsets = (
+        (None, {"fields": ("state", "customer", "account")}),
+        (gettext_lazy("Hold and closure"),
+         {"fields": ("hold_reason", "hold_until", "resume_state", "close_reason")}),
+        (gettext_lazy("Ownership"), {"fields": ("assignee", "agency")}),
+        (gettext_lazy("Dates"), {"fields": ("opened_at", "closed_at", "next_action_at", "updated_at")}),
+    )
+    readonly_fields = (
+        "state", "customer", "account", "hold_reason", "hold_until", "resume_state", "close_reason",
+        "assignee", "agency", "opened_at", "closed_at", "next_action_at", "updated_at",
+    )
+
+    # --- list columns ------------------------------------------------------------------------
+
+    @admin.display(description=gettext_lazy("DPD"), ordering="account__days_past_due")
+    def dpd(self, obj: CollectionCase) -> int:
+        return obj.account.days_past_due
+
+    @admin.display(description=gettext_lazy("Total due"))
+    def total_due(self, obj: CollectionCase) -> str:
+        return money(obj.account.total_due, obj.account.currency)
+
+    # --- scope and permissions: from role groups, never from model permissions ------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CollectionCase]:
+        user = admin_user(request)
+        if user is None:
+            return CollectionCase.objects.none()
+        return selectors.case_list_for(user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return has_staff_role(admin_user(request))
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        user = admin_user(request)
+        if user is None or not has_staff_role(user):
+            return False
+        return obj is None or (isinstance(obj, CollectionCase) and can_see_case(user, obj))
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # "Change" here means acting on the case through the services: agents and supervisors.
+        user = admin_user(request)
+        if user is None or not can_work_cases(user):
+            return False
+        return obj is None or (isinstance(obj, CollectionCase) and can_see_case(user, obj))
+
+    def has_manage_permission(self, request: HttpRequest) -> bool:
+        """Assignment and placement (the ``manage`` permission of the bulk actions)."""
+        return can_manage_cases(admin_user(request))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Cases are opened by the daily cycle through services.case_open, never by hand.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    # --- search ------------------------------------------------------------------------------
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[CollectionCase], search_term: str
+                           ) -> tuple[QuerySet[CollectionCase], bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        phones = phone_search_candidates(search_term)
+        if phones:
+            # EXISTS rather than a join: a customer with several numbers must not repeat the case row.
+            has_phone = Exists(ContactPoint.objects.filter(
+                customer_id=OuterRef("customer_id"), kind=ContactPoint.Kind.PHONE, phone__in=sorted(phones)
+            ))
+            results = results | queryset.filter(has_phone)
+        return results, may_have_duplicates
+
+    # --- the change page ---------------------------------------------------------------------
+
+    def _case_or_404(self, request: HttpRequest, object_id: str) -> CollectionCase:
+        # Out of scope and nonexistent look the same: an agency user cannot probe for other cases.
+        case = self.get_object(request, unquote(object_id))
+        if case is None:
+            raise Http404(_("No such case."))
+        return case
+
+    def _change_url(self, case_id: int) -> str:
+        return reverse("admin:collections_collectioncase_change", args=[case_id],
+                       current_app=self.admin_site.name)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        self._case_or_404(request, object_id)
+        if request.method == "POST":
+            # The form has no editable field; a save would only bypass the services.
+            return HttpResponseNotAllowed(["GET"])
+        no_save = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+                   "show_delete": False}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **no_save})
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
+                           change: bool = False, form_url: str = "", obj: CollectionCase | None = None
+                           ) -> TemplateResponse:
+        if obj is not None:
+            context.update(self._case_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _case_context(self, request: HttpRequest, case: CollectionCase) -> dict[str, Any]:
+        user = admin_user(request)
+        customer, account = case.customer, case.account
+        may_act = user is not None and self.has_change_permission(request, case)
+        transitions = [
+            {"name": name, "label": TRANSITION_TEXT[name][0], "help": TRANSITION_TEXT[name][1]}
+            for name in MANUAL_TRANSITIONS
+            if may_act and user is not None and can_proceed(getattr(case, name)) and can_transition(user, name)
+        ]
+        may_manage = may_act and can_manage_cases(user)
+        return {
+            "case": case,
+            "customer": customer,
+            "customer_local_now": _local_now(customer.time_zone, timezone.now()),
+            "account": account,
+            "balances": [
+                (_("Principal"), money(account.principal, account.currency)),
+                (_("Interest"), money(account.interest, account.currency)),
+                (_("Fees"), money(account.fees, account.currency)),
+                (_("Penalty interest"), money(account.penalty_interest, account.currency)),
+            ],
+            "total_due": money(account.total_due, account.currency),
+            "contact_points": list(customer.contact_points.all()),
+            "timeline": [
+                {"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
+                 "summary": summarize_payload(e.payload)}
+                for e in selectors.case_timeline(case)
+            ],
+            "transitions": transitions,
+            "hold_reasons": HoldReason.choices,
+            "close_reasons": CloseReason.choices,
+            "transition_url": reverse("admin:collections_collectioncase_transition", args=[case.pk],
+                                      current_app=self.admin_site.name),
+            "may_manage": may_manage,
+            "assign_form": AssignForm(agency_id=case.agency_id, auto_id="id_assign_%s",
+                                      initial={"assignee": case.assignee_id}) if may_manage else None,
+            "place_form": PlaceForm(auto_id="id_place_%s",
+                                    initial={"agency": case.agency_id}) if may_manage else None,
+            "assign_url": reverse("admin:collections_collectioncase_assign", args=[case.pk],
+                                  current_app=self.admin_site.name),
+            "place_url": reverse("admin:collections_collectioncase_place", args=[case.pk],
+                                 current_app=self.admin_site.name),
+        }
+
+    def save_model(self, request: HttpRequest, obj: CollectionCase, form: Any, change: bool) -> None:
+        # Defence in depth behind change_view's refusal: a case is written only by services.
+        raise PermissionDenied
+
+    # --- custom views: each calls exactly one service ------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:  # type: ignore[override]
+        def view(fn: Callable[..., HttpResponse], suffix: str) -> URLPattern:
+            return path(f"<path:object_id>/{suffix}/", self.admin_site.admin_view(fn),
+                        name=f"collections_collectioncase_{suffix}")
+
+        # Before the defaults: their "<path:object_id>/" catch-all would swallow these URLs.
+        custom = [
+            view(self.transition_view, "transition"),
+            view(self.assign_view, "assign"),
+            view(self.place_view, "place"),
+        ]
+        return custom + list(super().get_urls())  # type: ignore[arg-type]
+
+    def _acting_case(self, request: HttpRequest, object_id: str) -> CollectionCase:
+        """The case for a POST view: 404 out of scope, 403 for a role that only views (compliance)."""
+        case = self._case_or_404(request, object_id)
+        if not self.has_change_permission(request, case):
+            raise PermissionDenied
+        return case
+
+    def transition_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        case = self._acting_case(request, object_id)
+        form = TransitionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form_errors_text(form))
+            return HttpResponseRedirect(self._change_url(case.pk))
+        user = admin_user(request)
+        assert user is not None  # noqa: S101  (admin_view and _acting_case guarantee a staff user)
+        try:
+            updated = services.case_transition(
+                case_id=case.pk,
+                transition_name=form.cleaned_data["transition"],
+                actor=Actor.for_user(user),
+                reason=form.cleaned_data["reason"],
+                expected_state=form.cleaned_data["expected_state"],
+                params=form.params(),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Case #%(id)s is now: %(state)s.")
+                             % {"id": updated.pk, "state": updated.get_state_display()})
+        return HttpResponseRedirect(self._change_url(case.pk))
+
+    def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        case = self._acting_case(request, object_id)
+        form = AssignForm(request.POST, agency_id=case.agency_id)
+        if form.is_valid():
+            assignee = form.cleaned_data["assignee"]
+            self._run(request, lambda actor: services.case_assign(case_id=case.pk, actor=actor, assignee=assignee),
+                      _("Assigned to %(who)s.") % {"who": assignee or _("nobody")})
+        else:
+            messages.error(request, form_errors_text(form))
+        return HttpResponseRedirect(self._change_url(case.pk))
+
+    def place_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        case = self._acting_case(request, object_id)
+        form = PlaceForm(request.POST)
+        if form.is_valid():
+            agency = form.cleaned_data["agency"]
+            self._run(request,
+                      lambda actor: services.case_place_with_agency(case_id=case.pk, actor=actor, agency=agency),
+                      _("Placed with %(agency)s.") % {"agency": agency.name} if agency
+                      else _("Brought back in-house."))
+        else:
+            messages.error(request, form_errors_text(form))
+        return HttpResponseRedirect(self._change_url(case.pk))
+
+    def _run(self, request: HttpRequest, call: Callable[[Actor], object], success: str) -> bool:
+        user = admin_user(request)
+        assert user is not None  # noqa: S101
+        try:
+            call(Actor.for_user(user))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return False
+        messages.success(request, success)
+        return True
+
+    # --- bulk actions for supervisors ----------------------------------------------------------
+
+    @admin.action(description=gettext_lazy("Assign selected cases to the chosen person"),
+                  permissions=["manage"])
+    def assign_selected(self, request: HttpRequest, queryset: QuerySet[CollectionCase]) -> None:
+        ok, assignee = _clean_action_field(request, "assignee")
+        if ok:
+            self._bulk(request, queryset, lambda case_id, actor: services.case_assign(
+                case_id=case_id, actor=actor, assignee=assignee))
+
+    @admin.action(description=gettext_lazy("Place selected cases with the chosen agency"),
+                  permissions=["manage"])
+    def place_selected(self, request: HttpRequest, queryset: QuerySet[CollectionCase]) -> None:
+        ok, agency = _clean_action_field(request, "agency")
+        if ok:
+            self._bulk(request, queryset, lambda case_id, actor: services.case_place_with_agency(
+                case_id=case_id, actor=actor, agency=agency))
+
+    def _bulk(self, request: HttpRequest, queryset: QuerySet[CollectionCase],
+              call: Callable[[int, Actor], object]) -> None:
+        """One service call (one transaction) per case, so one refusal does not undo the others."""
+        user = admin_user(request)
+        assert user is not None  # noqa: S101
+        actor = Actor.for_user(user)
+        done, failures = 0, []
+        for case_id in queryset.values_list("pk", flat=True):
+            try:
+                call(case_id, actor)
+            except DomainError as exc:
+                failures.append(f"#{case_id}: {exc.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, _("%(count)d case(s) updated.") % {"count": done})
+        if failures:
+            messages.error(request, _("Not updated: %(list)s") % {"list": " ".join(failures)})
+
+
+def _clean_action_field(request: HttpRequest, name: str) -> tuple[bool, Any]:
+    """``(True, choice)`` for the action bar's ``name`` field (None = its empty choice), or
+    ``(False, None)`` after reporting invalid input as a message.
+
+    Django validates the whole action form before calling the action but does not pass it on;
+    cleaning the one field again is simpler than rebuilding the form with its action choices.
+    """
+    try:
+        return True, CaseActionForm.base_fields[name].clean(request.POST.get(name) or None)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return False, None
+
+
+def _local_now(zone: str, now: datetime) -> datetime | None:
+    """The customer's wall-clock time, so an agent sees at a glance whether it is a sensible hour."""
+    try:
+        return timezone.localtime(now, ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+__all__: Sequence[str] = ["CollectionCaseAdmin", "phone_search_candidates"]

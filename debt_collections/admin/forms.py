@@ -1,0 +1,96 @@
+"""Forms behind the case page's buttons and the worklist's bulk actions.
+
+They only validate input; the services decide whether the action is allowed (role, scope, state,
+licence) and say why not, so the admin never duplicates those rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Agency, Role, User
+from debt_collections.models import CaseState, CloseReason, HoldReason
+from debt_collections.permissions import MANUAL_TRANSITIONS
+
+REASON_MAX_LENGTH = 500
+
+
+def eligible_assignees(agency_id: int | None = None, *, any_agency: bool = False) -> QuerySet[User]:
+    """Active staff who work cases: the case's own organisation's people (``agency_id`` None = in-house)."""
+    qs = User.objects.filter(
+        is_active=True, is_staff=True, groups__name__in=[Role.AGENT, Role.SUPERVISOR]
+    ).distinct()
+    if not any_agency:
+        qs = qs.filter(agency_id=agency_id)
+    return qs.select_related("agency").order_by("username")
+
+
+class AssigneeChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        name = obj.get_full_name() or obj.username
+        return f"{name} ({obj.agency.name})" if obj.agency_id else name
+
+
+class TransitionForm(forms.Form):
+    transition = forms.ChoiceField(choices=[(name, name) for name in MANUAL_TRANSITIONS])
+    # The state the page showed: the service refuses the transition if the case has moved since.
+    expected_state = forms.ChoiceField(choices=CaseState.choices)
+    reason = forms.CharField(required=False, max_length=REASON_MAX_LENGTH)
+    hold_reason = forms.ChoiceField(choices=[("", "—"), *HoldReason.choices], required=False)
+    close_reason = forms.ChoiceField(choices=[("", "—"), *CloseReason.choices], required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("transition") == "hold" and not data.get("hold_reason"):
+            self.add_error("hold_reason", _("Choose why the case is put on hold."))
+        if data.get("transition") == "close" and not data.get("close_reason"):
+            self.add_error("close_reason", _("Choose why the case is closed."))
+        return data
+
+    def params(self) -> dict[str, str]:
+        """The transition-specific arguments for ``services.case_transition``."""
+        name = self.cleaned_data["transition"]
+        if name == "hold":
+            return {"hold_reason": self.cleaned_data["hold_reason"]}
+        if name == "close":
+            return {"close_reason": self.cleaned_data["close_reason"]}
+        return {}
+
+
+class AssignForm(forms.Form):
+    assignee = AssigneeChoiceField(queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args: Any, agency_id: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101  (narrowing for mypy)
+        field.queryset = eligible_assignees(agency_id)
+
+
+class PlaceForm(forms.Form):
+    # Every agency is a valid *choice*; whether its licence and contract allow a placement today is
+    # the service's decision, and its refusal message names the dates.
+    agency = forms.ModelChoiceField(queryset=Agency.objects.all(), required=False)
+
+
+class CaseActionForm(helpers.ActionForm):
+    """The worklist's action bar, with the targets of the bulk assignment and placement actions."""
+
+    assignee = AssigneeChoiceField(
+        queryset=eligible_assignees(any_agency=True), required=False, label=_("Assign to"),
+        empty_label=_("— nobody (unassign) —"),
+    )
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.all(), required=False, label=_("Place with"),
+        empty_label=_("— in-house (no agency) —"),
+    )
+
+
+def form_errors_text(form: forms.Form) -> str:
+    """All of a form's errors on one line, for an admin message."""
+    return " ".join(str(message) for messages in form.errors.values() for message in messages)

@@ -1,0 +1,258 @@
+"""Staff API: one thin view per operation.
+
+Views read through ``selectors`` (so every queryset is scoped to the caller) and write through
+``services`` (which lock, check role and state, audit and schedule side effects). Domain errors from
+the services become JSON 4xx in ``config.api_errors.exception_handler``; nothing here catches them.
+
+Authentication: session or ``Authorization: Token <key>`` (from ``POST auth/token/``). Anonymous
+callers get **401** with ``WWW-Authenticate: Token``: DRF answers with the challenge of the *first*
+authentication class and only token auth has one, so these views list it first (with the project
+default, session first, the answer would be 403 and a client could not tell "log in" from "not
+allowed"). Session-authenticated writes need the CSRF token, as in the admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import django_fsm
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from accounts.models import User
+from config.permissions import IsStaff
+from debt_collections import selectors, services
+from debt_collections import serializers as ser
+from debt_collections.audit import Actor
+from debt_collections.models import AuditEvent, CollectionCase
+from debt_collections.permissions import MANUAL_TRANSITIONS, agency_user_is_active, can_transition, user_roles
+
+RECENT_EVENTS = 50
+
+_ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "Invalid request: `errors` names each bad field or query parameter.",
+    401: "Not authenticated: no or invalid credentials.",
+    403: "Not allowed: not staff, no collections role, or the role may not do this (`not_permitted`).",
+    404: "No such case, or the case is outside the caller's scope (the two are not distinguished).",
+    409: "Conflict: the state does not allow it (`transition_not_allowed`) or it changed meanwhile "
+    "(`stale_state`). Nothing was changed.",
+    422: "The request is well-formed but the service refused its content (`invalid`, …).",
+    429: "Too many attempts; retry later.",
+}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {
+        code: OpenApiResponse(ser.ErrorSerializer, description=_ERROR_DESCRIPTIONS[code]) for code in codes
+    }
+
+
+class HasCollectionsRole(IsStaff):
+    """Active staff with a collections role (or a superuser).
+
+    ``IsStaff`` alone lets a role-less staff user through to an empty list and 404s; refusing at the
+    door says what is actually wrong.
+    """
+
+    message = "This API is for staff with a collections role (agent, supervisor or compliance)."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        user = request.user
+        return isinstance(user, User) and (user.is_superuser or bool(user_roles(user)))
+
+
+class StaffAPI:
+    """Mixin for every staff endpoint: authentication order and the role check (see module docstring)."""
+
+    authentication_classes: Sequence[type[BaseAuthentication]] = [TokenAuthentication, SessionAuthentication]
+    permission_classes: Sequence[type[BasePermission]] = [HasCollectionsRole]
+
+
+def _caller(request: Request) -> User:
+    user = request.user
+    if not isinstance(user, User):  # the permission class has already refused anyone else
+        raise NotAuthenticated()
+    return user
+
+
+def allowed_transitions(case: CollectionCase, user: User, today: date) -> list[str]:
+    """The manual transitions ``user`` may trigger on ``case`` now, in the permissions table's order.
+
+    State via django-fsm's ``can_proceed``, role via ``permissions.can_transition``, and nothing for an
+    agency user whose agency is not licensed today (the service would refuse them). Service guards
+    that need data (charge-off days past due, an open dispute) are not evaluated here.
+    """
+    if not agency_user_is_active(user, today):
+        return []
+    # Transition names are the model's method names (escalate, hold, charge_off, …).
+    return [
+        name for name in MANUAL_TRANSITIONS
+        if can_transition(user, name) and django_fsm.can_proceed(getattr(case, name))
+    ]
+
+
+class _ScopedCase(StaffAPI, generics.GenericAPIView[CollectionCase]):
+    """Looks a case up by ``id`` inside the caller's scope: anything else is a 404, never a 403."""
+
+    # For the schema generator only (path parameter type); requests use get_queryset.
+    queryset = CollectionCase.objects.none()
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[CollectionCase]:
+        return selectors.case_list_for(_caller(self.request))
+
+    def get_object(self) -> CollectionCase:
+        try:
+            return super().get_object()
+        except Http404 as exc:
+            # Raised as DRF's NotFound so the error body carries code "not_found".
+            raise NotFound("Case not found.") from exc
+
+
+# --- auth -------------------------------------------------------------------------------------
+
+
+class TokenObtainThrottle(AnonRateThrottle):
+    """Slows password guessing: per client address, on the token endpoint only."""
+
+    scope = "auth_token"
+    rate = "10/min"
+
+
+class TokenObtainView(APIView):
+    # No authentication: the caller proves who they are with the password in the body. (Session auth
+    # here would also demand a CSRF token from a browser that happens to be logged in to the admin.)
+    authentication_classes: Sequence[type[BaseAuthentication]] = []
+    permission_classes: Sequence[type[BasePermission]] = []
+    throttle_classes = [TokenObtainThrottle]
+
+    @extend_schema(
+        summary="Exchange a staff username and password for an API token",
+        description="Active staff only. The same token is returned until it is deleted. Send it as "
+        "`Authorization: Token <token>`.",
+        request=ser.StaffAuthTokenSerializer,
+        responses={200: ser.TokenSerializer, **_errors(400, 429)},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        body = ser.StaffAuthTokenSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        token, _created = Token.objects.get_or_create(user=body.validated_data["user"])
+        return Response(ser.TokenSerializer({"token": token.key}).data)
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+class CaseListView(StaffAPI, generics.ListAPIView[CollectionCase]):
+    serializer_class = ser.CaseSummarySerializer
+
+    @extend_schema(
+        summary="List the cases the caller may see, newest first",
+        description="Agency users see only their agency's cases. Filters: `state`, `dpd_min` (minimum "
+        "days past due), `assigned=me|none`. Unknown filter values are a 400.",
+        parameters=[ser.CaseListQuerySerializer],
+        responses={200: ser.CaseSummarySerializer(many=True), **_errors(400, 401, 403)},
+        tags=["cases"],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[CollectionCase]:
+        user = _caller(self.request)
+        query = ser.CaseListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        filters: dict[str, Any] = query.validated_data
+        cases = selectors.case_list_for(user)
+        if "state" in filters:
+            cases = cases.filter(state=filters["state"])
+        if "dpd_min" in filters:
+            cases = cases.filter(account__days_past_due__gte=filters["dpd_min"])
+        if filters.get("assigned") == "me":
+            cases = cases.filter(assignee=user)
+        elif filters.get("assigned") == "none":
+            cases = cases.filter(assignee__isnull=True)
+        # pk breaks ties so that pages never overlap or skip when cases share an opening time.
+        return cases.order_by("-opened_at", "-pk")
+
+
+class CaseDetailView(_ScopedCase):
+    serializer_class = ser.CaseDetailSerializer
+
+    @extend_schema(
+        summary="One case, what the caller may do next, and its recent audit trail",
+        responses={200: ser.CaseDetailSerializer, **_errors(401, 403, 404)},
+        tags=["cases"],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_object()
+        user = _caller(request)
+        context = {
+            **self.get_serializer_context(),
+            "allowed_transitions": allowed_transitions(case, user, timezone.localdate()),
+            "audit_events": list(selectors.case_timeline(case).order_by("-seq")[:RECENT_EVENTS]),
+        }
+        return Response(ser.CaseDetailSerializer(case, context=context).data)
+
+
+class CaseTransitionView(_ScopedCase):
+    serializer_class = ser.CaseTransitionRequestSerializer
+
+    @extend_schema(
+        summary="Trigger a transition (escalate, engage, hold, release, resolve, charge_off, close)",
+        description="`hold` needs `hold_reason` (and may take `hold_until`); `close` needs "
+        "`close_reason`. Send `expected_state` to refuse (409 `stale_state`) if someone else moved "
+        "the case since you looked. Role rules: agents may escalate, engage and hold; release, "
+        "resolve, charge_off and close need a supervisor; compliance officers read only.",
+        request=ser.CaseTransitionRequestSerializer,
+        responses={200: ser.CaseTransitionResultSerializer, **_errors(400, 401, 403, 404, 409, 422)},
+        tags=["cases"],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = _caller(request)
+        # Scope first: a case the caller cannot see is a 404 whatever the body says.
+        case = self.get_object()
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data: dict[str, Any] = body.validated_data
+        params = {key: data[key] for key in ("hold_reason", "close_reason") if key in data}
+        if data.get("hold_until") is not None:
+            params["until"] = data["hold_until"]
+        # One transaction with the service's: the case row stays locked until commit, so the newest
+        # audit event of this case, read here, is the one this call wrote.
+        with transaction.atomic():
+            updated = services.case_transition(
+                case_id=case.pk,
+                transition_name=data["transition"],
+                actor=Actor.for_user(user),
+                reason=data["reason"],
+                expected_state=data.get("expected_state"),
+                params=params,
+            )
+            event: AuditEvent | None = selectors.case_timeline(updated).last()
+        if event is None:  # pragma: no cover - every service transition appends an event
+            raise RuntimeError(f"case {updated.pk} changed state without an audit event")
+        result = {
+            "id": updated.pk,
+            "state": updated.state,
+            "previous_state": event.payload["from"],
+            "audit_seq": event.seq,
+        }
+        return Response(ser.CaseTransitionResultSerializer(result).data)

@@ -1,0 +1,79 @@
+"""Pure policy layer: policy packs, the compliance gate and money arithmetic.
+
+Standard library only (no Django, no ORM, no clock): every function takes the values and the ``now``
+it needs, so it can be tested exhaustively and called from services, tasks and views alike.
+
+    from debt_collections.policies import decide_contact, get_pack
+"""
+
+from __future__ import annotations
+
+from debt_collections.policies.decision import NON_TIME_RULES, RULE_ORDER, TIME_RULES, Decision, Rule
+from debt_collections.policies.gate import SEARCH_HORIZON, decide_contact, time_blockers_at
+from debt_collections.policies.money import (
+    MINOR_UNITS,
+    Allocation,
+    allocate_payment,
+    minor_unit,
+    quantize,
+    split_installments,
+)
+from debt_collections.policies.overlay import strictest
+from debt_collections.policies.packs import (
+    CHANNELS,
+    DEFAULT_PACK,
+    DISPUTE_TYPES,
+    PACK_CHOICES,
+    PACK_CODES,
+    PAYMENT_COMPONENTS,
+    PolicyPack,
+    UnknownPolicyPack,
+    get_pack,
+    pack_versions,
+)
+from debt_collections.policies.snapshots import (
+    CHANNEL_KINDS,
+    OPT_OUT_CONFIRMATION_KEY,
+    ActorSnapshot,
+    CaseSnapshot,
+    ContactHistory,
+    ContactPointSnapshot,
+    PastContact,
+    TemplateSnapshot,
+)
+
+__all__ = [
+    "CHANNELS",
+    "CHANNEL_KINDS",
+    "DEFAULT_PACK",
+    "DISPUTE_TYPES",
+    "MINOR_UNITS",
+    "NON_TIME_RULES",
+    "OPT_OUT_CONFIRMATION_KEY",
+    "PACK_CHOICES",
+    "PACK_CODES",
+    "PAYMENT_COMPONENTS",
+    "RULE_ORDER",
+    "SEARCH_HORIZON",
+    "TIME_RULES",
+    "ActorSnapshot",
+    "Allocation",
+    "CaseSnapshot",
+    "ContactHistory",
+    "ContactPointSnapshot",
+    "Decision",
+    "PastContact",
+    "PolicyPack",
+    "Rule",
+    "TemplateSnapshot",
+    "UnknownPolicyPack",
+    "allocate_payment",
+    "decide_contact",
+    "get_pack",
+    "minor_unit",
+    "pack_versions",
+    "quantize",
+    "split_installments",
+    "strictest",
+    "time_blockers_at",
+]

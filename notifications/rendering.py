@@ -1,0 +1,101 @@
+"""Render a template version with the notice context.
+
+A limited-content template gets a context with nothing about the debt, the lender or the customer, so
+even a mistaken variable in its text renders empty instead of leaking (DISCLOSURE).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.template import Context, Engine
+
+from accounts.models import ContactPoint
+from debt_collections.models import CollectionCase
+from debt_collections.policies import get_pack
+from notifications.models import NoticeTemplate
+
+_ENGINE = Engine(autoescape=False, debug=False)
+OPT_OUT_SALT = "notifications.opt-out"
+
+
+def money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def opt_out_token(*, contact_point_id: int, channel: str) -> str:
+    return signing.dumps({"p": contact_point_id, "c": channel}, salt=OPT_OUT_SALT, compress=True)
+
+
+def opt_out_url(*, contact_point_id: int, channel: str) -> str:
+    return f"{settings.SITE_URL}/o/{opt_out_token(contact_point_id=contact_point_id, channel=channel)}/"
+
+
+def case_reference(case: CollectionCase) -> str:
+    return f"C{case.pk:07d}"
+
+
+def local_date(now: datetime, tz: str) -> date:
+    return now.astimezone(ZoneInfo(tz)).date()
+
+
+def base_context(*, case: CollectionCase, point: ContactPoint, channel: str, now: datetime) -> dict[str, Any]:
+    """What every template may use, including limited-content ones: nothing about the debt."""
+    return {
+        "sender_name": settings.NEUTRAL_SENDER_NAME,
+        "contact_phone": settings.CONTACT_PHONE,
+        "portal_url": f"{settings.SITE_URL}/",
+        "reference": case_reference(case),
+        "opt_out_url": opt_out_url(contact_point_id=point.pk, channel=channel) if channel != "letter" else "",
+        "complaint_escalation": settings.COMPLAINT_ESCALATION,
+    }
+
+
+def debt_context(*, case: CollectionCase, now: datetime) -> dict[str, Any]:
+    account = case.account
+    customer = case.customer
+    pack = get_pack(customer.jurisdiction, now.date())
+    today = local_date(now, customer.time_zone)
+    return {
+        "lender_name": settings.LENDER_NAME,
+        "customer_name": customer.full_name,
+        "account_masked": f"****{account.account_number[-4:]}",
+        "currency": account.currency,
+        "principal": money(account.principal),
+        "interest": money(account.interest),
+        "fees": money(account.fees),
+        "penalty_interest": money(account.penalty_interest),
+        "total_due": money(account.total_due),
+        "interest_rate_apr": f"{account.interest_rate_apr:.2f}",
+        "penalty_rate_apr": f"{account.penalty_rate_apr:.2f}",
+        "days_past_due": account.days_past_due,
+        "due_date": account.due_date.isoformat() if account.due_date else "",
+        "dispute_by": (today + timedelta(days=pack.dispute_window_days)).isoformat(),
+        "credit_report_text": "",
+        "report_eligible_date": (today + timedelta(days=pack.credit_report_prenotice_days)).isoformat(),
+        "retention_text": "",
+    }
+
+
+def render(template: NoticeTemplate, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Return (subject, body, sha256 of subject+body)."""
+    ctx = Context(context)
+    subject = _ENGINE.from_string(template.subject).render(ctx).strip() if template.subject else ""
+    body = _ENGINE.from_string(template.body).render(ctx).strip()
+    digest = hashlib.sha256(f"{subject}\n{body}".encode()).hexdigest()
+    return subject, body, digest
+
+
+def build_context(*, template: NoticeTemplate, case: CollectionCase, point: ContactPoint, now: datetime,
+                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    context = base_context(case=case, point=point, channel=template.channel, now=now)
+    if not template.limited_content:
+        context.update(debt_context(case=case, now=now))
+        context.update(extra or {})
+    return context

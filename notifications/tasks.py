@@ -1,0 +1,28 @@
+"""Celery tasks: thin entry points that call the services."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from notifications import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="notifications.send_notice", acks_late=True, ignore_result=True)
+def send_notice(notice_id: int) -> str:
+    """Send one queued notice. Safe to deliver twice: the service claims the row first."""
+    return str(services.notice_send(notice_id=notice_id).status)
+
+
+@shared_task(name="notifications.relay_pending_notices", ignore_result=True)
+def relay_pending_notices() -> int:
+    """Periodic: re-enqueue notices left pending (broker down, worker killed) or claimed by a dead worker."""
+    ids = services.notice_relay_due()
+    for notice_id in ids:
+        send_notice.delay(notice_id)
+    if ids:
+        logger.info("relayed %d pending notices", len(ids))
+    return len(ids)
