@@ -109,7 +109,7 @@ class ReadOnlyInlineMixin:
 
 
 @admin.register(User)
-class UserAdmin(StaffViewAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(StaffViewAdminMixin, DjangoUserAdmin):
     agency_lookup = "agency_id"
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
@@ -127,7 +127,9 @@ class UserAdmin(StaffViewAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
 @admin.register(Agency)
 class AgencyAdmin(StaffViewAdminMixin, admin.ModelAdmin[Agency]):
     agency_lookup = "pk"
-    list_display = ("name", "licence_number", "licensed_until", "contract_start", "contract_end", "valid_today")
+    list_display = (
+        "name", "licence_number", "licensed_until", "contract_start", "contract_end", "valid_today",
+    )
     search_fields = ("name", "licence_number")
 
     @admin.display(boolean=True, description=_("Valid today"))

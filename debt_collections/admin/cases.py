@@ -9,19 +9,16 @@ call the ``@transition`` methods directly and skip the services.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +42,7 @@ from debt_collections.admin.forms import (
     TransitionForm,
     form_errors_text,
 )
+from debt_collections.admin.search import phone_search_candidates
 from debt_collections.audit import Actor
 from debt_collections.errors import DomainError
 from debt_collections.models import CloseReason, CollectionCase, HoldReason
@@ -57,45 +55,13 @@ TRANSITION_TEXT: dict[str, tuple[Any, Any]] = {
     "resolve": (gettext_lazy("Resolve"), gettext_lazy("Paid in full.")),
     "hold": (gettext_lazy("Put on hold"),
              gettext_lazy("Stops all collection contact; service notices still go out.")),
-    "release": (gettext_lazy("Release hold"), gettext_lazy("Returns to the state saved when the hold began.")),
+    "release": (gettext_lazy("Release hold"),
+                gettext_lazy("Returns to the state saved when the hold began.")),
     "charge_off": (gettext_lazy("Charge off"),
                    gettext_lazy("Only at or past the policy's days-past-due threshold.")),
     "close": (gettext_lazy("Close case"),
               gettext_lazy("Fraud upheld, not our customer, deceased or written off.")),
 }
-
-# A search term that could be a phone number: digits with the usual separators, optional leading +.
-PHONE_TERM = re.compile(r"^\+?[\d\s().-]{6,20}$")
-# Regions a national-format number is tried in: the jurisdictions of the policy packs (CN, US, UK).
-PHONE_SEARCH_REGIONS = ("CN", "US", "GB")
-
-
-def phone_search_candidates(term: str) -> set[str]:
-    """The E.164 forms a search term may mean: ``13800001234`` and ``+8613800001234`` both give
-    ``+8613800001234``. Empty when the term does not look like a phone number.
-
-    Matching exact E.164 values (as stored) keeps the search on the phone index instead of a
-    ``LIKE '%…'`` scan over every contact point.
-    """
-    term = term.strip()
-    if not PHONE_TERM.match(term):
-        return set()
-    digits = re.sub(r"\D", "", term)
-    attempts: list[tuple[str, str | None]] = (
-        [(term, None)] if term.startswith("+")
-        # Without "+", a national number in one of our regions, or a country code typed without "+".
-        else [(term, region) for region in PHONE_SEARCH_REGIONS] + [("+" + digits, None)]
-    )
-    found: set[str] = set()
-    for text, region in attempts:
-        try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_possible_number(number):
-            found.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-    return found
-
 
 @admin.register(CollectionCase)
 class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
@@ -214,7 +180,7 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
                            change: bool = False, form_url: str = "", obj: CollectionCase | None = None
-                           ) -> TemplateResponse:
+                           ) -> HttpResponse:
         if obj is not None:
             context.update(self._case_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -226,7 +192,8 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
         transitions = [
             {"name": name, "label": TRANSITION_TEXT[name][0], "help": TRANSITION_TEXT[name][1]}
             for name in MANUAL_TRANSITIONS
-            if may_act and user is not None and can_proceed(getattr(case, name)) and can_transition(user, name)
+            if may_act and user is not None
+            and can_proceed(getattr(case, name)) and can_transition(user, name)
         ]
         may_manage = may_act and can_manage_cases(user)
         return {
@@ -269,7 +236,7 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
 
     # --- custom views: each calls exactly one service ------------------------------------------
 
-    def get_urls(self) -> list[URLPattern]:  # type: ignore[override]
+    def get_urls(self) -> list[URLPattern]:
         def view(fn: Callable[..., HttpResponse], suffix: str) -> URLPattern:
             return path(f"<path:object_id>/{suffix}/", self.admin_site.admin_view(fn),
                         name=f"collections_collectioncase_{suffix}")
@@ -280,7 +247,7 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
             view(self.assign_view, "assign"),
             view(self.place_view, "place"),
         ]
-        return custom + list(super().get_urls())  # type: ignore[arg-type]
+        return custom + super().get_urls()
 
     def _acting_case(self, request: HttpRequest, object_id: str) -> CollectionCase:
         """The case for a POST view: 404 out of scope, 403 for a role that only views (compliance)."""
@@ -322,7 +289,8 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
         form = AssignForm(request.POST, agency_id=case.agency_id)
         if form.is_valid():
             assignee = form.cleaned_data["assignee"]
-            self._run(request, lambda actor: services.case_assign(case_id=case.pk, actor=actor, assignee=assignee),
+            self._run(request,
+                      lambda actor: services.case_assign(case_id=case.pk, actor=actor, assignee=assignee),
                       _("Assigned to %(who)s.") % {"who": assignee or _("nobody")})
         else:
             messages.error(request, form_errors_text(form))
@@ -335,10 +303,10 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
         form = PlaceForm(request.POST)
         if form.is_valid():
             agency = form.cleaned_data["agency"]
-            self._run(request,
-                      lambda actor: services.case_place_with_agency(case_id=case.pk, actor=actor, agency=agency),
-                      _("Placed with %(agency)s.") % {"agency": agency.name} if agency
-                      else _("Brought back in-house."))
+            success = (_("Placed with %(agency)s.") % {"agency": agency.name} if agency
+                       else _("Brought back in-house."))
+            self._run(request, lambda actor: services.case_place_with_agency(
+                case_id=case.pk, actor=actor, agency=agency), success)
         else:
             messages.error(request, form_errors_text(form))
         return HttpResponseRedirect(self._change_url(case.pk))
@@ -413,5 +381,3 @@ def _local_now(zone: str, now: datetime) -> datetime | None:
     except (ZoneInfoNotFoundError, ValueError):
         return None
 
-
-__all__: Sequence[str] = ["CollectionCaseAdmin", "phone_search_candidates"]

@@ -26,11 +26,11 @@ def eligible_assignees(agency_id: int | None = None, *, any_agency: bool = False
         is_active=True, is_staff=True, groups__name__in=[Role.AGENT, Role.SUPERVISOR]
     ).distinct()
     if not any_agency:
-        qs = qs.filter(agency_id=agency_id)
+        qs = qs.filter(agency__isnull=True) if agency_id is None else qs.filter(agency_id=agency_id)
     return qs.select_related("agency").order_by("username")
 
 
-class AssigneeChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class AssigneeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         name = obj.get_full_name() or obj.username
         return f"{name} ({obj.agency.name})" if obj.agency_id else name

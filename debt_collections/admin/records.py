@@ -6,8 +6,6 @@ scoped to the cases the user may see (``selectors.case_list_for``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
@@ -92,6 +90,3 @@ class AuditEventAdmin(CaseScopedReadOnlyAdminMixin, admin.ModelAdmin[AuditEvent]
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return can_read_audit(admin_user(request))
-
-    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
-        return super().get_search_results(request, queryset, search_term)

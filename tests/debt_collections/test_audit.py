@@ -304,12 +304,12 @@ def test_decimal_payloads_round_trip_as_exact_strings_and_verify() -> None:
 @pytest.mark.django_db
 def test_an_event_timed_in_another_zone_verifies_after_the_database_round_trip() -> None:
     shanghai = timezone.now().astimezone(ZoneInfo("Asia/Shanghai"))
-    until = datetime(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("Europe/London"))
+    until = datetime(2026, 7, 1, 9, 30, tzinfo=ZoneInfo("Europe/London"))  # BST, UTC+1
 
     with transaction.atomic():
         event = audit_append(actor=SYSTEM, action="test.zones", at=shanghai, payload={"until": until})
 
-    assert AuditEvent.objects.get(pk=event.pk).payload == {"until": "2026-03-29T00:30:00.000000+00:00"}
+    assert AuditEvent.objects.get(pk=event.pk).payload == {"until": "2026-07-01T08:30:00.000000+00:00"}
     assert verify_chain().ok
 
 

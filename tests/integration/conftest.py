@@ -1,0 +1,56 @@
+"""Integration tests need the real services (DESIGN §2: ``tests/integration``).
+
+* On the embedded run (no ``DATABASE_URL``, no ``REQUIRE_SERVICES``) they are skipped with a reason.
+* With ``REQUIRE_SERVICES=1`` (the second CI pass) they must run: if PostgreSQL is not the configured
+  database they FAIL, so a mis-set CI job cannot go green by skipping them.
+* With PostgreSQL configured they run, whether or not ``REQUIRE_SERVICES`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+
+SKIP_REASON = (
+    "integration test: needs PostgreSQL (set DATABASE_URL=postgres://…); runs in the services CI pass"
+)
+
+
+def _services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _postgresql_configured() -> bool:
+    # ``vendor`` is a class attribute of the backend: reading it opens no connection.
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip every ``integration``-marked test (wherever it lives) on an embedded-only run.
+
+    This hook sees the whole session's items, not only this folder's, so it filters by marker.
+    When services are required nothing is skipped here: the fixture below fails instead.
+    """
+    if _postgresql_configured() or _services_required():
+        return
+    skip = pytest.mark.skip(reason=SKIP_REASON)
+    for item in items:
+        if item.get_closest_marker("integration") is not None:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _integration_needs_postgresql(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail (never skip) an integration test when services are required but PostgreSQL is not configured."""
+    if request.node.get_closest_marker("integration") is not None and not _postgresql_configured():
+        if _services_required():
+            pytest.fail(
+                f"REQUIRE_SERVICES is set but the configured database is {connection.vendor!r}, not "
+                "PostgreSQL: set DATABASE_URL=postgres://… (integration tests must run, not skip).",
+                pytrace=False,
+            )
+        pytest.skip(SKIP_REASON)
+    yield
