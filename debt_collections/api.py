@@ -13,7 +13,6 @@ allowed"). Session-authenticated writes need the CSRF token, as in the admin.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -24,10 +23,9 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.authentication import BaseAuthentication, SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotAuthenticated, NotFound
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -77,11 +75,11 @@ class HasCollectionsRole(IsStaff):
         return isinstance(user, User) and (user.is_superuser or bool(user_roles(user)))
 
 
-class StaffAPI:
-    """Mixin for every staff endpoint: authentication order and the role check (see module docstring)."""
+class StaffAPI(APIView):
+    """Base of every staff endpoint: authentication order and the role check (see module docstring)."""
 
-    authentication_classes: Sequence[type[BaseAuthentication]] = [TokenAuthentication, SessionAuthentication]
-    permission_classes: Sequence[type[BasePermission]] = [HasCollectionsRole]
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [HasCollectionsRole]
 
 
 def _caller(request: Request) -> User:
@@ -138,8 +136,8 @@ class TokenObtainThrottle(AnonRateThrottle):
 class TokenObtainView(APIView):
     # No authentication: the caller proves who they are with the password in the body. (Session auth
     # here would also demand a CSRF token from a browser that happens to be logged in to the admin.)
-    authentication_classes: Sequence[type[BaseAuthentication]] = []
-    permission_classes: Sequence[type[BasePermission]] = []
+    authentication_classes = []
+    permission_classes = []
     throttle_classes = [TokenObtainThrottle]
 
     @extend_schema(
@@ -198,6 +196,7 @@ class CaseDetailView(_ScopedCase):
 
     @extend_schema(
         summary="One case, what the caller may do next, and its recent audit trail",
+        description="A case outside the caller's scope is a 404, exactly like a case that does not exist.",
         responses={200: ser.CaseDetailSerializer, **_errors(401, 403, 404)},
         tags=["cases"],
     )

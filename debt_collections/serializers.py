@@ -32,15 +32,17 @@ _TRANSITION_CHOICES = [(name, name) for name in MANUAL_TRANSITIONS]
 # --- errors -----------------------------------------------------------------------------------
 
 
+# Documentation only (never used to validate): the body ``config.api_errors`` gives every error.
 class ErrorSerializer(serializers.Serializer[Any]):
-    """Every API error (see ``config.api_errors``). Documentation only: never used to validate."""
+    """Every API error: a sentence, a stable code, and details for some codes."""
 
     detail = serializers.CharField(help_text="A sentence for people.")
     code = serializers.CharField(
         help_text="Stable machine-readable id: invalid, not_authenticated, permission_denied, not_found, "
         "not_permitted, transition_not_allowed, stale_state, compliance_blocked, …"
     )
-    errors = serializers.DictField(
+    # The serializer metaclass pops declared fields off the class, so this does not shadow `.errors`.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Validation errors by field (400 only).",
@@ -61,13 +63,11 @@ class ErrorSerializer(serializers.Serializer[Any]):
 
 
 class StaffAuthTokenSerializer(AuthTokenSerializer):
-    """Username and password → the user, for active staff only.
-
-    ``authenticate()`` already refuses inactive users. A non-staff user gets the same message as a
-    wrong password, so the endpoint does not tell an attacker which credentials belong to staff.
-    """
+    """A staff user's username and password."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # authenticate() (in super) already refuses inactive users. A non-staff user gets the same
+        # message as a wrong password, so the endpoint does not tell which credentials are staff's.
         attrs = super().validate(attrs)
         user: AbstractBaseUser = attrs["user"]
         if not getattr(user, "is_staff", False):
@@ -103,7 +103,7 @@ class CustomerRefSerializer(serializers.ModelSerializer[Customer]):
 
 
 class BalancesSerializer(serializers.Serializer[Any]):
-    """The balance split of the case's credit account (``source="account"``)."""
+    """The balance split of the case's credit account. Amounts are strings with two decimals."""
 
     currency = serializers.CharField(read_only=True)
     principal = serializers.DecimalField(**_MONEY_FIELD)
@@ -150,12 +150,10 @@ class CaseSummarySerializer(serializers.ModelSerializer[CollectionCase]):
         read_only_fields = fields
 
 
+# allowed_transitions and audit_events depend on the caller and need their own queries, so the view
+# computes them and passes them in the context under those names.
 class CaseDetailSerializer(serializers.ModelSerializer[CollectionCase]):
-    """A case with what the caller may do next.
-
-    ``allowed_transitions`` and ``audit_events`` are computed by the view (they depend on the caller
-    and need their own queries) and passed in the context under those names.
-    """
+    """A case, what the caller may do next, and its recent audit trail."""
 
     customer = CustomerRefSerializer(read_only=True)
     account_number = serializers.CharField(source="account.account_number", read_only=True)

@@ -85,7 +85,8 @@ def debt_context(*, case: CollectionCase, now: datetime) -> dict[str, Any]:
 
 def render(template: NoticeTemplate, context: dict[str, Any]) -> tuple[str, str, str]:
     """Return (subject, body, sha256 of subject+body)."""
-    ctx = Context(context)
+    # A plain Context turns autoescaping back on whatever the engine says; notices are plain text.
+    ctx = Context(context, autoescape=False)
     subject = _ENGINE.from_string(template.subject).render(ctx).strip() if template.subject else ""
     body = _ENGINE.from_string(template.body).render(ctx).strip()
     digest = hashlib.sha256(f"{subject}\n{body}".encode()).hexdigest()

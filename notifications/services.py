@@ -300,3 +300,23 @@ def notice_block_pending_to(*, contact_point_ids: list[int], actor: Actor, now: 
                      payload={"notice": notice.pk, "blocked_by": [rule]})
         count += 1
     return count
+
+
+def templates_install_library(*, now: datetime | None = None) -> int:
+    """Make sure every text of ``template_library`` has an approved version (data migration 0002 does
+    this on a new database; tests that flush tables call it again). Returns how many were created."""
+    from notifications.template_library import LIBRARY
+
+    created = 0
+    with transaction.atomic():
+        for text in LIBRARY:
+            if NoticeTemplate.objects.filter(key=text.key, channel=text.channel, locale=text.locale).exists():
+                continue
+            template = NoticeTemplate(key=text.key, channel=text.channel, locale=text.locale, version=1,
+                                      subject=text.subject, body=text.body, limited_content=text.limited_content,
+                                      is_service=text.is_service,
+                                      decision_note="Shipped with the release; approved in its compliance review.")
+            template.approve(by=None, at=now or timezone.now(), note=template.decision_note)
+            template.save()
+            created += 1
+    return created

@@ -36,6 +36,7 @@ from debt_collections.admin.access import (
 from debt_collections.admin.display import money, summarize_payload
 from debt_collections.admin.filters import AssignedToFilter, DaysPastDueFilter, NextActionDueFilter
 from debt_collections.admin.forms import (
+    REASON_MAX_LENGTH,
     AssignForm,
     CaseActionForm,
     PlaceForm,
@@ -199,7 +200,7 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
         return {
             "case": case,
             "customer": customer,
-            "customer_local_now": _local_now(customer.time_zone, timezone.now()),
+            "customer_local_time": _local_time(customer.time_zone, timezone.now()),
             "account": account,
             "balances": [
                 (_("Principal"), money(account.principal, account.currency)),
@@ -215,6 +216,7 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
                 for e in selectors.case_timeline(case)
             ],
             "transitions": transitions,
+            "reason_max_length": REASON_MAX_LENGTH,
             "hold_reasons": HoldReason.choices,
             "close_reasons": CloseReason.choices,
             "transition_url": reverse("admin:collections_collectioncase_transition", args=[case.pk],
@@ -374,10 +376,13 @@ def _clean_action_field(request: HttpRequest, name: str) -> tuple[bool, Any]:
         return False, None
 
 
-def _local_now(zone: str, now: datetime) -> datetime | None:
-    """The customer's wall-clock time, so an agent sees at a glance whether it is a sensible hour."""
+def _local_time(zone: str, now: datetime) -> str:
+    """The customer's wall-clock time (``"08:11 CST"``), so an agent sees whether it is a sensible hour.
+
+    Formatted here: the template's date filters would convert it back to the admin's time zone.
+    """
     try:
-        return timezone.localtime(now, ZoneInfo(zone))
+        return timezone.localtime(now, ZoneInfo(zone)).strftime("%H:%M %Z")
     except (ZoneInfoNotFoundError, ValueError):
-        return None
+        return ""
 

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, Role, User
@@ -62,8 +63,16 @@ class TransitionForm(forms.Form):
         return {}
 
 
+class AgencyChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        if obj.is_valid_on(timezone.localdate()):
+            return str(obj)
+        return str(_("%(agency)s: licence or contract not valid today") % {"agency": obj})
+
+
 class AssignForm(forms.Form):
-    assignee = AssigneeChoiceField(queryset=User.objects.none(), required=False)
+    assignee = AssigneeChoiceField(queryset=User.objects.none(), required=False,
+                                   empty_label=_("— nobody (unassign) —"))
 
     def __init__(self, *args: Any, agency_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,9 +82,10 @@ class AssignForm(forms.Form):
 
 
 class PlaceForm(forms.Form):
-    # Every agency is a valid *choice*; whether its licence and contract allow a placement today is
-    # the service's decision, and its refusal message names the dates.
-    agency = forms.ModelChoiceField(queryset=Agency.objects.all(), required=False)
+    # Every agency is a valid *choice* (lapsed ones are labelled); whether its licence and contract
+    # allow a placement today is the service's decision, and its refusal message names the dates.
+    agency = AgencyChoiceField(queryset=Agency.objects.all(), required=False,
+                               empty_label=_("— in-house (no agency) —"))
 
 
 class CaseActionForm(helpers.ActionForm):
@@ -85,7 +95,7 @@ class CaseActionForm(helpers.ActionForm):
         queryset=eligible_assignees(any_agency=True), required=False, label=_("Assign to"),
         empty_label=_("— nobody (unassign) —"),
     )
-    agency = forms.ModelChoiceField(
+    agency = AgencyChoiceField(
         queryset=Agency.objects.all(), required=False, label=_("Place with"),
         empty_label=_("— in-house (no agency) —"),
     )

@@ -49,12 +49,12 @@ def api_for() -> Callable[[User | None], APIClient]:
 
 @pytest.fixture
 def staff_without_role(db: Any) -> User:
-    return UserFactory(username="staff_without_role", roles=[])
+    return UserFactory.create(username="staff_without_role", roles=[])
 
 
 @pytest.fixture
 def non_staff_agent(db: Any) -> User:
-    return UserFactory(username="non_staff_agent", is_staff=False, roles=[Role.AGENT])
+    return UserFactory.create(username="non_staff_agent", is_staff=False, roles=[Role.AGENT])
 
 
 @pytest.fixture
@@ -528,11 +528,12 @@ def test_session_login_works_for_reads(client_for: Any, supervisor: User) -> Non
 def test_token_is_refused_with_one_message_for_bad_password_non_staff_and_inactive_users(
     who: str, agent: User
 ) -> None:
-    user = {
-        "wrong_password": agent,
-        "non_staff": UserFactory(username="customer_service", is_staff=False, roles=[Role.AGENT]),
-        "inactive": UserFactory(username="leaver", is_active=False, roles=[Role.AGENT]),
-    }[who]
+    users: dict[str, Callable[[], User]] = {
+        "wrong_password": lambda: agent,
+        "non_staff": lambda: UserFactory.create(username="cashier", is_staff=False, roles=[Role.AGENT]),
+        "inactive": lambda: UserFactory.create(username="leaver", is_active=False, roles=[Role.AGENT]),
+    }
+    user = users[who]()
     password = "not-the-password" if who == "wrong_password" else PASSWORD
 
     response = APIClient().post(TOKEN_URL, {"username": user.username, "password": password}, format="json")

@@ -33,8 +33,9 @@ def _append(count: int, *, start: int = 1) -> list[AuditEvent]:
     events = []
     with transaction.atomic():
         for i in range(start, start + count):
-            events.append(audit_append(actor=SYSTEM, action=f"test.step_{i}", at=timezone.now(),
-                                       payload={"step": i}))
+            events.append(
+                audit_append(actor=SYSTEM, action=f"test.step_{i}", at=timezone.now(), payload={"step": i})
+            )
     return events
 
 
@@ -77,8 +78,14 @@ def test_each_event_links_to_the_hash_of_the_one_before_starting_from_64_zeros()
         assert event.prev_hash == previous.hash
     # and each hash is sha256 over its own fields, so the stored values are self-consistent
     for event in events:
-        fields = event_fields(seq=event.seq, at=event.at, actor=event.actor, action=event.action,
-                              case_id=event.case_id, payload=event.payload)
+        fields = event_fields(
+            seq=event.seq,
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            case_id=event.case_id,
+            payload=event.payload,
+        )
         assert event.hash == compute_hash(event.prev_hash, fields)
     # and the chain head names the last event
     head = AuditChainHead.objects.get(pk=1)
@@ -120,8 +127,15 @@ def test_a_forked_append_reusing_a_prev_hash_is_refused_by_the_database() -> Non
 
     # when a writer that missed the head lock tries to link a third event to the first again
     with pytest.raises(IntegrityError), transaction.atomic():
-        AuditEvent.objects.create(seq=3, at=timezone.now(), actor=SYSTEM.label, action="test.fork",
-                                  payload={}, prev_hash=first.hash, hash="f" * 64)
+        AuditEvent.objects.create(
+            seq=3,
+            at=timezone.now(),
+            actor=SYSTEM.label,
+            action="test.fork",
+            payload={},
+            prev_hash=first.hash,
+            hash="f" * 64,
+        )
 
     # then the fork never lands
     assert [e.pk for e in _chain()] == [first.pk, second.pk]
@@ -147,8 +161,11 @@ def _raw_delete(event: AuditEvent) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("tamper", [_orm_update, _raw_update, _orm_delete, _raw_delete],
-                         ids=["orm-update", "raw-update", "orm-delete", "raw-delete"])
+@pytest.mark.parametrize(
+    "tamper",
+    [_orm_update, _raw_update, _orm_delete, _raw_delete],
+    ids=["orm-update", "raw-update", "orm-delete", "raw-delete"],
+)
 def test_the_database_refuses_to_update_or_delete_an_audit_event(tamper: Any) -> None:
     # given a chain of three
     events = _append(3)
@@ -288,8 +305,12 @@ def test_floats_in_an_audit_payload_are_refused(payload: dict[str, Any]) -> None
 @pytest.mark.django_db
 def test_decimal_payloads_round_trip_as_exact_strings_and_verify() -> None:
     # given money amounts at the edges of MONEY precision
-    payload = {"amount": Decimal("1234.50"), "rate": Decimal("0.035"), "max": Decimal("999999999999.99"),
-               "zero": Decimal("0.00")}
+    payload = {
+        "amount": Decimal("1234.50"),
+        "rate": Decimal("0.035"),
+        "max": Decimal("999999999999.99"),
+        "zero": Decimal("0.00"),
+    }
 
     with transaction.atomic():
         event = audit_append(actor=SYSTEM, action="test.money", at=timezone.now(), payload=payload)
@@ -331,14 +352,14 @@ def test_a_naive_event_time_is_refused() -> None:
 def test_a_negative_balance_is_refused_by_the_database(component: str) -> None:
     # when an account is created with a negative component, then the check constraint refuses it
     with pytest.raises(IntegrityError), transaction.atomic():
-        CreditAccountFactory(**{component: Decimal("-0.01")})
+        CreditAccountFactory.create(**{component: Decimal("-0.01")})
 
     assert not CreditAccount.objects.exists()
 
 
 @pytest.mark.django_db
 def test_overpaying_a_component_by_update_is_refused_by_the_database() -> None:
-    account = CreditAccountFactory(principal=Decimal("100.00"))
+    account = CreditAccountFactory.create(principal=Decimal("100.00"))
 
     with pytest.raises(IntegrityError), transaction.atomic():
         CreditAccount.objects.filter(pk=account.pk).update(principal=F("principal") - Decimal("100.01"))
@@ -348,14 +369,19 @@ def test_overpaying_a_component_by_update_is_refused_by_the_database() -> None:
 
 
 def _payment(account: CreditAccount, reference: str, amount: str = "100.00") -> Payment:
-    return Payment.objects.create(account=account, external_reference=reference, amount=Decimal(amount),
-                                  currency="CNY", received_at=timezone.now())
+    return Payment.objects.create(
+        account=account,
+        external_reference=reference,
+        amount=Decimal(amount),
+        currency="CNY",
+        received_at=timezone.now(),
+    )
 
 
 @pytest.mark.django_db
 def test_a_duplicate_payment_external_reference_is_refused_by_the_database() -> None:
     # given a recorded payment
-    account = CreditAccountFactory()
+    account = CreditAccountFactory.create()
     _payment(account, "PSP-2026-0001")
 
     # when the provider's feed delivers the same reference again, then it cannot be recorded twice
@@ -368,7 +394,7 @@ def test_a_duplicate_payment_external_reference_is_refused_by_the_database() -> 
 @pytest.mark.django_db
 @pytest.mark.parametrize("amount", ["0.00", "-5.00"])
 def test_a_payment_of_zero_or_less_is_refused_by_the_database(amount: str) -> None:
-    account = CreditAccountFactory()
+    account = CreditAccountFactory.create()
 
     with pytest.raises(IntegrityError), transaction.atomic():
         _payment(account, "PSP-2026-0002", amount=amount)

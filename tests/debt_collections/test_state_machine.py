@@ -133,8 +133,15 @@ def _reload(case: CollectionCase) -> CollectionCase:
 def _snapshot(case: CollectionCase) -> tuple[Any, ...]:
     """The fields a refused operation must leave exactly as they were."""
     fresh = _reload(case)
-    return (fresh.state, fresh.resume_state, fresh.hold_reason, fresh.close_reason, fresh.closed_at,
-            fresh.agency_id, fresh.updated_at)
+    return (
+        fresh.state,
+        fresh.resume_state,
+        fresh.hold_reason,
+        fresh.close_reason,
+        fresh.closed_at,
+        fresh.agency_id,
+        fresh.updated_at,
+    )
 
 
 def _last_seq() -> int:
@@ -147,7 +154,7 @@ def _charge_off_dpd(account: CreditAccount) -> int:
 
 @pytest.fixture
 def licensed_agency() -> Agency:
-    return AgencyFactory(name="Licensed Recoveries")
+    return AgencyFactory.create(name="Licensed Recoveries")
 
 
 def _placed_case(agency: Agency, state: str = S.EARLY) -> CollectionCase:
@@ -164,7 +171,7 @@ def test_allowed_table_covers_every_transition_the_model_declares() -> None:
     field = CollectionCase._meta.get_field("state")
     declared = {
         (str(source), t.name)
-        for t in field.get_all_transitions(CollectionCase)  # type: ignore[attr-defined]
+        for t in field.get_all_transitions(CollectionCase)
         for source in ([t.source] if isinstance(t.source, str) else t.source)
     }
     # when the table is expressed in the same terms
@@ -183,8 +190,12 @@ def test_forbidden_sample_has_at_least_two_per_state_and_never_an_allowed_edge()
 # --- allowed transitions --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("from_state", "step", "to_state"), ALLOWED, ids=[f"{a}-{s}-{b}" for a, s, b in ALLOWED])
-def test_allowed_transition_moves_the_case_and_audits_from_and_to(from_state: str, step: str, to_state: str) -> None:
+@pytest.mark.parametrize(
+    ("from_state", "step", "to_state"), ALLOWED, ids=[f"{a}-{s}-{b}" for a, s, b in ALLOWED]
+)
+def test_allowed_transition_moves_the_case_and_audits_from_and_to(
+    from_state: str, step: str, to_state: str
+) -> None:
     # given a case walked into the source state by the services
     case = make_case(from_state, days_past_due=DEEP_DPD)
     last_seq = _last_seq()
@@ -241,15 +252,20 @@ def test_release_returns_a_held_case_to_the_state_saved_when_the_hold_began(held
     # then the case is back where it was and the hold fields are cleared
     released = _reload(case)
     assert (released.state, released.resume_state, released.hold_reason, released.hold_until) == (
-        held_from, "", "", None)
+        held_from,
+        "",
+        "",
+        None,
+    )
     event = AuditEvent.objects.filter(case=case, action="case.release").get()
     assert (event.payload["from"], event.payload["to"]) == (S.ON_HOLD, held_from)
 
 
 def _open_dispute(case: CollectionCase) -> Dispute:
     now = timezone.now()
-    return Dispute.objects.create(case=case, kind=Dispute.Kind.NOT_MY_DEBT, opened_at=now,
-                                  sla_due_at=now + timedelta(days=15))
+    return Dispute.objects.create(
+        case=case, kind=Dispute.Kind.NOT_MY_DEBT, opened_at=now, sla_due_at=now + timedelta(days=15)
+    )
 
 
 def test_release_is_refused_while_the_dispute_behind_a_dispute_hold_is_open() -> None:
@@ -319,7 +335,7 @@ def test_hold_records_its_reason_in_the_audit_payload() -> None:
 
 def test_charge_off_is_refused_one_day_below_the_policy_threshold() -> None:
     # given an active case one day short of the pack's charge-off threshold
-    account = CreditAccountFactory()
+    account = CreditAccountFactory.create()
     threshold = _charge_off_dpd(account)
     CreditAccount.objects.filter(pk=account.pk).update(days_past_due=threshold - 1)
     case = make_case(S.ACTIVE, account=account)
@@ -337,7 +353,7 @@ def test_charge_off_is_refused_one_day_below_the_policy_threshold() -> None:
 
 
 def test_charge_off_is_allowed_exactly_at_the_policy_threshold() -> None:
-    account = CreditAccountFactory()
+    account = CreditAccountFactory.create()
     threshold = _charge_off_dpd(account)
     CreditAccount.objects.filter(pk=account.pk).update(days_past_due=threshold)
     case = make_case(S.ACTIVE, account=account)
@@ -407,7 +423,7 @@ def test_assigning_the_state_directly_raises_and_the_row_is_unchanged() -> None:
     loaded = _reload(case)
 
     with pytest.raises(AttributeError):
-        loaded.state = S.RESOLVED  # type: ignore[assignment]
+        loaded.state = S.RESOLVED
 
     assert loaded.state == S.ACTIVE
     assert _reload(case).state == S.ACTIVE
@@ -466,7 +482,9 @@ def test_an_agency_user_can_act_on_a_case_placed_with_their_agency(agency_agent:
     assert _reload(case).state == S.ACTIVE
 
 
-def test_an_agency_user_cannot_act_on_another_agencys_case(agency_agent: User, other_agency_agent: User) -> None:
+def test_an_agency_user_cannot_act_on_another_agencys_case(
+    agency_agent: User, other_agency_agent: User
+) -> None:
     # given a case placed with the first agent's agency
     assert agency_agent.agency is not None
     case = _placed_case(agency_agent.agency)
@@ -501,8 +519,9 @@ def test_an_agency_user_is_refused_once_their_agencys_licence_or_contract_has_la
     if lapse == "licence":
         Agency.objects.filter(pk=agency.pk).update(licensed_until=yesterday)
     else:
-        Agency.objects.filter(pk=agency.pk).update(contract_start=yesterday - timedelta(days=30),
-                                                   contract_end=yesterday)
+        Agency.objects.filter(pk=agency.pk).update(
+            contract_start=yesterday - timedelta(days=30), contract_end=yesterday
+        )
     user = User.objects.get(pk=agency_agent.pk)
     before = _snapshot(case)
 
@@ -519,7 +538,7 @@ def test_an_agency_user_is_refused_once_their_agencys_licence_or_contract_has_la
 def _agency(**dates_from_today: int) -> Agency:
     today = timezone.localdate()
     values = {"licensed_until": 365, "contract_start": -30, "contract_end": 365} | dates_from_today
-    return AgencyFactory(**{name: today + timedelta(days=offset) for name, offset in values.items()})
+    return AgencyFactory.create(**{name: today + timedelta(days=offset) for name, offset in values.items()})
 
 
 @pytest.mark.parametrize(
@@ -531,7 +550,7 @@ def _agency(**dates_from_today: int) -> Agency:
     ],
 )
 def test_placing_a_case_with_an_agency_without_a_valid_licence_and_contract_is_refused(
-    dates: dict[str, int]
+    dates: dict[str, int],
 ) -> None:
     # given a case and an agency that is not valid today
     case = make_case(S.ACTIVE)

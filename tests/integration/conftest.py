@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 from django.db import connection
@@ -42,15 +41,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-@pytest.fixture(autouse=True)
-def _integration_needs_postgresql(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Fail (never skip) an integration test when services are required but PostgreSQL is not configured."""
-    if request.node.get_closest_marker("integration") is not None and not _postgresql_configured():
-        if _services_required():
-            pytest.fail(
-                f"REQUIRE_SERVICES is set but the configured database is {connection.vendor!r}, not "
-                "PostgreSQL: set DATABASE_URL=postgres://… (integration tests must run, not skip).",
-                pytrace=False,
-            )
-        pytest.skip(SKIP_REASON)
-    yield
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """FAIL (never skip) an integration test when services are required but PostgreSQL is not configured.
+
+    Raised in the call phase, so the report says *failed*, not a setup error. (Runtest hooks in this
+    conftest apply to the tests in this folder, which is where integration tests live.)
+    """
+    if item.get_closest_marker("integration") is None or _postgresql_configured():
+        return
+    if _services_required():
+        pytest.fail(
+            f"REQUIRE_SERVICES is set but the configured database is {connection.vendor!r}, not "
+            "PostgreSQL: set DATABASE_URL=postgres://… (integration tests must run, not skip).",
+            pytrace=False,
+        )

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
+from accounts.models import User
 from debt_collections import services
 from debt_collections.audit import verify_chain
 from debt_collections.errors import DomainError, StaleState, TransitionNotAllowed
@@ -79,6 +80,14 @@ def _resolve(case_id: int, expected_state: str | None = None) -> Callable[[], Co
     return lambda: services.case_resolve(case_id=case_id, actor=SYSTEM, expected_state=expected_state)
 
 
+def _hold(case_id: int) -> Callable[[], CollectionCase]:
+    return lambda: services.case_hold(case_id=case_id, actor=SYSTEM, hold_reason=HoldReason.HARDSHIP)
+
+
+def _assign(case_id: int, assignee: User) -> Callable[[], CollectionCase]:
+    return lambda: services.case_assign(case_id=case_id, actor=SYSTEM, assignee=assignee)
+
+
 def test_two_simultaneous_transitions_of_one_case_let_exactly_one_win_every_round() -> None:
     for round_no in range(ROUNDS):
         # given an early case
@@ -136,7 +145,7 @@ def test_a_transition_waits_for_the_case_row_lock_then_sees_the_committed_state(
         try:
             first_changed.wait(JOIN_TIMEOUT)
             services.case_escalate(case_id=case.pk, actor=SYSTEM)
-        except DomainError as exc:
+        except BaseException as exc:  # handed back to the test thread, which asserts on it
             outcome["error"] = exc
         finally:
             connection.close()
@@ -172,11 +181,7 @@ def test_eight_concurrent_appends_produce_a_contiguous_verified_chain() -> None:
     events_before = AuditEvent.objects.count()
 
     # when eight users put them on hold at the same instant, each in its own transaction
-    results = _run_together([
-        (lambda case_id=case.pk: services.case_hold(case_id=case_id, actor=SYSTEM,
-                                                    hold_reason=HoldReason.HARDSHIP))
-        for case in cases
-    ])
+    results = _run_together([_hold(case.pk) for case in cases])
 
     # then every hold succeeded
     assert all(isinstance(r, CollectionCase) and r.state == S.ON_HOLD for r in results), results
@@ -188,15 +193,12 @@ def test_eight_concurrent_appends_produce_a_contiguous_verified_chain() -> None:
     _assert_chain_is_one_line()
 
 
-def test_eight_concurrent_reassignments_produce_a_contiguous_verified_chain(agent: Any) -> None:
+def test_eight_concurrent_reassignments_produce_a_contiguous_verified_chain(agent: User) -> None:
     # given eight in-house cases
     cases = [make_case(S.ACTIVE) for _ in range(8)]
 
     # when a supervisor-level process assigns them all at once, each in its own transaction
-    results = _run_together([
-        (lambda case_id=case.pk: services.case_assign(case_id=case_id, actor=SYSTEM, assignee=agent))
-        for case in cases
-    ])
+    results = _run_together([_assign(case.pk, agent) for case in cases])
 
     assert all(isinstance(r, CollectionCase) for r in results), results
     assert CollectionCase.objects.filter(assignee=agent).count() == 8

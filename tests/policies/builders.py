@@ -89,9 +89,9 @@ def past(at: datetime, channel: str = "call", **changes: Any) -> PastContact:
     return PastContact(**fields)
 
 
-def daily_spread(end: datetime, count: int, channel: str = "call", step: timedelta = timedelta(days=1)) -> list[
-    PastContact
-]:
+def daily_spread(
+    end: datetime, count: int, channel: str = "call", step: timedelta = timedelta(days=1)
+) -> list[PastContact]:
     """``count`` allowed attempts, one per ``step``, the newest ``step`` before ``end``."""
     return [past(end - step * (i + 1), channel) for i in range(count)]
 

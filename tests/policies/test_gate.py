@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 
 from debt_collections.policies import (
     OPT_OUT_CONFIRMATION_KEY,
-    ActorSnapshot,
     RULE_ORDER,
+    ActorSnapshot,
     Decision,
     Rule,
     TemplateSnapshot,
@@ -54,7 +55,9 @@ from tests.policies.builders import (
         ("UK", at_local(LONDON, 2026, 3, 10, 10)),
     ],
 )
-def test_a_compliant_contact_is_allowed_and_names_the_pack_version(pack: str, now: datetime, channel: str) -> None:
+def test_a_compliant_contact_is_allowed_and_names_the_pack_version(
+    pack: str, now: datetime, channel: str
+) -> None:
     decision = decide(pack=pack, now=now, channel=channel)
 
     assert decision.allowed
@@ -235,7 +238,7 @@ def test_a_service_notice_is_not_held_back_by_the_caps() -> None:
 # -- DAILY ---------------------------------------------------------------------------------------------
 
 
-def _today(slots: list[int], **changes: object) -> list[PastContact]:
+def _today(slots: list[int], **changes: Any) -> list[PastContact]:
     """Calls on NOW's local day, at 08:00 + 10 minutes × slot."""
     return [past(at_local(SHANGHAI, 2026, 3, 10, 8) + timedelta(minutes=10 * n), **changes) for n in slots]
 
@@ -354,7 +357,9 @@ def test_us_conversation_wait_follows_reg_f_day_counting() -> None:
     ],
 )
 @pytest.mark.parametrize("channel", ["call", "sms", "letter"])
-def test_collection_contact_stops_on_hold_and_after_cease(case: CaseSnapshot, rule: Rule, channel: str) -> None:
+def test_collection_contact_stops_on_hold_and_after_cease(
+    case: CaseSnapshot, rule: Rule, channel: str
+) -> None:
     decision = decide(case=case, channel=channel)
 
     assert decision.blocked_by == (rule,)
@@ -393,7 +398,9 @@ def test_the_opt_out_confirmation_may_be_sent_once_on_the_channel_opted_out_of()
     sent = past(NOW - timedelta(minutes=1), "sms", template_key=OPT_OUT_CONFIRMATION_KEY)
 
     assert decide(channel="sms", point=point, template=confirmation).allowed
-    assert decide(channel="sms", point=point, template=confirmation, history=[sent]).blocked_by == (Rule.OPT_OUT,)
+    assert decide(channel="sms", point=point, template=confirmation, history=[sent]).blocked_by == (
+        Rule.OPT_OUT,
+    )
 
 
 # -- WRONG_PARTY ---------------------------------------------------------------------------------------
@@ -405,7 +412,9 @@ def test_the_opt_out_confirmation_may_be_sent_once_on_the_channel_opted_out_of()
     ids=["reported-here", "quarantined-for-another-customer"],
 )
 @pytest.mark.parametrize("template", [None, service_template("wrong_party.acknowledgement")])
-def test_a_wrong_party_number_is_never_contacted(point: ContactPointSnapshot, template: TemplateSnapshot | None) -> None:
+def test_a_wrong_party_number_is_never_contacted(
+    point: ContactPointSnapshot, template: TemplateSnapshot | None
+) -> None:
     decision = decide(channel="sms" if template else "call", point=point, template=template)
 
     assert Rule.WRONG_PARTY in decision.blocked_by
@@ -422,7 +431,11 @@ _AFTER = NOW - timedelta(days=20)
     ("pack", "changes", "blocked"),
     [
         ("CN", {"consent_at": _BEFORE, "verified_at": _BEFORE, "last_reassigned_at": _AFTER}, True),
-        ("CN", {"consent_at": _BEFORE, "verified_at": _AFTER + timedelta(days=1), "last_reassigned_at": _AFTER}, False),
+        (
+            "CN",
+            {"consent_at": _BEFORE, "verified_at": _AFTER + timedelta(days=1), "last_reassigned_at": _AFTER},
+            False,
+        ),
         ("CN", {"consent_at": _AFTER, "verified_at": _AFTER, "last_reassigned_at": _BEFORE}, False),
         ("CN", {"consent_at": NOW - timedelta(days=100), "verified_at": None}, True),
         ("CN", {"consent_at": NOW - timedelta(days=100), "verified_at": NOW - timedelta(days=99)}, False),
@@ -449,7 +462,9 @@ _AFTER = NOW - timedelta(days=20)
         "us-checked-only-before-consent",
     ],
 )
-def test_reassigned_numbers_are_blocked_until_reverified(pack: str, changes: dict[str, object], blocked: bool) -> None:
+def test_reassigned_numbers_are_blocked_until_reverified(
+    pack: str, changes: dict[str, Any], blocked: bool
+) -> None:
     zone = {"CN": SHANGHAI, "US": NEW_YORK, "UK": LONDON}[pack]
     now = at_local(zone, 2026, 3, 10, 11)
     point = make_point(**changes)
@@ -528,7 +543,9 @@ def test_a_plain_call_to_someone_elses_number_is_a_third_party_disclosure() -> N
 
 def test_a_service_notice_with_debt_content_still_needs_the_debtors_own_point() -> None:
     decision = decide(
-        channel="email", template=service_template(), point=make_point("email", owner_customer_id=OTHER_CUSTOMER)
+        channel="email",
+        template=service_template(),
+        point=make_point("email", owner_customer_id=OTHER_CUSTOMER),
     )
 
     assert decision.blocked_by == (Rule.THIRD_PARTY,)
@@ -600,7 +617,9 @@ def test_a_message_without_a_template_is_blocked(channel: str) -> None:
 def test_a_draft_service_notice_is_still_blocked() -> None:
     template = make_template("plan.confirmation", is_service=True, status="draft")
 
-    assert decide(channel="sms", template=template, case=make_case(state="on_hold")).blocked_by == (Rule.TEMPLATE,)
+    assert decide(channel="sms", template=template, case=make_case(state="on_hold")).blocked_by == (
+        Rule.TEMPLATE,
+    )
 
 
 # -- VULNERABLE ----------------------------------------------------------------------------------------
@@ -625,7 +644,9 @@ def test_a_vulnerable_customer_past_the_ordinary_cap_shows_both_rules() -> None:
 def test_a_vulnerable_customer_gets_one_sms_a_week_and_one_connected_call_a_day() -> None:
     case = make_case(vulnerable=True)
 
-    assert decide(case=case, channel="sms", history=daily_spread(NOW, 1, "sms")).blocked_by == (Rule.VULNERABLE,)
+    assert decide(case=case, channel="sms", history=daily_spread(NOW, 1, "sms")).blocked_by == (
+        Rule.VULNERABLE,
+    )
     assert decide(case=case, history=_today([0], connected=True)).blocked_by == (Rule.VULNERABLE,)
     assert decide(case=case, history=_today([0], connected=False)).allowed
 

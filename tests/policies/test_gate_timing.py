@@ -127,7 +127,9 @@ def test_london_window_opens_and_closes_on_local_time_across_dst(
 
 
 def test_uk_saturday_evening_is_allowed_until_eight_pm_gmt() -> None:
-    assert decide(pack="UK", case=make_case(customer_tz="Europe/London"), now=utc(2026, 3, 28, 19, 59)).allowed
+    assert decide(
+        pack="UK", case=make_case(customer_tz="Europe/London"), now=utc(2026, 3, 28, 19, 59)
+    ).allowed
 
 
 @pytest.mark.parametrize(
@@ -137,7 +139,9 @@ def test_uk_saturday_evening_is_allowed_until_eight_pm_gmt() -> None:
         (utc(2026, 10, 24, 19), utc(2026, 10, 26, 8)),  # 20:00 BST Sat → Mon 08:00 GMT
     ],
 )
-def test_uk_saturday_evening_waits_for_monday_across_the_dst_sunday(now: datetime, next_allowed_at: datetime) -> None:
+def test_uk_saturday_evening_waits_for_monday_across_the_dst_sunday(
+    now: datetime, next_allowed_at: datetime
+) -> None:
     decision = decide(pack="UK", case=make_case(customer_tz="Europe/London"), now=now)
 
     assert decision.blocked_by == (Rule.HOURS,)
@@ -259,7 +263,9 @@ def test_attempts_spread_so_each_window_holds_at_most_n_minus_one_are_never_freq
 
 _ZONES = st.sampled_from(["Asia/Shanghai", "America/New_York", "Europe/London"])
 # Around the 2026 DST changes in New York and London, and an ordinary stretch.
-_NOW = st.sampled_from([utc(2026, 3, 5), utc(2026, 3, 25), utc(2026, 10, 22), utc(2026, 10, 29), utc(2026, 6, 1)])
+_NOW = st.sampled_from(
+    [utc(2026, 3, 5), utc(2026, 3, 25), utc(2026, 10, 22), utc(2026, 10, 29), utc(2026, 6, 1)]
+)
 
 
 @st.composite
@@ -291,7 +297,13 @@ def _history(draw: st.DrawFn, now: datetime) -> list[PastContact]:
     channel=st.sampled_from(["call", "call", "sms", "letter"]),
     vulnerable=st.booleans(),
     agreed=st.sampled_from(
-        [None, window((18, 0), (22, 30)), window((0, 30), (1, 30)), window((1, 15), (1, 45)), window((2, 15), (3, 15))]
+        [
+            None,
+            window((18, 0), (22, 30)),
+            window((0, 30), (1, 30)),
+            window((1, 15), (1, 45)),
+            window((2, 15), (3, 15)),
+        ]
     ),
     samples=st.lists(st.floats(min_value=0.0, max_value=1.0, exclude_max=True, exclude_min=True), max_size=6),
 )
@@ -311,7 +323,9 @@ def test_next_allowed_at_is_allowed_and_everything_before_it_is_blocked(
     case = make_case(customer_tz=zone, vulnerable=vulnerable, agreed_contact_window=agreed)
     point = make_point(channel)
     template = None if channel == "call" else make_template()
-    decision = decide(pack=pack, case=case, point=point, channel=channel, template=template, history=history, now=now)
+    decision = decide(
+        pack=pack, case=case, point=point, channel=channel, template=template, history=history, now=now
+    )
     assume(not decision.allowed)
 
     def time_blockers(at: datetime) -> tuple[Rule, ...]:
@@ -353,7 +367,9 @@ def test_no_contact_day_within_the_horizon_gives_no_next_allowed_at() -> None:
     never = replace(get_pack("UK"), contact_days=frozenset({6}), bank_holidays=frozenset(
         date(2026, 3, 1) + timedelta(days=7 * i) for i in range(10)))  # fmt: skip
 
-    decision = decide(pack=never, case=make_case(customer_tz="Europe/London"), now=at_local(LONDON, 2026, 3, 10))
+    decision = decide(
+        pack=never, case=make_case(customer_tz="Europe/London"), now=at_local(LONDON, 2026, 3, 10)
+    )
 
     assert decision.blocked_by == (Rule.HOURS,)
     assert decision.next_allowed_at is None

@@ -41,7 +41,9 @@ def test_quantize_refuses_floats_non_finite_values_and_unknown_currencies() -> N
         quantize(D("1"), "XYZ")
 
 
-@pytest.mark.parametrize(("currency", "unit"), [("CNY", "0.01"), ("USD", "0.01"), ("GBP", "0.01"), ("JPY", "1")])
+@pytest.mark.parametrize(
+    ("currency", "unit"), [("CNY", "0.01"), ("USD", "0.01"), ("GBP", "0.01"), ("JPY", "1")]
+)
 def test_minor_units(currency: str, unit: str) -> None:
     assert minor_unit(currency) == D(unit)
 
@@ -115,7 +117,12 @@ def test_split_installments_always_sums_exactly_and_stays_within_one_minor_unit(
 # -- allocation -----------------------------------------------------------------------------------------
 
 CN_ORDER = get_pack("CN").payment_allocation_order
-OUTSTANDING = {"principal": D("1000.00"), "interest": D("50.00"), "fees": D("20.00"), "penalty_interest": D("30.00")}
+OUTSTANDING = {
+    "principal": D("1000.00"),
+    "interest": D("50.00"),
+    "fees": D("20.00"),
+    "penalty_interest": D("30.00"),
+}
 
 
 def test_a_partial_payment_is_applied_in_the_packs_order() -> None:
@@ -153,7 +160,9 @@ def test_allocation_conserves_the_payment_and_fills_components_strictly_in_order
     pack = get_pack(code)
     outstanding = {c: D(v).scaleb(-2) for c, v in zip(pack.payment_allocation_order, due, strict=True)}
 
-    allocation = allocate_payment(D(amount).scaleb(-2), outstanding, pack.payment_allocation_order, pack.currency)
+    allocation = allocate_payment(
+        D(amount).scaleb(-2), outstanding, pack.payment_allocation_order, pack.currency
+    )
 
     assert allocation.total_applied + allocation.unapplied == D(amount).scaleb(-2)
     assert list(allocation.applied) == list(pack.payment_allocation_order)

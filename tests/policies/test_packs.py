@@ -56,6 +56,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "link_expiry_days": 14,
         "link_max_failed_checks": 5,
         "min_installment": Decimal("50.00"),
+        "plan_grace_days": 5,
+        "deferral_max_days": 90,
+        "agent_waiver_limit": Decimal("500.00"),
+        "vulnerable_cap_factor": Decimal("0.5"),
         "timezone_default": "Asia/Shanghai",
         "currency": "CNY",
     },
@@ -85,6 +89,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "link_expiry_days": 14,
         "link_max_failed_checks": 5,
         "min_installment": Decimal("25.00"),
+        "plan_grace_days": 5,
+        "deferral_max_days": 90,
+        "agent_waiver_limit": Decimal("100.00"),
+        "vulnerable_cap_factor": Decimal("0.5"),
+        "call_recording_retention_years": 3,
         "timezone_default": "America/New_York",
         "currency": "USD",
     },
@@ -113,6 +122,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "deferrals_per_12_months": 1,
         "link_expiry_days": 14,
         "link_max_failed_checks": 5,
+        "plan_grace_days": 5,
+        "deferral_max_days": 90,
+        "agent_waiver_limit": Decimal("50.00"),
+        "vulnerable_cap_factor": Decimal("0.5"),
+        "min_installment": Decimal("1.00"),
+        "call_recording_retention_years": 6,
         "timezone_default": "Europe/London",
         "currency": "GBP",
     },
@@ -256,7 +271,11 @@ def test_strictest_of_cn_and_uk_takes_the_narrowest_window_and_lowest_caps() -> 
     assert both.dispute_sla("credit_report") == 20
     assert both.dispute_sla("not_my_debt") == 15
     # Not comparable by strictness, or in another currency: the base pack's.
-    assert (both.currency, both.min_installment, both.timezone_default) == ("CNY", Decimal("50.00"), "Asia/Shanghai")
+    assert (both.currency, both.min_installment, both.timezone_default) == (
+        "CNY",
+        Decimal("50.00"),
+        "Asia/Shanghai",
+    )
     assert both.payment_allocation_order == cn.payment_allocation_order
 
 
@@ -270,7 +289,9 @@ def test_strictest_takes_the_longest_notice_and_the_most_frequent_number_check()
 
 def test_strictest_compares_money_when_the_currency_is_the_same() -> None:
     cn = get_pack("CN")
-    tighter = replace(cn, version="CN-local", agent_waiver_limit=Decimal("200.00"), min_installment=Decimal("80.00"))
+    tighter = replace(
+        cn, version="CN-local", agent_waiver_limit=Decimal("200.00"), min_installment=Decimal("80.00")
+    )
 
     both = strictest(cn, tighter)
 
@@ -292,7 +313,12 @@ def test_strictest_refuses_windows_that_never_overlap() -> None:
 
 
 _CAP_FIELDS = ("calls_per_7d", "sms_per_7d", "email_per_7d", "letters_per_7d", "link_max_failed_checks")
-_LONGER_FIELDS = ("conversation_quiet_days", "cooling_off_days", "credit_report_prenotice_days", "retention_years")
+_LONGER_FIELDS = (
+    "conversation_quiet_days",
+    "cooling_off_days",
+    "credit_report_prenotice_days",
+    "retention_years",
+)
 
 
 @st.composite
@@ -333,6 +359,8 @@ def test_strictest_is_never_looser_than_any_input(packs: list[PolicyPack]) -> No
 
 
 def test_every_pack_field_is_set_explicitly_with_no_silent_default() -> None:
-    with_default = [f.name for f in fields(PolicyPack) if f.default is not MISSING or f.default_factory is not MISSING]
+    with_default = [
+        f.name for f in fields(PolicyPack) if f.default is not MISSING or f.default_factory is not MISSING
+    ]
 
     assert with_default == []

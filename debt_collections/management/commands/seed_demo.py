@@ -1,0 +1,38 @@
+"""``manage.py seed_demo``: demo customers, accounts and cases in every state, plus demo logins.
+
+A thin entry point (CONVENTIONS §13): the data and its stories live in ``debt_collections.demo``.
+Safe to repeat: a second run creates nothing and only resets the demo passwords.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from debt_collections.demo import DEFAULT_CUSTOMERS, seed_demo, summary_lines
+
+
+class Command(BaseCommand):
+    help = "Create demo customers, accounts and cases in every state (with audit history) and demo logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS,
+                            help=f"how many demo customers to create (default {DEFAULT_CUSTOMERS})")
+        parser.add_argument("--allow-without-debug", action="store_true",
+                            help="seed even though DEBUG is off (the demo logins have public passwords)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # The demo creates a superuser whose password is printed and public: refuse where DEBUG is off
+        # (production settings) unless asked explicitly.
+        if not settings.DEBUG and not options["allow_without_debug"]:
+            raise CommandError("DEBUG is off: seed_demo creates logins with public passwords. "
+                               "Pass --allow-without-debug if this really is a demo database.")
+        if options["customers"] < 1:
+            raise CommandError("--customers must be at least 1.")
+        started = time.monotonic()
+        summary = seed_demo(customers=options["customers"], progress=self.stdout.write)
+        self.stdout.write("\n".join(summary_lines(summary)))
+        self.stdout.write(f"\n(seed_demo took {time.monotonic() - started:.1f} s)")
