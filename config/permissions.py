@@ -7,8 +7,12 @@ from rest_framework.request import Request
 
 
 class IsStaff(BasePermission):
-    """Staff API: an authenticated, active staff user in one of the collection roles."""
+    """Staff API: an authenticated, active staff user in one of the collection roles (or a superuser)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        from debt_collections.permissions import user_roles
+
         user = request.user
-        return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+        if not (user and user.is_authenticated and user.is_active and user.is_staff):
+            return False
+        return bool(user.is_superuser or user_roles(user))  # type: ignore[arg-type]

@@ -119,7 +119,8 @@ class _ScopedCase(StaffAPI, generics.GenericAPIView[CollectionCase]):
         try:
             return super().get_object()
         except Http404 as exc:
-            # Raised as DRF's NotFound so the error body carries code "not_found".
+            # config.api_errors takes the code from the exception it is given, and Django's Http404
+            # has none (the body would say "error"); DRF's NotFound says "not_found".
             raise NotFound("Case not found.") from exc
 
 

@@ -207,6 +207,7 @@ class CustomerPlan:
     time_zone: str
     jurisdiction: str
     vulnerable: bool
+    since: date  # customer since: the first account opened and the contact points were given then
     contacts: list[ContactPlan] = field(default_factory=list)
     accounts: list[AccountPlan] = field(default_factory=list)
 
@@ -221,8 +222,7 @@ STATE_WEIGHTS: dict[str | None, float] = {
     None: 0.20, S.EARLY: 0.15, S.ACTIVE: 0.18, S.NEGOTIATING: 0.09, S.ON_PLAN: 0.10, S.ON_HOLD: 0.10,
     S.RESOLVED: 0.08, S.CHARGED_OFF: 0.05, S.CLOSED: 0.05,
 }
-HOLD_REASONS = (HoldReason.DISPUTE, HoldReason.COMPLAINT, HoldReason.HARDSHIP, HoldReason.BREATHING_SPACE,
-                HoldReason.COMPLIANCE)
+HOLD_REASONS = (HoldReason.DISPUTE, HoldReason.COMPLAINT, HoldReason.HARDSHIP, HoldReason.COMPLIANCE)
 CLOSE_REASONS = (CloseReason.WRITTEN_OFF, CloseReason.FRAUD_UPHELD, CloseReason.NOT_OUR_CUSTOMER,
                  CloseReason.DECEASED)
 # Steps the nightly batch takes (03:xx local); everything else happens in office hours.
@@ -244,8 +244,8 @@ DISPUTE_NOTES = {
 }
 
 
-def _money(value: Decimal | float | int) -> Decimal:
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_EVEN)
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 
 class _Story:
@@ -270,8 +270,8 @@ class _Story:
 def _story(state: str, rng: random.Random, *, cod: int, reason: str = "") -> tuple[int, _Story]:
     """The days past due today and the path that brings a new case to ``state`` through the services."""
     st = _Story(rng)
-    if state == S.EARLY:
-        return rng.randint(2, 30), st
+    if state == S.EARLY:  # opened yesterday at the latest; escalated on day 30
+        return rng.randint(2, 29), st
     if state == S.ACTIVE:
         dpd = rng.randint(31, cod - 1)
         st.add(30, "escalate")
@@ -359,13 +359,19 @@ def _place_and_assign(st: _Story, dpd: int, state: str, rng: random.Random, *, c
     if not eligible or dpd < 95 or rng.random() >= 0.45:
         return
     agency = NORTH_STAR if rng.random() < 0.6 else LOTUS
-    # Placed at ~90 days past due, or after charge-off; before any hold (a held case is not placed).
-    hi = min(dpd - 1, cod - 1) if state != S.CHARGED_OFF else dpd - 1
+    # Placed from ~90 days past due (charged-off debt also later); never while the case is on hold.
+    holds = [d for d, a, _p in st.beats if a == "hold"]
+    releases = [d for d, a, _p in st.beats if a == "release"]
+    hi = dpd - 1 if state == S.CHARGED_OFF else min(dpd - 1, cod - 1)
     if state == S.ON_HOLD:
-        hi = min(hi, next(d for d, a, _p in st.beats if a == "hold"))
+        hi = min(hi, holds[-1] - 1)
     if hi < 90:
         return
-    placed = st.add(rng.randint(90, hi), "place", licence=agency.licence_number)
+    day = rng.randint(90, hi)
+    for held, released in zip(holds, releases, strict=False):
+        if held <= day <= released:
+            day = released  # the same day, after the release (beats of a day keep their order)
+    placed = st.add(day, "place", licence=agency.licence_number)
     if agency is NORTH_STAR and rng.random() < 0.6:
         st.add(placed, "assign", to="agency_agent")
 
@@ -431,9 +437,9 @@ class _Planner:
             else:
                 tz = "Europe/London"
                 national_id = f"QQ{r.randint(0, 999_999):06d}{r.choice('ABCD')}"  # QQ: the specimen prefix
+        since = today - timedelta(days=r.randint(480, 2400))  # before any story (at most 400 days)
         plan = CustomerPlan(name, national_id, dob, region.locale, tz, jurisdiction,
-                            vulnerable=r.random() < 0.05)
-        since = today - timedelta(days=r.randint(480, 2400))  # customer since: before any 400-day story
+                            vulnerable=r.random() < 0.05, since=since)
         consent = _local(since, tz, r.randint(9, 20), r.randint(0, 59))
         for n in range(1 if r.random() < 0.6 else 2):
             roll = r.random()
@@ -492,14 +498,17 @@ class _Planner:
         if state is None:  # current: next due date ahead, one month's interest accrued
             plan.due_date = today + timedelta(days=r.randint(3, 28))
             plan.interest = _money(principal * apr / 100 / 12)
-            plan.opened_at = today - timedelta(days=r.randint(200, 2000))
+            plan.opened_at = customer.since + timedelta(days=r.randint(0, (today - customer.since).days - 60))
             return plan
         reason = ""
         if state == S.ON_HOLD:
-            reason = HOLD_REASONS[reasons.setdefault("hold", 0) % len(HOLD_REASONS)]
-            reasons["hold"] += 1
-            if reason == HoldReason.BREATHING_SPACE and pack.breathing_space_days is None:
-                reason = HoldReason.COMPLIANCE  # breathing space exists only where the pack has it (UK)
+            # Breathing space exists only where the pack has it (UK): the first UK holds get it.
+            if pack.breathing_space_days and reasons.setdefault("breathing", 0) < 2:
+                reason = HoldReason.BREATHING_SPACE
+                reasons["breathing"] += 1
+            else:
+                reason = HOLD_REASONS[reasons.setdefault("hold", 0) % len(HOLD_REASONS)]
+                reasons["hold"] += 1
         elif state == S.CLOSED:
             reason = CLOSE_REASONS[reasons.setdefault("close", 0) % len(CLOSE_REASONS)]
             reasons["close"] += 1
@@ -507,7 +516,7 @@ class _Planner:
         _place_and_assign(st, dpd, state, r, cod=pack.charge_off_dpd)
         due = today - timedelta(days=dpd)
         plan.dpd, plan.due_date = dpd, due
-        plan.opened_at = due - timedelta(days=r.randint(60, 900))
+        plan.opened_at = customer.since + timedelta(days=r.randint(0, (due - customer.since).days - 60))
         cycles = min(6, 1 + dpd // 30)
         plan.interest = _money(principal * apr / 100 * min(dpd + 30, 180) / 365)
         plan.fees = late_fee * cycles
@@ -795,7 +804,8 @@ def summarize(*, created: bool) -> DemoSummary:
 
 
 def summary_lines(summary: DemoSummary) -> list[str]:
-    lines = ["Demo data " + ("created." if summary.created else "already present; nothing created."), ""]
+    lines = ["Demo data " + ("created." if summary.created else "already present; nothing created."), "",
+             "Rows in the database:"]
     lines += [f"  {label:<16}{n:>7}" for label, n in summary.counts.items()]
     lines += ["", "Cases per state:"]
     lines += [f"  {state:<16}{n:>7}" for state, n in summary.cases_by_state.items()]

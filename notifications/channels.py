@@ -79,6 +79,25 @@ class InMemorySmsBackend:
             return ref
 
 
+class FileSmsBackend:
+    """SMS written to files in ``NOTICE_SMS_DIR``: lets a separate worker process be observed by tests.
+
+    Every call appends a line to ``calls.log`` (so a duplicate send would show), and the message itself
+    is written once per idempotency key, like a provider that dedups by client reference.
+    """
+
+    def send(self, *, to: str, subject: str, body: str, idempotency_key: str, opt_out_url: str) -> str:
+        ref = _ref("file", idempotency_key)
+        directory = Path(settings.NOTICE_SMS_DIR)
+        directory.mkdir(parents=True, exist_ok=True)
+        with (directory / "calls.log").open("a", encoding="utf-8") as log:
+            log.write(f"{idempotency_key}\t{to}\n")
+        path = directory / f"{ref}.txt"
+        if not path.exists():
+            path.write_text(f"{to}\n{body}\n", encoding="utf-8")
+        return ref
+
+
 class DjangoEmailBackend:
     """Email through ``settings.EMAIL_BACKEND`` with a List-Unsubscribe header (one-click, RFC 8058)."""
 

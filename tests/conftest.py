@@ -23,6 +23,16 @@ def _is_transactional(item: pytest.Item) -> bool:
     return "transactional_db" in names or "live_server" in names
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> None:
+    """PBKDF2 at production strength costs ~0.3 s per user; the suite creates hundreds of users."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _audit_triggers_for_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """Transactional and live-server tests end with a table flush, which the audit triggers refuse.

@@ -63,7 +63,7 @@ class TransitionForm(forms.Form):
         return {}
 
 
-class AgencyChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class AgencyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         if obj.is_valid_on(timezone.localdate()):
             return str(obj)

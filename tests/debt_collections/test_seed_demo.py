@@ -21,7 +21,7 @@ from debt_collections import services
 from debt_collections.audit import verify_chain
 from debt_collections.demo import DEMO_LOGINS, LAPSED, MARKER_ACCOUNT, build_plan
 from debt_collections.errors import InvalidInput
-from debt_collections.models import TERMINAL, AuditEvent, CaseState, CollectionCase, Dispute
+from debt_collections.models import TERMINAL, AuditEvent, CaseState, CollectionCase, Dispute, HoldReason
 from tests.factories import SYSTEM
 
 SMALL = 30  # enough for one case in every state, small enough to seed several times per test
@@ -92,6 +92,10 @@ def test_full_seed_has_every_state_realistic_people_and_a_verified_audit_chain()
     assert any(re.fullmatch(r"[A-Z][a-z]+ [A-Z][A-Za-z']+", n) for n in names)
     for state in CaseState:
         assert CollectionCase.objects.filter(state=state).count() >= 5, state
+    held = CollectionCase.objects.filter(state=CaseState.ON_HOLD)
+    assert set(held.values_list("hold_reason", flat=True)) == set(HoldReason.values)
+    breathing_space = held.filter(hold_reason=HoldReason.BREATHING_SPACE)
+    assert not breathing_space.exclude(customer__jurisdiction="UK").exists()
     assert verify_chain().ok
     times = list(AuditEvent.objects.order_by("seq").values_list("at", flat=True))
     assert times == sorted(times) and times[-1] < before
@@ -182,4 +186,4 @@ def test_the_build_anchors_dates_to_the_clock_it_is_given() -> None:
     assert delinquent
     for account in delinquent:
         assert account.due_date is not None
-        assert timedelta(days=account.dpd) == NOW.date() - account.due_date or account.dpd == 0
+        assert NOW.date() - account.due_date == timedelta(days=account.dpd)

@@ -1,0 +1,142 @@
+"""Staff API for contacts: log a call through the gate, queue a standardized notice, list both.
+
+A compliance block is a 422 with ``blocked_by`` (rule ids) and ``next_allowed_at``; the blocked attempt
+or notice is stored and audited all the same (see ``services.contact_attempt_log`` and
+``notifications.services.notice_queue``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import ContactPoint
+from debt_collections import services
+from debt_collections.api import _caller, _errors, _ScopedCase
+from debt_collections.audit import Actor
+from debt_collections.models import ContactAttempt
+from notifications.models import Notice
+from notifications.selectors import notices_for_case
+from notifications.services import notice_queue
+
+
+class ContactAttemptRequestSerializer(serializers.Serializer[Any]):
+    channel = serializers.ChoiceField(choices=ContactAttempt.Channel.choices, default=ContactAttempt.Channel.CALL)
+    contact_point = serializers.IntegerField(min_value=1)
+    direction = serializers.ChoiceField(choices=ContactAttempt.Direction.choices,
+                                        default=ContactAttempt.Direction.OUTBOUND)
+    connected = serializers.BooleanField(default=False)
+    conversation = serializers.BooleanField(default=False)
+    outcome = serializers.ChoiceField(choices=ContactAttempt.Outcome.choices, required=False, allow_blank=True,
+                                      default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class ContactAttemptSerializer(serializers.ModelSerializer[ContactAttempt]):
+    class Meta:
+        model = ContactAttempt
+        fields = ["id", "case", "channel", "direction", "contact_point", "placed_at", "connected", "conversation",
+                  "outcome", "note", "agent", "allowed", "blocked_by", "next_allowed_at", "policy_version"]
+        read_only_fields = fields
+
+
+class NoticeRequestSerializer(serializers.Serializer[Any]):
+    template = serializers.CharField(max_length=64, help_text="template key, e.g. reminder.soft")
+    contact_point = serializers.IntegerField(min_value=1)
+
+
+class NoticeSerializer(serializers.ModelSerializer[Notice]):
+    template_key = serializers.CharField(source="template.key", read_only=True)
+    template_version = serializers.IntegerField(source="template.version", read_only=True)
+
+    class Meta:
+        model = Notice
+        fields = ["id", "case", "template_key", "template_version", "contact_point", "channel", "recipient",
+                  "subject", "body", "body_hash", "status", "due_date", "not_before", "decision",
+                  "provider_reference", "queued_at", "sent_at", "attempts", "last_error"]
+        read_only_fields = fields
+
+
+def _point_on_file(point_id: int) -> None:
+    """A 400 for an unknown point; whose point it is, the gate decides (THIRD_PARTY)."""
+    if not ContactPoint.objects.filter(pk=point_id).exists():
+        raise serializers.ValidationError({"contact_point": ["No such contact point."]})
+
+
+class CaseContactAttemptsView(_ScopedCase):
+    serializer_class = ContactAttemptRequestSerializer
+
+    @extend_schema(
+        summary="The case's contact attempts, newest first (allowed and blocked)",
+        responses={200: ContactAttemptSerializer(many=True), **_errors(401, 403, 404)},
+        tags=["contacts"],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_object()
+        attempts: QuerySet[ContactAttempt] = case.contact_attempts.order_by("-placed_at", "-pk")[:200]
+        return Response(ContactAttemptSerializer(attempts, many=True).data)
+
+    @extend_schema(
+        summary="Log a call (asks the compliance gate first)",
+        description="Outbound calls are checked by the gate; 201 with the stored decision when allowed, "
+        "422 with `blocked_by` and `next_allowed_at` when blocked (the blocked attempt is stored and "
+        "audited). Inbound contacts are recorded without gating. An outcome of `wrong_party` quarantines "
+        "the number for every customer. Outbound SMS/email/letters go through `notices/`.",
+        request=ContactAttemptRequestSerializer,
+        responses={201: ContactAttemptSerializer, **_errors(400, 401, 403, 404, 422)},
+        tags=["contacts"],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = _caller(request)
+        case = self.get_object()
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data: dict[str, Any] = body.validated_data
+        _point_on_file(data["contact_point"])
+        attempt = services.contact_attempt_log(
+            case_id=case.pk, actor=Actor.for_user(user), contact_point_id=data["contact_point"],
+            channel=data["channel"], direction=data["direction"], connected=data["connected"],
+            conversation=data["conversation"], outcome=data["outcome"], note=data["note"],
+        )
+        return Response(ContactAttemptSerializer(attempt).data, status=201)
+
+
+class CaseNoticesView(_ScopedCase):
+    serializer_class = NoticeRequestSerializer
+
+    @extend_schema(
+        summary="The case's notices (the outbox), oldest first, with the exact text and template version",
+        responses={200: NoticeSerializer(many=True), **_errors(401, 403, 404)},
+        tags=["notices"],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_object()
+        return Response(NoticeSerializer(notices_for_case(case.pk), many=True).data)
+
+    @extend_schema(
+        summary="Queue a standardized notice (asks the compliance gate first)",
+        description="The channel follows the contact point (phone → SMS, email → email, postal → letter) "
+        "and the template version is the approved one in the customer's language. 202 when queued (a "
+        "worker sends it after commit and re-checks the gate); 422 with `blocked_by` and "
+        "`next_allowed_at` when the gate blocks (the blocked notice is stored). Idempotent: the same "
+        "template to the same point on the same day returns the existing notice.",
+        request=NoticeRequestSerializer,
+        responses={202: NoticeSerializer, **_errors(400, 401, 403, 404, 422)},
+        tags=["notices"],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = _caller(request)
+        case = self.get_object()
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data: dict[str, Any] = body.validated_data
+        _point_on_file(data["contact_point"])
+        notice = notice_queue(case_id=case.pk, template_key=data["template"], contact_point_id=data["contact_point"],
+                              actor=Actor.for_user(user))
+        notice.refresh_from_db()
+        return Response(NoticeSerializer(notice).data, status=202)
