@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -14,8 +15,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
+# Precision of every money column (and of the API's money fields).
+MONEY_DIGITS = 14
+MONEY_PLACES = 2
+
+
+def money_field(**kwargs: Any) -> models.DecimalField[Decimal, Decimal]:
+    """Money: Decimal with 2 places (the minor unit of CNY, USD and GBP); the currency is a sibling field."""
+    return models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, **kwargs)
 
 
 class Role(models.TextChoices):
@@ -40,7 +48,8 @@ class Agency(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(contract_end__gte=models.F("contract_start")), name="agency_contract_dates_ordered"
+                condition=Q(contract_end__gte=models.F("contract_start")),
+                name="agency_contract_dates_ordered",
             )
         ]
 
@@ -92,7 +101,9 @@ class Customer(models.Model):
 
     full_name = models.CharField(max_length=200)
     national_id_last4 = models.CharField(max_length=4)
-    national_id_hash = models.CharField(max_length=64, help_text="HMAC-SHA256 of the full id, keyed by SECRET_KEY")
+    national_id_hash = models.CharField(
+        max_length=64, help_text="HMAC-SHA256 of the full id, keyed by SECRET_KEY"
+    )
     date_of_birth = models.DateField()
     locale = models.CharField(max_length=8, choices=Locale.choices, default=Locale.ZH_HANS)
     time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
@@ -193,11 +204,11 @@ class CreditAccount(models.Model):
     account_number = models.CharField(max_length=32, unique=True)
     product = models.CharField(max_length=100)
     currency = models.CharField(max_length=3, default="CNY")
-    credit_limit = models.DecimalField(**MONEY)
-    principal = models.DecimalField(**MONEY, default=ZERO)
-    interest = models.DecimalField(**MONEY, default=ZERO)
-    fees = models.DecimalField(**MONEY, default=ZERO)
-    penalty_interest = models.DecimalField(**MONEY, default=ZERO)
+    credit_limit = money_field()
+    principal = money_field(default=ZERO)
+    interest = money_field(default=ZERO)
+    fees = money_field(default=ZERO)
+    penalty_interest = money_field(default=ZERO)
     interest_rate_apr = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0.000"))
     penalty_rate_apr = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0.000"))
     due_date = models.DateField(null=True, blank=True, help_text="Oldest unpaid due date")
@@ -242,8 +253,8 @@ class CreditLimitChange(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="limit_changes")
-    old_limit = models.DecimalField(**MONEY)
-    new_limit = models.DecimalField(**MONEY)
+    old_limit = money_field()
+    new_limit = money_field()
     is_freeze = models.BooleanField(default=False)
     reason_code = models.CharField(max_length=32, choices=Reason.choices)
     explanation = models.TextField()
@@ -290,8 +301,9 @@ class QuarantinedContact(models.Model):
         ordering = ["-reported_at"]
         constraints = [
             # One active quarantine per value; lifted ones stay as history.
-            models.UniqueConstraint(fields=["value"], condition=Q(lifted_at__isnull=True),
-                                    name="one_active_quarantine_per_value"),
+            models.UniqueConstraint(
+                fields=["value"], condition=Q(lifted_at__isnull=True), name="one_active_quarantine_per_value"
+            ),
         ]
 
     def __str__(self) -> str:

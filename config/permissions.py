@@ -15,4 +15,4 @@ class IsStaff(BasePermission):
         user = request.user
         if not (user and user.is_authenticated and user.is_active and user.is_staff):
             return False
-        return bool(user.is_superuser or user_roles(user))  # type: ignore[arg-type]
+        return bool(user.is_superuser or user_roles(user))

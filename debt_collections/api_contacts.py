@@ -26,22 +26,41 @@ from notifications.services import notice_queue
 
 
 class ContactAttemptRequestSerializer(serializers.Serializer[Any]):
-    channel = serializers.ChoiceField(choices=ContactAttempt.Channel.choices, default=ContactAttempt.Channel.CALL)
+    channel = serializers.ChoiceField(
+        choices=ContactAttempt.Channel.choices, default=ContactAttempt.Channel.CALL
+    )
     contact_point = serializers.IntegerField(min_value=1)
-    direction = serializers.ChoiceField(choices=ContactAttempt.Direction.choices,
-                                        default=ContactAttempt.Direction.OUTBOUND)
+    direction = serializers.ChoiceField(
+        choices=ContactAttempt.Direction.choices, default=ContactAttempt.Direction.OUTBOUND
+    )
     connected = serializers.BooleanField(default=False)
     conversation = serializers.BooleanField(default=False)
-    outcome = serializers.ChoiceField(choices=ContactAttempt.Outcome.choices, required=False, allow_blank=True,
-                                      default="")
+    outcome = serializers.ChoiceField(
+        choices=ContactAttempt.Outcome.choices, required=False, allow_blank=True, default=""
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
 class ContactAttemptSerializer(serializers.ModelSerializer[ContactAttempt]):
     class Meta:
         model = ContactAttempt
-        fields = ["id", "case", "channel", "direction", "contact_point", "placed_at", "connected", "conversation",
-                  "outcome", "note", "agent", "allowed", "blocked_by", "next_allowed_at", "policy_version"]
+        fields = [
+            "id",
+            "case",
+            "channel",
+            "direction",
+            "contact_point",
+            "placed_at",
+            "connected",
+            "conversation",
+            "outcome",
+            "note",
+            "agent",
+            "allowed",
+            "blocked_by",
+            "next_allowed_at",
+            "policy_version",
+        ]
         read_only_fields = fields
 
 
@@ -56,9 +75,27 @@ class NoticeSerializer(serializers.ModelSerializer[Notice]):
 
     class Meta:
         model = Notice
-        fields = ["id", "case", "template_key", "template_version", "contact_point", "channel", "recipient",
-                  "subject", "body", "body_hash", "status", "due_date", "not_before", "decision",
-                  "provider_reference", "queued_at", "sent_at", "attempts", "last_error"]
+        fields = [
+            "id",
+            "case",
+            "template_key",
+            "template_version",
+            "contact_point",
+            "channel",
+            "recipient",
+            "subject",
+            "body",
+            "body_hash",
+            "status",
+            "due_date",
+            "not_before",
+            "decision",
+            "provider_reference",
+            "queued_at",
+            "sent_at",
+            "attempts",
+            "last_error",
+        ]
         read_only_fields = fields
 
 
@@ -99,9 +136,15 @@ class CaseContactAttemptsView(_ScopedCase):
         data: dict[str, Any] = body.validated_data
         _point_on_file(data["contact_point"])
         attempt = services.contact_attempt_log(
-            case_id=case.pk, actor=Actor.for_user(user), contact_point_id=data["contact_point"],
-            channel=data["channel"], direction=data["direction"], connected=data["connected"],
-            conversation=data["conversation"], outcome=data["outcome"], note=data["note"],
+            case_id=case.pk,
+            actor=Actor.for_user(user),
+            contact_point_id=data["contact_point"],
+            channel=data["channel"],
+            direction=data["direction"],
+            connected=data["connected"],
+            conversation=data["conversation"],
+            outcome=data["outcome"],
+            note=data["note"],
         )
         return Response(ContactAttemptSerializer(attempt).data, status=201)
 
@@ -136,7 +179,11 @@ class CaseNoticesView(_ScopedCase):
         body.is_valid(raise_exception=True)
         data: dict[str, Any] = body.validated_data
         _point_on_file(data["contact_point"])
-        notice = notice_queue(case_id=case.pk, template_key=data["template"], contact_point_id=data["contact_point"],
-                              actor=Actor.for_user(user))
+        notice = notice_queue(
+            case_id=case.pk,
+            template_key=data["template"],
+            contact_point_id=data["contact_point"],
+            actor=Actor.for_user(user),
+        )
         notice.refresh_from_db()
         return Response(NoticeSerializer(notice).data, status=202)

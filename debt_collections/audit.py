@@ -82,8 +82,9 @@ def canonical_json(fields: Mapping[str, Any]) -> str:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def event_fields(*, seq: int, at: datetime, actor: str, action: str, case_id: int | None,
-                 payload: Any) -> dict[str, Any]:
+def event_fields(
+    *, seq: int, at: datetime, actor: str, action: str, case_id: int | None, payload: Any
+) -> dict[str, Any]:
     return {
         "seq": seq,
         "at": canonical_time(at),
@@ -117,8 +118,9 @@ def audit_append(
     head = AuditChainHead.objects.select_for_update().get(pk=1)
     seq = head.last_seq + 1
     case_id = case.pk if case is not None else None
-    fields = event_fields(seq=seq, at=at, actor=actor.label, action=action, case_id=case_id,
-                          payload=clean_payload)
+    fields = event_fields(
+        seq=seq, at=at, actor=actor.label, action=action, case_id=case_id, payload=clean_payload
+    )
     digest = compute_hash(head.last_hash, fields)
     event = AuditEvent.objects.create(
         seq=seq,
@@ -161,12 +163,28 @@ def audit_append_many(events: list[PendingEvent], *, at: datetime) -> int:
     for pending in events:
         seq += 1
         payload = to_jsonable(dict(pending.payload))
-        fields = event_fields(seq=seq, at=at, actor=pending.actor.label, action=pending.action,
-                              case_id=pending.case_id, payload=payload)
+        fields = event_fields(
+            seq=seq,
+            at=at,
+            actor=pending.actor.label,
+            action=pending.action,
+            case_id=pending.case_id,
+            payload=payload,
+        )
         digest = compute_hash(prev, fields)
-        rows.append(AuditEvent(seq=seq, at=at, actor=pending.actor.label, actor_user=pending.actor.user,
-                               action=pending.action, case_id=pending.case_id, payload=payload,
-                               prev_hash=prev, hash=digest))
+        rows.append(
+            AuditEvent(
+                seq=seq,
+                at=at,
+                actor=pending.actor.label,
+                actor_user=pending.actor.user,
+                action=pending.action,
+                case_id=pending.case_id,
+                payload=payload,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
         prev = digest
     AuditEvent.objects.bulk_create(rows, batch_size=1000)
     AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
@@ -187,9 +205,11 @@ class ChainReport:
 
 
 def _events(chunk: int) -> Iterator[AuditEvent]:
-    return AuditEvent.objects.order_by("seq").only(
-        "seq", "at", "actor", "action", "case_id", "payload", "prev_hash", "hash"
-    ).iterator(chunk_size=chunk)
+    return (
+        AuditEvent.objects.order_by("seq")
+        .only("seq", "at", "actor", "action", "case_id", "payload", "prev_hash", "hash")
+        .iterator(chunk_size=chunk)
+    )
 
 
 def verify_chain(*, chunk: int = 2000, progress: Any = None) -> ChainReport:
@@ -205,28 +225,49 @@ def verify_chain(*, chunk: int = 2000, progress: Any = None) -> ChainReport:
     count = 0
     for event in _events(chunk):
         if event.seq != expected_seq:
-            return ChainReport(False, count, expected_seq,
-                               f"event missing: expected seq {expected_seq}, found seq {event.seq}")
+            return ChainReport(
+                False,
+                count,
+                expected_seq,
+                f"event missing: expected seq {expected_seq}, found seq {event.seq}",
+            )
         if event.prev_hash != expected_prev:
-            return ChainReport(False, count, event.seq,
-                               f"prev_hash {event.prev_hash[:12]}… does not match the hash of seq "
-                               f"{event.seq - 1} ({expected_prev[:12]}…)")
-        fields = event_fields(seq=event.seq, at=event.at, actor=event.actor, action=event.action,
-                              case_id=event.case_id, payload=event.payload)
+            return ChainReport(
+                False,
+                count,
+                event.seq,
+                f"prev_hash {event.prev_hash[:12]}… does not match the hash of seq "
+                f"{event.seq - 1} ({expected_prev[:12]}…)",
+            )
+        fields = event_fields(
+            seq=event.seq,
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            case_id=event.case_id,
+            payload=event.payload,
+        )
         recomputed = compute_hash(event.prev_hash, fields)
         if recomputed != event.hash:
-            return ChainReport(False, count, event.seq,
-                               f"content changed: stored hash {event.hash[:12]}…, recomputed "
-                               f"{recomputed[:12]}… from (action={event.action!r}, actor={event.actor!r}, "
-                               f"at={fields['at']}, case={event.case_id}, payload={canonical_json(event.payload)[:200]})")
+            return ChainReport(
+                False,
+                count,
+                event.seq,
+                f"content changed: stored hash {event.hash[:12]}…, recomputed "
+                f"{recomputed[:12]}… from (action={event.action!r}, actor={event.actor!r}, "
+                f"at={fields['at']}, case={event.case_id}, payload={canonical_json(event.payload)[:200]})",
+            )
         expected_prev = event.hash
         expected_seq += 1
         count += 1
         if progress is not None and count % chunk == 0:
             progress(count)
     if head is not None and (head.last_seq != count or head.last_hash != expected_prev):
-        return ChainReport(False, count, count + 1 if head.last_seq > count else head.last_seq,
-                           f"chain head says seq {head.last_seq} ({head.last_hash[:12]}…) but the last "
-                           f"event found is seq {count} ({expected_prev[:12]}…): events removed")
+        return ChainReport(
+            False,
+            count,
+            count + 1 if head.last_seq > count else head.last_seq,
+            f"chain head says seq {head.last_seq} ({head.last_hash[:12]}…) but the last "
+            f"event found is seq {count} ({expected_prev[:12]}…): events removed",
+        )
     return ChainReport(True, count)
-

@@ -91,9 +91,11 @@ def actor_snapshot(user: User | None) -> ActorSnapshot | None:
     if user is None or user.agency_id is None:
         return None
     agency = user.agency
-    assert agency is not None
-    return ActorSnapshot(is_agency=True, licence_valid_until=agency.licensed_until,
-                         contract_end=agency.contract_end)
+    if agency is None:  # agency_id set but the row is gone: treat as an agency without a valid licence
+        return ActorSnapshot(is_agency=True)
+    return ActorSnapshot(
+        is_agency=True, licence_valid_until=agency.licensed_until, contract_end=agency.contract_end
+    )
 
 
 def person_history(*, customer_id: int, value: str, now: datetime) -> list[PastContact]:
@@ -106,23 +108,47 @@ def person_history(*, customer_id: int, value: str, now: datetime) -> list[PastC
 
     since = now - HISTORY_WINDOW
     history: list[PastContact] = []
-    point_ids = list(ContactPoint.objects.filter(
-        Q(phone=value) | Q(email__iexact=value)).values_list("pk", flat=True)) if value else []
+    point_ids = (
+        list(
+            ContactPoint.objects.filter(Q(phone=value) | Q(email__iexact=value)).values_list("pk", flat=True)
+        )
+        if value
+        else []
+    )
     attempts = ContactAttempt.objects.filter(
-        Q(customer_id=customer_id) | Q(contact_point_id__in=point_ids), placed_at__gte=since, placed_at__lte=now,
+        Q(customer_id=customer_id) | Q(contact_point_id__in=point_ids),
+        placed_at__gte=since,
+        placed_at__lte=now,
     ).select_related("contact_point")
     for a in attempts:
-        history.append(PastContact(at=a.placed_at, channel=a.channel, contact_point_value=a.contact_point.value,
-                                   connected=a.connected, conversation=a.conversation, allowed=a.allowed))
+        history.append(
+            PastContact(
+                at=a.placed_at,
+                channel=a.channel,
+                contact_point_value=a.contact_point.value,
+                connected=a.connected,
+                conversation=a.conversation,
+                allowed=a.allowed,
+            )
+        )
     notices = Notice.objects.filter(
         Q(case__customer_id=customer_id) | Q(contact_point_id__in=point_ids),
         status__in=[Notice.Status.SENT, Notice.Status.SENDING],
-        claimed_at__gte=since, claimed_at__lte=now,
+        claimed_at__gte=since,
+        claimed_at__lte=now,
     ).select_related("template")
     for n in notices:
-        assert n.claimed_at is not None
-        history.append(PastContact(at=n.claimed_at, channel=n.channel, contact_point_value=n.recipient,
-                                   allowed=True, template_key=n.template.key))
+        if n.claimed_at is None:  # a claimed notice always has a claim time; skip a malformed row
+            continue
+        history.append(
+            PastContact(
+                at=n.claimed_at,
+                channel=n.channel,
+                contact_point_value=n.recipient,
+                allowed=True,
+                template_key=n.template.key,
+            )
+        )
     history.sort(key=lambda c: c.at)
     return history
 

@@ -54,8 +54,9 @@ class ComplianceBlocked(DomainError):
     code = "compliance_blocked"
     http_status = 422
 
-    def __init__(self, message: str, *, rule_ids: tuple[str, ...] | list[str],
-                 next_allowed_at: datetime | None) -> None:
+    def __init__(
+        self, message: str, *, rule_ids: tuple[str, ...] | list[str], next_allowed_at: datetime | None
+    ) -> None:
         super().__init__(message)
         self.rule_ids = tuple(rule_ids)
         self.next_allowed_at = next_allowed_at

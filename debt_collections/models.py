@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from accounts.models import MONEY, Agency, ContactPoint, CreditAccount, Customer
+from accounts.models import Agency, ContactPoint, CreditAccount, Customer, money_field
 
 
 class CaseState(models.TextChoices):
@@ -60,7 +60,11 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="cases")
     state = FSMField(default=S.EARLY, choices=CaseState.choices, protected=True, db_index=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
     )
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
     hold_reason = models.CharField(max_length=32, choices=HoldReason.choices, blank=True)
@@ -216,7 +220,7 @@ class Payment(models.Model):
         CollectionCase, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
     external_reference = models.CharField(max_length=64, unique=True)
-    amount = models.DecimalField(**MONEY)
+    amount = money_field()
     currency = models.CharField(max_length=3)
     received_at = models.DateTimeField()
     allocation = models.JSONField(default=dict, help_text="Amount applied to each balance component")
@@ -254,7 +258,7 @@ class Dispute(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     description = models.TextField(blank=True)
     channel = models.CharField(max_length=16, default="admin")
-    disputed_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    disputed_amount = money_field(null=True, blank=True)
     opened_at = models.DateTimeField()
     sla_due_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -295,12 +299,20 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(db_index=True)
     actor = models.CharField(max_length=120, help_text="user:<id>:<username>, link:<id>, system:<task>")
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     action = models.CharField(max_length=64, db_index=True)
     case = models.ForeignKey(
-        CollectionCase, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        CollectionCase,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="audit_events",
     )
     payload = models.JSONField(default=dict)

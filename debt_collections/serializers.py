@@ -14,14 +14,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
-from accounts.models import MONEY, Agency, Customer, User
+from accounts.models import MONEY_DIGITS, MONEY_PLACES, Agency, Customer, User
 from debt_collections.models import AuditEvent, CaseState, CloseReason, CollectionCase, HoldReason
 from debt_collections.permissions import MANUAL_TRANSITIONS
 
 # Money leaves the API as a string with exactly two decimals ("5000.00"), never a float.
 _MONEY_FIELD: dict[str, Any] = {
-    "max_digits": MONEY["max_digits"],
-    "decimal_places": MONEY["decimal_places"],
+    "max_digits": MONEY_DIGITS,
+    "decimal_places": MONEY_PLACES,
     "coerce_to_string": True,
     "read_only": True,
 }

@@ -107,8 +107,9 @@ class DjangoEmailBackend:
         if opt_out_url:
             headers["List-Unsubscribe"] = f"<{opt_out_url}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message = EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to],
-                               headers=headers)
+        message = EmailMessage(
+            subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to], headers=headers
+        )
         try:
             message.send(fail_silently=False)
         except Exception as exc:  # any transport error: recorded on the notice, the relay may retry

@@ -52,10 +52,12 @@ class NoticeTemplate(models.Model):
         default=False, help_text="Acknowledgements and confirmations the customer is owed, even on hold"
     )
     status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
@@ -64,14 +66,19 @@ class NoticeTemplate(models.Model):
     class Meta:
         ordering = ["key", "channel", "locale", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["key", "channel", "locale", "version"], name="template_version_unique"),
             models.UniqueConstraint(
-                fields=["key", "channel", "locale"], condition=Q(status="approved"),
+                fields=["key", "channel", "locale", "version"], name="template_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["key", "channel", "locale"],
+                condition=Q(status="approved"),
                 name="one_approved_template_version",
             ),
             # Maker-checker at the database level: the author can never be the approver.
             models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | Q(author__isnull=True) | ~Q(approved_by=models.F("author")),
+                condition=Q(approved_by__isnull=True)
+                | Q(author__isnull=True)
+                | ~Q(approved_by=models.F("author")),
                 name="template_approver_is_not_author",
             ),
         ]
@@ -120,8 +127,9 @@ class Notice(models.Model):
     due_date = models.DateField()
     idempotency_key = models.CharField(max_length=200, unique=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
-    not_before = models.DateTimeField(null=True, blank=True,
-                                      help_text="earliest send time the gate allows (contact hours, caps)")
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text="earliest send time the gate allows (contact hours, caps)"
+    )
     attempts = models.PositiveIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     decision = models.JSONField(default=dict, help_text="the gate's last decision")

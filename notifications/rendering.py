@@ -93,8 +93,14 @@ def render(template: NoticeTemplate, context: dict[str, Any]) -> tuple[str, str,
     return subject, body, digest
 
 
-def build_context(*, template: NoticeTemplate, case: CollectionCase, point: ContactPoint, now: datetime,
-                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_context(
+    *,
+    template: NoticeTemplate,
+    case: CollectionCase,
+    point: ContactPoint,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     context = base_context(case=case, point=point, channel=template.channel, now=now)
     if not template.limited_content:
         context.update(debt_context(case=case, now=now))

@@ -35,22 +35,50 @@ logger = logging.getLogger(__name__)
 
 # --- templates ---------------------------------------------------------------------------------
 
-def template_create_draft(*, key: str, channel: str, locale: str, body: str, actor: Actor, subject: str = "",
-                          limited_content: bool = False, is_service: bool = False,
-                          now: datetime | None = None) -> NoticeTemplate:
+
+def template_create_draft(
+    *,
+    key: str,
+    channel: str,
+    locale: str,
+    body: str,
+    actor: Actor,
+    subject: str = "",
+    limited_content: bool = False,
+    is_service: bool = False,
+    now: datetime | None = None,
+) -> NoticeTemplate:
     """A new draft version (the next number for this key/channel/locale)."""
     now = now or timezone.now()
     if not body.strip():
         raise InvalidInput("A template needs a body.")
     with transaction.atomic():
-        latest = NoticeTemplate.objects.filter(key=key, channel=channel, locale=locale).aggregate(v=Max("version"))
-        template = NoticeTemplate.objects.create(
-            key=key, channel=channel, locale=locale, version=(latest["v"] or 0) + 1, subject=subject, body=body,
-            limited_content=limited_content, is_service=is_service, author=actor.user,
+        latest = NoticeTemplate.objects.filter(key=key, channel=channel, locale=locale).aggregate(
+            v=Max("version")
         )
-        audit_append(actor=actor, action="template.draft", at=now,
-                     payload={"template": template.pk, "key": key, "channel": channel, "locale": locale,
-                              "version": template.version})
+        template = NoticeTemplate.objects.create(
+            key=key,
+            channel=channel,
+            locale=locale,
+            version=(latest["v"] or 0) + 1,
+            subject=subject,
+            body=body,
+            limited_content=limited_content,
+            is_service=is_service,
+            author=actor.user,
+        )
+        audit_append(
+            actor=actor,
+            action="template.draft",
+            at=now,
+            payload={
+                "template": template.pk,
+                "key": key,
+                "channel": channel,
+                "locale": locale,
+                "version": template.version,
+            },
+        )
     return template
 
 
@@ -60,8 +88,9 @@ def _require_compliance(actor: Actor) -> None:
         raise NotPermitted("Only a compliance officer can decide on notice templates.")
 
 
-def template_approve(*, template_id: int, actor: Actor, note: str = "", now: datetime | None = None
-                     ) -> NoticeTemplate:
+def template_approve(
+    *, template_id: int, actor: Actor, note: str = "", now: datetime | None = None
+) -> NoticeTemplate:
     """Approve a draft; the previously approved version of the same key/channel/locale is retired.
 
     Raises ``NotPermitted`` unless the actor is a compliance officer other than the author.
@@ -71,26 +100,47 @@ def template_approve(*, template_id: int, actor: Actor, note: str = "", now: dat
     with transaction.atomic():
         template = NoticeTemplate.objects.select_for_update().get(pk=template_id)
         if template.author_id is not None and actor.user is not None and template.author_id == actor.user.pk:
-            raise NotPermitted("The author of a template cannot approve it; another compliance officer must.",
-                               code="four_eyes")
+            raise NotPermitted(
+                "The author of a template cannot approve it; another compliance officer must.",
+                code="four_eyes",
+            )
         if template.status != NoticeTemplate.Status.DRAFT:
-            raise InvalidInput(f"Only drafts can be approved; this version is {template.status}.",
-                               code="not_draft")
-        previous = NoticeTemplate.objects.select_for_update().filter(
-            key=template.key, channel=template.channel, locale=template.locale,
-            status=NoticeTemplate.Status.APPROVED).first()
+            raise InvalidInput(
+                f"Only drafts can be approved; this version is {template.status}.", code="not_draft"
+            )
+        previous = (
+            NoticeTemplate.objects.select_for_update()
+            .filter(
+                key=template.key,
+                channel=template.channel,
+                locale=template.locale,
+                status=NoticeTemplate.Status.APPROVED,
+            )
+            .first()
+        )
         if previous is not None:
             previous.retire(at=now)
             previous.save()
         template.approve(by=actor.user, at=now, note=note)
         template.save()
-        audit_append(actor=actor, action="template.approve", at=now,
-                     payload={"template": template.pk, "key": template.key, "version": template.version,
-                              "retired": previous.pk if previous else None, "note": note})
+        audit_append(
+            actor=actor,
+            action="template.approve",
+            at=now,
+            payload={
+                "template": template.pk,
+                "key": template.key,
+                "version": template.version,
+                "retired": previous.pk if previous else None,
+                "note": note,
+            },
+        )
     return template
 
 
-def template_reject(*, template_id: int, actor: Actor, note: str, now: datetime | None = None) -> NoticeTemplate:
+def template_reject(
+    *, template_id: int, actor: Actor, note: str, now: datetime | None = None
+) -> NoticeTemplate:
     now = now or timezone.now()
     _require_compliance(actor)
     if not note.strip():
@@ -101,21 +151,28 @@ def template_reject(*, template_id: int, actor: Actor, note: str, now: datetime 
             raise InvalidInput(f"Only drafts can be rejected; this version is {template.status}.")
         template.reject(note=note)
         template.save()
-        audit_append(actor=actor, action="template.reject", at=now,
-                     payload={"template": template.pk, "key": template.key, "version": template.version,
-                              "note": note})
+        audit_append(
+            actor=actor,
+            action="template.reject",
+            at=now,
+            payload={"template": template.pk, "key": template.key, "version": template.version, "note": note},
+        )
     return template
 
 
 # --- the outbox --------------------------------------------------------------------------------
+
 
 def idempotency_key(*, case_id: int, template_key: str, contact_point_id: int, due_date: date) -> str:
     return f"{case_id}:{template_key}:{contact_point_id}:{due_date.isoformat()}"
 
 
 def _only_time_rules(decision: Decision) -> bool:
-    return bool(decision.blocked_by) and all(rule in TIME_RULES for rule in decision.blocked_by) \
+    return (
+        bool(decision.blocked_by)
+        and all(rule in TIME_RULES for rule in decision.blocked_by)
         and decision.next_allowed_at is not None
+    )
 
 
 def _enqueue(notice_id: int) -> None:
@@ -159,40 +216,71 @@ def notice_queue(
             raise InvalidInput(f"Contact point {contact_point_id} does not exist.", code="not_found") from exc
         channel = CHANNEL_FOR_KIND[point.kind]
         due = due_date or local_date(now, case.customer.time_zone)
-        key = idempotency_key(case_id=case.pk, template_key=template_key, contact_point_id=point.pk, due_date=due)
+        key = idempotency_key(
+            case_id=case.pk, template_key=template_key, contact_point_id=point.pk, due_date=due
+        )
         existing = Notice.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return existing
         template = latest_template(key=template_key, channel=channel, locale=case.customer.locale)
         if template is None:
-            raise InvalidInput(f"There is no '{template_key}' template for {channel} in {case.customer.locale}.",
-                               code="no_template")
+            raise InvalidInput(
+                f"There is no '{template_key}' template for {channel} in {case.customer.locale}.",
+                code="no_template",
+            )
         # One gate decision at a time per person, so two notices cannot both slip under a cap.
         Customer.objects.select_for_update().filter(pk=case.customer_id).first()
-        decision = gate_decide(case=case, contact_point=point, channel=channel, template=template,
-                               actor_user=actor.user, now=now)
+        decision = gate_decide(
+            case=case, contact_point=point, channel=channel, template=template, actor_user=actor.user, now=now
+        )
         deferred = not decision.allowed and defer_when_time_blocked and _only_time_rules(decision)
         status = Notice.Status.PENDING if decision.allowed or deferred else Notice.Status.BLOCKED
-        subject, body, digest = render(template, build_context(template=template, case=case, point=point,
-                                                               now=now, extra=extra_context))
+        subject, body, digest = render(
+            template, build_context(template=template, case=case, point=point, now=now, extra=extra_context)
+        )
         notice = Notice.objects.create(
-            case=case, template=template, contact_point=point, channel=channel, recipient=point.value,
-            subject=subject, body=body, body_hash=digest, due_date=due, idempotency_key=key, status=status,
-            not_before=decision.next_allowed_at if deferred else None, decision=decision.to_dict(),
-            queued_at=now, queued_by=actor.label,
+            case=case,
+            template=template,
+            contact_point=point,
+            channel=channel,
+            recipient=point.value,
+            subject=subject,
+            body=body,
+            body_hash=digest,
+            due_date=due,
+            idempotency_key=key,
+            status=status,
+            not_before=decision.next_allowed_at if deferred else None,
+            decision=decision.to_dict(),
+            queued_at=now,
+            queued_by=actor.label,
         )
         action = {Notice.Status.PENDING: "notice.queued", Notice.Status.BLOCKED: "notice.blocked"}[status]
-        audit_append(actor=actor, action=action, at=now, case=case,
-                     payload={"notice": notice.pk, "template": template_key, "version": template.version,
-                              "channel": channel, "contact_point": point.pk, "body_hash": digest,
-                              "deferred_until": notice.not_before, **decision.to_dict()})
+        audit_append(
+            actor=actor,
+            action=action,
+            at=now,
+            case=case,
+            payload={
+                "notice": notice.pk,
+                "template": template_key,
+                "version": template.version,
+                "channel": channel,
+                "contact_point": point.pk,
+                "body_hash": digest,
+                "deferred_until": notice.not_before,
+                **decision.to_dict(),
+            },
+        )
         if status == Notice.Status.PENDING and not deferred:
             notice_id = notice.pk
             transaction.on_commit(lambda: _enqueue(notice_id))
     if status == Notice.Status.BLOCKED and raise_when_blocked:
-        raise ComplianceBlocked("The compliance gate blocked this notice: " + "; ".join(decision.reasons.values()),
-                                rule_ids=[str(r) for r in decision.blocked_by],
-                                next_allowed_at=decision.next_allowed_at)
+        raise ComplianceBlocked(
+            "The compliance gate blocked this notice: " + "; ".join(decision.reasons.values()),
+            rule_ids=[str(r) for r in decision.blocked_by],
+            next_allowed_at=decision.next_allowed_at,
+        )
     return notice
 
 
@@ -206,47 +294,77 @@ def notice_send(*, notice_id: int, now: datetime | None = None) -> Notice:
     now = now or timezone.now()
     system = Actor.system("notice_send")
     with transaction.atomic():
-        notice = Notice.objects.select_for_update().select_related(
-            "template", "contact_point", "case__customer", "case__account").get(pk=notice_id)
-        claim_expired = (notice.status == Notice.Status.SENDING and notice.claimed_at is not None
-                         and notice.claimed_at < now - timedelta(seconds=settings.NOTICE_CLAIM_TIMEOUT_SECONDS))
+        notice = (
+            Notice.objects.select_for_update()
+            .select_related("template", "contact_point", "case__customer", "case__account")
+            .get(pk=notice_id)
+        )
+        claim_expired = (
+            notice.status == Notice.Status.SENDING
+            and notice.claimed_at is not None
+            and notice.claimed_at < now - timedelta(seconds=settings.NOTICE_CLAIM_TIMEOUT_SECONDS)
+        )
         if notice.status != Notice.Status.PENDING and not claim_expired:
             return notice
         if notice.not_before is not None and notice.not_before > now:
             return notice
         case: CollectionCase = notice.case
         Customer.objects.select_for_update().filter(pk=case.customer_id).first()
-        decision = gate_decide(case=case, contact_point=notice.contact_point, channel=notice.channel,
-                               template=notice.template, actor_user=None, now=now)
+        decision = gate_decide(
+            case=case,
+            contact_point=notice.contact_point,
+            channel=notice.channel,
+            template=notice.template,
+            actor_user=None,
+            now=now,
+        )
         notice.decision = decision.to_dict()
         if not decision.allowed:
             if _only_time_rules(decision):
                 notice.not_before = decision.next_allowed_at
                 notice.status = Notice.Status.PENDING
                 notice.save(update_fields=["decision", "not_before", "status"])
-                audit_append(actor=system, action="notice.deferred", at=now, case=case,
-                             payload={"notice": notice.pk, **decision.to_dict()})
+                audit_append(
+                    actor=system,
+                    action="notice.deferred",
+                    at=now,
+                    case=case,
+                    payload={"notice": notice.pk, **decision.to_dict()},
+                )
                 return notice
             notice.status = Notice.Status.BLOCKED
             notice.save(update_fields=["decision", "status"])
-            audit_append(actor=system, action="notice.blocked", at=now, case=case,
-                         payload={"notice": notice.pk, "at_send_time": True, **decision.to_dict()})
+            audit_append(
+                actor=system,
+                action="notice.blocked",
+                at=now,
+                case=case,
+                payload={"notice": notice.pk, "at_send_time": True, **decision.to_dict()},
+            )
             return notice
         # Re-render at claim time so the text sent (and stored) reflects today's balances.
-        subject, body, digest = render(notice.template, build_context(
-            template=notice.template, case=case, point=notice.contact_point, now=now))
+        subject, body, digest = render(
+            notice.template,
+            build_context(template=notice.template, case=case, point=notice.contact_point, now=now),
+        )
         notice.subject, notice.body, notice.body_hash = subject, body, digest
         notice.status = Notice.Status.SENDING
         notice.claimed_at = now
         notice.attempts += 1
-        notice.save(update_fields=["decision", "subject", "body", "body_hash", "status", "claimed_at",
-                                   "attempts"])
-    opt_out = build_context(template=notice.template, case=case, point=notice.contact_point,
-                            now=now).get("opt_out_url", "")
+        notice.save(
+            update_fields=["decision", "subject", "body", "body_hash", "status", "claimed_at", "attempts"]
+        )
+    opt_out = build_context(template=notice.template, case=case, point=notice.contact_point, now=now).get(
+        "opt_out_url", ""
+    )
     try:
         reference = backend_for(notice.channel).send(
-            to=notice.recipient, subject=notice.subject, body=notice.body,
-            idempotency_key=notice.idempotency_key, opt_out_url=opt_out)
+            to=notice.recipient,
+            subject=notice.subject,
+            body=notice.body,
+            idempotency_key=notice.idempotency_key,
+            opt_out_url=opt_out,
+        )
         error = ""
     except DeliveryError as exc:
         reference, error = "", str(exc)
@@ -257,17 +375,31 @@ def notice_send(*, notice_id: int, now: datetime | None = None) -> Notice:
             notice.status = Notice.Status.FAILED
             notice.last_error = error
             notice.save(update_fields=["status", "last_error"])
-            audit_append(actor=system, action="notice.failed", at=done, case=case,
-                         payload={"notice": notice.pk, "error": error, "attempts": notice.attempts})
+            audit_append(
+                actor=system,
+                action="notice.failed",
+                at=done,
+                case=case,
+                payload={"notice": notice.pk, "error": error, "attempts": notice.attempts},
+            )
         else:
             notice.status = Notice.Status.SENT
             notice.provider_reference = reference
             notice.sent_at = done
             notice.save(update_fields=["status", "provider_reference", "sent_at"])
-            audit_append(actor=system, action="notice.sent", at=done, case=case,
-                         payload={"notice": notice.pk, "provider_reference": reference,
-                                  "body_hash": notice.body_hash, "template": notice.template.key,
-                                  "version": notice.template.version})
+            audit_append(
+                actor=system,
+                action="notice.sent",
+                at=done,
+                case=case,
+                payload={
+                    "notice": notice.pk,
+                    "provider_reference": reference,
+                    "body_hash": notice.body_hash,
+                    "template": notice.template.key,
+                    "version": notice.template.version,
+                },
+            )
     return notice
 
 
@@ -275,29 +407,50 @@ def notice_relay_due(*, now: datetime | None = None, limit: int = 1000) -> list[
     """Ids of notices a worker should (re)try now: pending ones past their ``not_before`` that waited
     longer than the relay delay (their enqueue was lost), and claims whose worker died."""
     now = now or timezone.now()
-    stale_pending = Q(status=Notice.Status.PENDING) & (Q(not_before__isnull=True) | Q(not_before__lte=now)) & (
-        Q(not_before__isnull=False) | Q(queued_at__lte=now - timedelta(seconds=settings.NOTICE_RELAY_AFTER_SECONDS)))
-    lost_claim = Q(status=Notice.Status.SENDING,
-                   claimed_at__lt=now - timedelta(seconds=settings.NOTICE_CLAIM_TIMEOUT_SECONDS))
-    return list(Notice.objects.filter(stale_pending | lost_claim).order_by("pk").values_list("pk", flat=True)[:limit])
+    stale_pending = (
+        Q(status=Notice.Status.PENDING)
+        & (Q(not_before__isnull=True) | Q(not_before__lte=now))
+        & (
+            Q(not_before__isnull=False)
+            | Q(queued_at__lte=now - timedelta(seconds=settings.NOTICE_RELAY_AFTER_SECONDS))
+        )
+    )
+    lost_claim = Q(
+        status=Notice.Status.SENDING,
+        claimed_at__lt=now - timedelta(seconds=settings.NOTICE_CLAIM_TIMEOUT_SECONDS),
+    )
+    return list(
+        Notice.objects.filter(stale_pending | lost_claim).order_by("pk").values_list("pk", flat=True)[:limit]
+    )
 
 
-def notice_block_pending_to(*, contact_point_ids: list[int], actor: Actor, now: datetime, rule: str,
-                            channel: str | None = None) -> int:
+def notice_block_pending_to(
+    *, contact_point_ids: list[int], actor: Actor, now: datetime, rule: str, channel: str | None = None
+) -> int:
     """Block every pending notice to these contact points (wrong party, opt-out). Caller's transaction."""
-    qs = Notice.objects.select_for_update().filter(contact_point_id__in=contact_point_ids,
-                                                   status=Notice.Status.PENDING)
+    qs = Notice.objects.select_for_update().filter(
+        contact_point_id__in=contact_point_ids, status=Notice.Status.PENDING
+    )
     if channel is not None:
         qs = qs.filter(channel=channel)
     count = 0
     for notice in qs.select_related("case"):
         notice.status = Notice.Status.BLOCKED
-        notice.decision = {"allowed": False, "blocked_by": [rule], "next_allowed_at": None,
-                           "policy_version": notice.decision.get("policy_version", ""),
-                           "reasons": {rule: "Blocked before sending: the contact point was reported or opted out."}}
+        notice.decision = {
+            "allowed": False,
+            "blocked_by": [rule],
+            "next_allowed_at": None,
+            "policy_version": notice.decision.get("policy_version", ""),
+            "reasons": {rule: "Blocked before sending: the contact point was reported or opted out."},
+        }
         notice.save(update_fields=["status", "decision"])
-        audit_append(actor=actor, action="notice.blocked", at=now, case=notice.case,
-                     payload={"notice": notice.pk, "blocked_by": [rule]})
+        audit_append(
+            actor=actor,
+            action="notice.blocked",
+            at=now,
+            case=notice.case,
+            payload={"notice": notice.pk, "blocked_by": [rule]},
+        )
         count += 1
     return count
 
@@ -312,10 +465,17 @@ def templates_install_library(*, now: datetime | None = None) -> int:
         for text in LIBRARY:
             if NoticeTemplate.objects.filter(key=text.key, channel=text.channel, locale=text.locale).exists():
                 continue
-            template = NoticeTemplate(key=text.key, channel=text.channel, locale=text.locale, version=1,
-                                      subject=text.subject, body=text.body, limited_content=text.limited_content,
-                                      is_service=text.is_service,
-                                      decision_note="Shipped with the release; approved in its compliance review.")
+            template = NoticeTemplate(
+                key=text.key,
+                channel=text.channel,
+                locale=text.locale,
+                version=1,
+                subject=text.subject,
+                body=text.body,
+                limited_content=text.limited_content,
+                is_service=text.is_service,
+                decision_note="Shipped with the release; approved in its compliance review.",
+            )
             template.approve(by=None, at=now or timezone.now(), note=template.decision_note)
             template.save()
             created += 1

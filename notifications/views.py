@@ -13,8 +13,12 @@ from debt_collections.audit import Actor
 from debt_collections.services import contact_opt_out
 from notifications.rendering import OPT_OUT_SALT
 
-CHANNEL_LABELS = {"sms": ("短信", "text messages"), "email": ("电子邮件", "email"), "call": ("电话", "calls"),
-                  "letter": ("信件", "letters")}
+CHANNEL_LABELS = {
+    "sms": ("短信", "text messages"),
+    "email": ("电子邮件", "email"),
+    "call": ("电话", "calls"),
+    "letter": ("信件", "letters"),
+}
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,10 +34,16 @@ def opt_out(request: HttpRequest, token: str) -> HttpResponse:
     lang = point.customer.locale if request.GET.get("lang") not in ("en", "zh-hans") else request.GET["lang"]
     translation.activate(lang)
     zh, en = CHANNEL_LABELS.get(channel, (channel, channel))
-    context = {"zh": lang == "zh-hans", "channel_label": zh if lang == "zh-hans" else en, "done": False,
-               "token": token}
+    context = {
+        "zh": lang == "zh-hans",
+        "channel_label": zh if lang == "zh-hans" else en,
+        "done": False,
+        "token": token,
+    }
     if request.method == "POST":
         # The opt-out is per contact point and channel; the actor names the signed link, not a person.
-        contact_opt_out(contact_point_id=point.pk, channel=channel, actor=Actor(label=f"optout:{point.pk}:{channel}"))
+        contact_opt_out(
+            contact_point_id=point.pk, channel=channel, actor=Actor(label=f"optout:{point.pk}:{channel}")
+        )
         context["done"] = True
     return render(request, "notifications/opt_out.html", context)

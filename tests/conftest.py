@@ -30,7 +30,7 @@ def _fast_password_hashing() -> None:
     from django.contrib.auth.hashers import get_hashers
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    get_hashers.cache_clear()
+    get_hashers.cache_clear()  # type: ignore[attr-defined]  # an lru_cache the stubs do not declare
 
 
 @pytest.fixture(autouse=True)
@@ -50,37 +50,37 @@ def _audit_triggers_for_flush(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture
 def agency(db: Any) -> Any:
-    return AgencyFactory(name="North Star Recoveries")
+    return AgencyFactory.create(name="North Star Recoveries")
 
 
 @pytest.fixture
 def other_agency(db: Any) -> Any:
-    return AgencyFactory(name="Second Line Collections")
+    return AgencyFactory.create(name="Second Line Collections")
 
 
 @pytest.fixture
 def agent(db: Any) -> User:
-    return UserFactory(username="agent", roles=[Role.AGENT])
+    return UserFactory.create(username="agent", roles=[Role.AGENT])
 
 
 @pytest.fixture
 def agency_agent(agency: Any) -> User:
-    return UserFactory(username="agency_agent", agency=agency, roles=[Role.AGENT])
+    return UserFactory.create(username="agency_agent", agency=agency, roles=[Role.AGENT])
 
 
 @pytest.fixture
 def other_agency_agent(other_agency: Any) -> User:
-    return UserFactory(username="other_agency_agent", agency=other_agency, roles=[Role.AGENT])
+    return UserFactory.create(username="other_agency_agent", agency=other_agency, roles=[Role.AGENT])
 
 
 @pytest.fixture
 def supervisor(db: Any) -> User:
-    return UserFactory(username="supervisor", roles=[Role.SUPERVISOR])
+    return UserFactory.create(username="supervisor", roles=[Role.SUPERVISOR])
 
 
 @pytest.fixture
 def compliance(db: Any) -> User:
-    return UserFactory(username="compliance", roles=[Role.COMPLIANCE])
+    return UserFactory.create(username="compliance", roles=[Role.COMPLIANCE])
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from accounts.models import Agency, ContactPoint, CreditAccount, Customer, Role, User
+from accounts.models import Agency, ContactPoint, CreditAccount, Customer, User
 from debt_collections import services
 from debt_collections.audit import Actor
 from debt_collections.models import CaseState, CollectionCase
@@ -40,13 +40,13 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-123")
 
     @factory.post_generation
-    def roles(self, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
+    def roles(obj: User, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:  # noqa: N805
         if not create:
             return
-        self.save()
+        obj.save()
         for role in extracted or []:
             group, _ = Group.objects.get_or_create(name=role)
-            self.groups.add(group)
+            obj.groups.add(group)
 
 
 class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
@@ -106,13 +106,14 @@ PATHS: dict[str, list[tuple[str, dict[str, Any]]]] = {
 }
 
 
-def make_case(state: str = CaseState.EARLY, *, account: CreditAccount | None = None, **account_kwargs: Any
-              ) -> CollectionCase:
+def make_case(
+    state: str = CaseState.EARLY, *, account: CreditAccount | None = None, **account_kwargs: Any
+) -> CollectionCase:
     """A case in ``state``, reached through the real services with a system actor."""
     if account is None:
         if state == CaseState.CHARGED_OFF:
             account_kwargs.setdefault("days_past_due", 200)
-        account = CreditAccountFactory(**account_kwargs)
+        account = CreditAccountFactory.create(**account_kwargs)
     case = services.case_open(account=account, actor=SYSTEM)
     for step, params in PATHS[state]:
         if step == "start_plan":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import admin, messages
@@ -42,6 +42,8 @@ from debt_collections.admin.forms import (
     PlaceForm,
     TransitionForm,
     form_errors_text,
+    resolve_agency,
+    resolve_assignee,
 )
 from debt_collections.admin.search import phone_search_candidates
 from debt_collections.audit import Actor
@@ -49,8 +51,11 @@ from debt_collections.errors import DomainError
 from debt_collections.models import CloseReason, CollectionCase, HoldReason
 from debt_collections.permissions import MANUAL_TRANSITIONS, can_see_case, can_transition
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 # Button label and a one-line hint for each hand-triggered transition.
-TRANSITION_TEXT: dict[str, tuple[Any, Any]] = {
+TRANSITION_TEXT: dict[str, tuple[StrPromise, StrPromise]] = {
     "escalate": (gettext_lazy("Escalate"), gettext_lazy("Early reminders → active collection.")),
     "engage": (gettext_lazy("Start negotiating"), gettext_lazy("The customer engaged or an offer was made.")),
     "resolve": (gettext_lazy("Resolve"), gettext_lazy("Paid in full.")),
@@ -329,18 +334,24 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
     @admin.action(description=gettext_lazy("Assign selected cases to the chosen person"),
                   permissions=["manage"])
     def assign_selected(self, request: HttpRequest, queryset: QuerySet[CollectionCase]) -> None:
-        ok, assignee = _clean_action_field(request, "assignee")
-        if ok:
-            self._bulk(request, queryset, lambda case_id, actor: services.case_assign(
-                case_id=case_id, actor=actor, assignee=assignee))
+        try:
+            assignee = resolve_assignee(request.POST.get("assignee", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return
+        self._bulk(request, queryset, lambda case_id, actor: services.case_assign(
+            case_id=case_id, actor=actor, assignee=assignee))
 
     @admin.action(description=gettext_lazy("Place selected cases with the chosen agency"),
                   permissions=["manage"])
     def place_selected(self, request: HttpRequest, queryset: QuerySet[CollectionCase]) -> None:
-        ok, agency = _clean_action_field(request, "agency")
-        if ok:
-            self._bulk(request, queryset, lambda case_id, actor: services.case_place_with_agency(
-                case_id=case_id, actor=actor, agency=agency))
+        try:
+            agency = resolve_agency(request.POST.get("agency", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return
+        self._bulk(request, queryset, lambda case_id, actor: services.case_place_with_agency(
+            case_id=case_id, actor=actor, agency=agency))
 
     def _bulk(self, request: HttpRequest, queryset: QuerySet[CollectionCase],
               call: Callable[[int, Actor], object]) -> None:
@@ -360,20 +371,6 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
             messages.success(request, _("%(count)d case(s) updated.") % {"count": done})
         if failures:
             messages.error(request, _("Not updated: %(list)s") % {"list": " ".join(failures)})
-
-
-def _clean_action_field(request: HttpRequest, name: str) -> tuple[bool, Any]:
-    """``(True, choice)`` for the action bar's ``name`` field (None = its empty choice), or
-    ``(False, None)`` after reporting invalid input as a message.
-
-    Django validates the whole action form before calling the action but does not pass it on;
-    cleaning the one field again is simpler than rebuilding the form with its action choices.
-    """
-    try:
-        return True, CaseActionForm.base_fields[name].clean(request.POST.get(name) or None)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return False, None
 
 
 def _local_time(zone: str, now: datetime) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,10 +32,20 @@ def eligible_assignees(agency_id: int | None = None, *, any_agency: bool = False
     return qs.select_related("agency").order_by("username")
 
 
+def assignee_label(user: User) -> str:
+    name = user.get_full_name() or user.username
+    return f"{name} ({user.agency.name})" if user.agency is not None else name
+
+
+def agency_label(agency: Agency) -> str:
+    if agency.is_valid_on(timezone.localdate()):
+        return str(agency)
+    return str(_("%(agency)s: licence or contract not valid today") % {"agency": agency})
+
+
 class AssigneeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        name = obj.get_full_name() or obj.username
-        return f"{name} ({obj.agency.name})" if obj.agency_id else name
+        return assignee_label(obj)
 
 
 class TransitionForm(forms.Form):
@@ -65,9 +76,7 @@ class TransitionForm(forms.Form):
 
 class AgencyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        if obj.is_valid_on(timezone.localdate()):
-            return str(obj)
-        return str(_("%(agency)s: licence or contract not valid today") % {"agency": obj})
+        return agency_label(obj)
 
 
 class AssignForm(forms.Form):
@@ -88,17 +97,51 @@ class PlaceForm(forms.Form):
                                empty_label=_("— in-house (no agency) —"))
 
 
-class CaseActionForm(helpers.ActionForm):
-    """The worklist's action bar, with the targets of the bulk assignment and placement actions."""
+# Explicit choices for "no one" in the action bar. The empty choice means "not chosen", so a supervisor
+# who runs "assign" and forgets to pick someone gets an error, not a bulk unassignment.
+NOBODY = "nobody"
+IN_HOUSE = "in-house"
+NOT_CHOSEN = ("", "---------")
 
-    assignee = AssigneeChoiceField(
-        queryset=eligible_assignees(any_agency=True), required=False, label=_("Assign to"),
-        empty_label=_("— nobody (unassign) —"),
-    )
-    agency = AgencyChoiceField(
-        queryset=Agency.objects.all(), required=False, label=_("Place with"),
-        empty_label=_("— in-house (no agency) —"),
-    )
+
+def _assignee_choices() -> list[tuple[str, str]]:
+    people = [(str(u.pk), assignee_label(u)) for u in eligible_assignees(any_agency=True)]
+    return [NOT_CHOSEN, (NOBODY, str(_("Nobody (unassign)"))), *people]
+
+
+def _agency_choices() -> list[tuple[str, str]]:
+    agencies = [(str(a.pk), agency_label(a)) for a in Agency.objects.all()]
+    return [NOT_CHOSEN, (IN_HOUSE, str(_("In-house (no agency)"))), *agencies]
+
+
+class CaseActionForm(helpers.ActionForm):
+    """The worklist's action bar, with the targets of the bulk assignment and placement actions.
+
+    Choices are callables, so they are read when the bar is rendered, not when Django starts.
+    """
+
+    assignee = forms.ChoiceField(choices=_assignee_choices, required=False, label=_("Assign to"))
+    agency = forms.ChoiceField(choices=_agency_choices, required=False, label=_("Place with"))
+
+
+def resolve_assignee(value: str) -> User | None:
+    """The action bar's assignee: None for "nobody". Raises ``ValidationError`` if none was chosen."""
+    if value == NOBODY:
+        return None
+    user = eligible_assignees(any_agency=True).filter(pk=value).first() if value.isdigit() else None
+    if user is None:
+        raise ValidationError(_("Choose whom to assign the cases to (or “Nobody”)."))
+    return user
+
+
+def resolve_agency(value: str) -> Agency | None:
+    """The action bar's agency: None for in-house. Raises ``ValidationError`` if none was chosen."""
+    if value == IN_HOUSE:
+        return None
+    agency = Agency.objects.filter(pk=value).first() if value.isdigit() else None
+    if agency is None:
+        raise ValidationError(_("Choose the agency to place the cases with (or “In-house”)."))
+    return agency
 
 
 def form_errors_text(form: forms.Form) -> str:

@@ -32,7 +32,9 @@ from debt_collections.policies import get_pack
 
 def _lock_case(case_id: int) -> CollectionCase:
     try:
-        return CollectionCase.objects.select_for_update().select_related("account", "customer").get(pk=case_id)
+        return (
+            CollectionCase.objects.select_for_update().select_related("account", "customer").get(pk=case_id)
+        )
     except CollectionCase.DoesNotExist as exc:
         raise InvalidInput(f"Case {case_id} does not exist.", code="not_found") from exc
 
@@ -83,7 +85,9 @@ def _apply_transition(
         try:
             case.save()
         except django_fsm.ConcurrentTransition as exc:
-            raise StaleState("Another user changed this case at the same time. Reload and try again.") from exc
+            raise StaleState(
+                "Another user changed this case at the same time. Reload and try again."
+            ) from exc
         audit_append(
             actor=actor,
             action=f"case.{name}",
@@ -94,75 +98,161 @@ def _apply_transition(
     return case
 
 
-def case_open(*, account: CreditAccount, actor: Actor, now: datetime | None = None,
-              reason: str = "newly delinquent") -> CollectionCase:
+def case_open(
+    *, account: CreditAccount, actor: Actor, now: datetime | None = None, reason: str = "newly delinquent"
+) -> CollectionCase:
     """Open a case (state ``early``) for a delinquent account. Raises ``InvalidInput`` if one is open."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
-        if CollectionCase.objects.filter(account=locked).exclude(
-            state__in=[CaseState.RESOLVED, CaseState.CLOSED]
-        ).exists():
+        if (
+            CollectionCase.objects.filter(account=locked)
+            .exclude(state__in=[CaseState.RESOLVED, CaseState.CLOSED])
+            .exists()
+        ):
             raise InvalidInput("This account already has an open case.", code="case_exists")
         case = CollectionCase.objects.create(account=locked, customer_id=locked.customer_id, opened_at=now)
-        audit_append(actor=actor, action="case.open", at=now, case=case,
-                     payload={"account": locked.account_number, "dpd": locked.days_past_due, "reason": reason})
+        audit_append(
+            actor=actor,
+            action="case.open",
+            at=now,
+            case=case,
+            payload={"account": locked.account_number, "dpd": locked.days_past_due, "reason": reason},
+        )
     return case
 
 
-def case_escalate(*, case_id: int, actor: Actor, reason: str = "", expected_state: str | None = None,
-                  now: datetime | None = None) -> CollectionCase:
+def case_escalate(
+    *,
+    case_id: int,
+    actor: Actor,
+    reason: str = "",
+    expected_state: str | None = None,
+    now: datetime | None = None,
+) -> CollectionCase:
     """early → active."""
-    return _apply_transition(case_id=case_id, name="escalate", actor=actor, reason=reason,
-                             expected_state=expected_state, now=now, call=lambda c, _n: c.escalate())
+    return _apply_transition(
+        case_id=case_id,
+        name="escalate",
+        actor=actor,
+        reason=reason,
+        expected_state=expected_state,
+        now=now,
+        call=lambda c, _n: c.escalate(),
+    )
 
 
-def case_engage(*, case_id: int, actor: Actor, reason: str = "", expected_state: str | None = None,
-                now: datetime | None = None) -> CollectionCase:
+def case_engage(
+    *,
+    case_id: int,
+    actor: Actor,
+    reason: str = "",
+    expected_state: str | None = None,
+    now: datetime | None = None,
+) -> CollectionCase:
     """early/active → negotiating (an offer was made or the customer engaged)."""
-    return _apply_transition(case_id=case_id, name="engage", actor=actor, reason=reason,
-                             expected_state=expected_state, now=now, call=lambda c, _n: c.engage())
+    return _apply_transition(
+        case_id=case_id,
+        name="engage",
+        actor=actor,
+        reason=reason,
+        expected_state=expected_state,
+        now=now,
+        call=lambda c, _n: c.engage(),
+    )
 
 
-def case_start_plan(*, case_id: int, actor: Actor, reason: str = "", plan_id: int | None = None,
-                    now: datetime | None = None) -> CollectionCase:
+def case_start_plan(
+    *, case_id: int, actor: Actor, reason: str = "", plan_id: int | None = None, now: datetime | None = None
+) -> CollectionCase:
     """negotiating → on_plan. Called by the plan-acceptance service, not by hand."""
-    return _apply_transition(case_id=case_id, name="start_plan", actor=actor, reason=reason,
-                             expected_state=None, now=now, call=lambda c, _n: c.accept_plan(),
-                             extra={"plan": plan_id}, check_role=False)
+    return _apply_transition(
+        case_id=case_id,
+        name="start_plan",
+        actor=actor,
+        reason=reason,
+        expected_state=None,
+        now=now,
+        call=lambda c, _n: c.accept_plan(),
+        extra={"plan": plan_id},
+        check_role=False,
+    )
 
 
-def case_complete_plan(*, case_id: int, actor: Actor, reason: str = "", now: datetime | None = None
-                       ) -> CollectionCase:
+def case_complete_plan(
+    *, case_id: int, actor: Actor, reason: str = "", now: datetime | None = None
+) -> CollectionCase:
     """on_plan → resolved (the last installment was paid)."""
-    return _apply_transition(case_id=case_id, name="complete_plan", actor=actor, reason=reason,
-                             expected_state=None, now=now, call=lambda c, n: c.complete_plan(at=n),
-                             check_role=False)
+    return _apply_transition(
+        case_id=case_id,
+        name="complete_plan",
+        actor=actor,
+        reason=reason,
+        expected_state=None,
+        now=now,
+        call=lambda c, n: c.complete_plan(at=n),
+        check_role=False,
+    )
 
 
-def case_break_plan(*, case_id: int, actor: Actor, reason: str = "", now: datetime | None = None
-                    ) -> CollectionCase:
+def case_break_plan(
+    *, case_id: int, actor: Actor, reason: str = "", now: datetime | None = None
+) -> CollectionCase:
     """on_plan → active (an installment was missed past the grace period)."""
-    return _apply_transition(case_id=case_id, name="break_plan", actor=actor, reason=reason,
-                             expected_state=None, now=now, call=lambda c, _n: c.break_plan(),
-                             check_role=False)
+    return _apply_transition(
+        case_id=case_id,
+        name="break_plan",
+        actor=actor,
+        reason=reason,
+        expected_state=None,
+        now=now,
+        call=lambda c, _n: c.break_plan(),
+        check_role=False,
+    )
 
 
-def case_resolve(*, case_id: int, actor: Actor, reason: str = "", expected_state: str | None = None,
-                 now: datetime | None = None) -> CollectionCase:
+def case_resolve(
+    *,
+    case_id: int,
+    actor: Actor,
+    reason: str = "",
+    expected_state: str | None = None,
+    now: datetime | None = None,
+) -> CollectionCase:
     """Paid in full: any open working state → resolved."""
-    return _apply_transition(case_id=case_id, name="resolve", actor=actor, reason=reason,
-                             expected_state=expected_state, now=now, call=lambda c, n: c.resolve(at=n))
+    return _apply_transition(
+        case_id=case_id,
+        name="resolve",
+        actor=actor,
+        reason=reason,
+        expected_state=expected_state,
+        now=now,
+        call=lambda c, n: c.resolve(at=n),
+    )
 
 
-def case_hold(*, case_id: int, actor: Actor, hold_reason: str, reason: str = "",
-              until: datetime | None = None, expected_state: str | None = None,
-              now: datetime | None = None) -> CollectionCase:
+def case_hold(
+    *,
+    case_id: int,
+    actor: Actor,
+    hold_reason: str,
+    reason: str = "",
+    until: datetime | None = None,
+    expected_state: str | None = None,
+    now: datetime | None = None,
+) -> CollectionCase:
     """Pause all collection contact; the current state is saved for ``case_release``."""
     if hold_reason not in HoldReason.values:
-        raise InvalidInput(f"Unknown hold reason '{hold_reason}'. Use one of: {', '.join(HoldReason.values)}.")
+        raise InvalidInput(
+            f"Unknown hold reason '{hold_reason}'. Use one of: {', '.join(HoldReason.values)}."
+        )
     return _apply_transition(
-        case_id=case_id, name="hold", actor=actor, reason=reason, expected_state=expected_state, now=now,
+        case_id=case_id,
+        name="hold",
+        actor=actor,
+        reason=reason,
+        expected_state=expected_state,
+        now=now,
         call=lambda c, _n: c.hold(reason=hold_reason, until=until),
         extra={"hold_reason": hold_reason, "until": until},
     )
@@ -170,16 +260,31 @@ def case_hold(*, case_id: int, actor: Actor, hold_reason: str, reason: str = "",
 
 def _no_open_dispute(case: CollectionCase, now: datetime) -> None:
     if case.hold_reason == HoldReason.DISPUTE and case.disputes.filter(status=Dispute.Status.OPEN).exists():
-        raise TransitionNotAllowed("The case has an open dispute: resolve the dispute before releasing the hold.",
-                                   code="dispute_open")
+        raise TransitionNotAllowed(
+            "The case has an open dispute: resolve the dispute before releasing the hold.",
+            code="dispute_open",
+        )
 
 
-def case_release(*, case_id: int, actor: Actor, reason: str = "", expected_state: str | None = None,
-                 now: datetime | None = None) -> CollectionCase:
+def case_release(
+    *,
+    case_id: int,
+    actor: Actor,
+    reason: str = "",
+    expected_state: str | None = None,
+    now: datetime | None = None,
+) -> CollectionCase:
     """on_hold → the state saved when the hold began. Refused while a dispute behind the hold is open."""
-    return _apply_transition(case_id=case_id, name="release", actor=actor, reason=reason,
-                             expected_state=expected_state, now=now, call=lambda c, _n: c.release(),
-                             guard=_no_open_dispute)
+    return _apply_transition(
+        case_id=case_id,
+        name="release",
+        actor=actor,
+        reason=reason,
+        expected_state=expected_state,
+        now=now,
+        call=lambda c, _n: c.release(),
+        guard=_no_open_dispute,
+    )
 
 
 def case_release_expired_hold(*, case_id: int, actor: Actor, now: datetime) -> CollectionCase:
@@ -190,9 +295,17 @@ def case_release_expired_hold(*, case_id: int, actor: Actor, now: datetime) -> C
             raise TransitionNotAllowed("The hold has not expired.", code="hold_not_expired")
         _no_open_dispute(case, at)
 
-    return _apply_transition(case_id=case_id, name="release", actor=actor, reason="hold expired",
-                             expected_state=None, now=now, call=lambda c, _n: c.release(), guard=guard,
-                             check_role=False)
+    return _apply_transition(
+        case_id=case_id,
+        name="release",
+        actor=actor,
+        reason="hold expired",
+        expected_state=None,
+        now=now,
+        call=lambda c, _n: c.release(),
+        guard=guard,
+        check_role=False,
+    )
 
 
 def _charge_off_guard(case: CollectionCase, now: datetime) -> None:
@@ -205,36 +318,77 @@ def _charge_off_guard(case: CollectionCase, now: datetime) -> None:
         )
 
 
-def case_charge_off(*, case_id: int, actor: Actor, reason: str = "", expected_state: str | None = None,
-                    now: datetime | None = None) -> CollectionCase:
+def case_charge_off(
+    *,
+    case_id: int,
+    actor: Actor,
+    reason: str = "",
+    expected_state: str | None = None,
+    now: datetime | None = None,
+) -> CollectionCase:
     """active → charged_off, only at or past the policy pack's days-past-due threshold."""
 
     def call(case: CollectionCase, _now: datetime) -> None:
         case.charge_off()
         CreditAccount.objects.filter(pk=case.account_id).update(status=CreditAccount.Status.CHARGED_OFF)
 
-    return _apply_transition(case_id=case_id, name="charge_off", actor=actor, reason=reason,
-                             expected_state=expected_state, now=now, call=call, guard=_charge_off_guard)
+    return _apply_transition(
+        case_id=case_id,
+        name="charge_off",
+        actor=actor,
+        reason=reason,
+        expected_state=expected_state,
+        now=now,
+        call=call,
+        guard=_charge_off_guard,
+    )
 
 
-def case_close(*, case_id: int, actor: Actor, close_reason: str, reason: str = "",
-               expected_state: str | None = None, now: datetime | None = None) -> CollectionCase:
+def case_close(
+    *,
+    case_id: int,
+    actor: Actor,
+    close_reason: str,
+    reason: str = "",
+    expected_state: str | None = None,
+    now: datetime | None = None,
+) -> CollectionCase:
     """Close for fraud upheld, not our customer, deceased or written off."""
     if close_reason not in CloseReason.values:
-        raise InvalidInput(f"Unknown close reason '{close_reason}'. Use one of: {', '.join(CloseReason.values)}.")
-    return _apply_transition(case_id=case_id, name="close", actor=actor, reason=reason,
-                             expected_state=expected_state, now=now,
-                             call=lambda c, n: c.close(reason=close_reason, at=n),
-                             extra={"close_reason": close_reason})
+        raise InvalidInput(
+            f"Unknown close reason '{close_reason}'. Use one of: {', '.join(CloseReason.values)}."
+        )
+    return _apply_transition(
+        case_id=case_id,
+        name="close",
+        actor=actor,
+        reason=reason,
+        expected_state=expected_state,
+        now=now,
+        call=lambda c, n: c.close(reason=close_reason, at=n),
+        extra={"close_reason": close_reason},
+    )
 
 
-def case_transition(*, case_id: int, transition_name: str, actor: Actor, reason: str = "",
-                    expected_state: str | None = None, params: dict[str, Any] | None = None,
-                    now: datetime | None = None) -> CollectionCase:
+def case_transition(
+    *,
+    case_id: int,
+    transition_name: str,
+    actor: Actor,
+    reason: str = "",
+    expected_state: str | None = None,
+    params: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> CollectionCase:
     """Dispatch a hand-triggered transition by name (admin buttons and the API use this)."""
     params = params or {}
-    common: dict[str, Any] = {"case_id": case_id, "actor": actor, "reason": reason,
-                              "expected_state": expected_state, "now": now}
+    common: dict[str, Any] = {
+        "case_id": case_id,
+        "actor": actor,
+        "reason": reason,
+        "expected_state": expected_state,
+        "now": now,
+    }
     if transition_name == "escalate":
         return case_escalate(**common)
     if transition_name == "engage":
@@ -242,7 +396,9 @@ def case_transition(*, case_id: int, transition_name: str, actor: Actor, reason:
     if transition_name == "resolve":
         return case_resolve(**common)
     if transition_name == "hold":
-        return case_hold(**common, hold_reason=str(params.get("hold_reason") or ""), until=params.get("until"))
+        return case_hold(
+            **common, hold_reason=str(params.get("hold_reason") or ""), until=params.get("until")
+        )
     if transition_name == "release":
         return case_release(**common)
     if transition_name == "charge_off":
@@ -252,8 +408,9 @@ def case_transition(*, case_id: int, transition_name: str, actor: Actor, reason:
     raise InvalidInput(f"Unknown transition '{transition_name}'.", code="unknown_transition")
 
 
-def case_assign(*, case_id: int, actor: Actor, assignee: User | None, now: datetime | None = None
-                ) -> CollectionCase:
+def case_assign(
+    *, case_id: int, actor: Actor, assignee: User | None, now: datetime | None = None
+) -> CollectionCase:
     """Assign (or unassign) a case. Only supervisors; an agency case goes only to that agency's users."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -263,17 +420,25 @@ def case_assign(*, case_id: int, actor: Actor, assignee: User | None, now: datet
             if not (actor.user.is_superuser or actor.user.is_supervisor):
                 raise NotPermitted("Only a supervisor can reassign cases.")
         if assignee is not None and case.agency_id != assignee.agency_id:
-            raise InvalidInput("The assignee must belong to the agency the case is placed with (or both none).")
+            raise InvalidInput(
+                "The assignee must belong to the agency the case is placed with (or both none)."
+            )
         previous = case.assignee_id
         case.assignee = assignee
         case.save(update_fields=["assignee", "updated_at"])
-        audit_append(actor=actor, action="case.assign", at=now, case=case,
-                     payload={"from": previous, "to": assignee.pk if assignee else None})
+        audit_append(
+            actor=actor,
+            action="case.assign",
+            at=now,
+            case=case,
+            payload={"from": previous, "to": assignee.pk if assignee else None},
+        )
     return case
 
 
-def case_place_with_agency(*, case_id: int, actor: Actor, agency: Agency | None, now: datetime | None = None
-                           ) -> CollectionCase:
+def case_place_with_agency(
+    *, case_id: int, actor: Actor, agency: Agency | None, now: datetime | None = None
+) -> CollectionCase:
     """Place a case with a licensed agency (or bring it back in-house with ``agency=None``).
 
     Refused unless the agency's licence and contract are valid today: unlicensed collectors never get
@@ -290,14 +455,23 @@ def case_place_with_agency(*, case_id: int, actor: Actor, agency: Agency | None,
         if agency is not None and not agency.is_valid_on(today):
             raise InvalidInput(
                 f"{agency.name}'s licence (until {agency.licensed_until}) or contract "
-                f"({agency.contract_start}–{agency.contract_end}) is not valid today; the case was not placed.",
+                f"({agency.contract_start}–{agency.contract_end}) is not valid today; "
+                "the case was not placed.",
                 code="agency_not_licensed",
             )
         previous = case.agency_id
         case.agency = agency
         case.assignee = None
         case.save(update_fields=["agency", "assignee", "updated_at"])
-        audit_append(actor=actor, action="case.place", at=now, case=case,
-                     payload={"from_agency": previous, "to_agency": agency.pk if agency else None,
-                              "licence": agency.licence_number if agency else None})
+        audit_append(
+            actor=actor,
+            action="case.place",
+            at=now,
+            case=case,
+            payload={
+                "from_agency": previous,
+                "to_agency": agency.pk if agency else None,
+                "licence": agency.licence_number if agency else None,
+            },
+        )
     return case

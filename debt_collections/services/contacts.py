@@ -21,8 +21,13 @@ from debt_collections.services.cases import _check_actor, _lock_case
 
 Outcome = ContactAttempt.Outcome
 # Outcomes that say the call reached somebody.
-CONNECTED_OUTCOMES = {Outcome.SPOKE_DEBTOR, Outcome.PROMISE_TO_PAY, Outcome.REFUSED, Outcome.CALLBACK,
-                      Outcome.WRONG_PARTY}
+CONNECTED_OUTCOMES = {
+    Outcome.SPOKE_DEBTOR,
+    Outcome.PROMISE_TO_PAY,
+    Outcome.REFUSED,
+    Outcome.CALLBACK,
+    Outcome.WRONG_PARTY,
+}
 
 
 def contact_attempt_log(
@@ -53,8 +58,10 @@ def contact_attempt_log(
     if direction not in ContactAttempt.Direction.values:
         raise InvalidInput(f"Unknown direction '{direction}'.")
     if direction == ContactAttempt.Direction.OUTBOUND and channel != ContactAttempt.Channel.CALL:
-        raise InvalidInput("Outbound SMS, email and letters are sent as approved notices, not logged by hand.",
-                           code="use_notices")
+        raise InvalidInput(
+            "Outbound SMS, email and letters are sent as approved notices, not logged by hand.",
+            code="use_notices",
+        )
     if outcome and outcome not in Outcome.values:
         raise InvalidInput(f"Unknown outcome '{outcome}'.")
     if conversation and not connected:
@@ -65,8 +72,12 @@ def contact_attempt_log(
     with transaction.atomic():
         case = _lock_case(case_id)
         _check_actor(actor, case, None, now)
-        if actor.user is not None and actor.user.is_compliance and not actor.user.is_superuser \
-                and not (actor.user.is_agent or actor.user.is_supervisor):
+        if (
+            actor.user is not None
+            and actor.user.is_compliance
+            and not actor.user.is_superuser
+            and not (actor.user.is_agent or actor.user.is_supervisor)
+        ):
             raise NotPermitted("Compliance officers review contacts; they do not make them.")
         try:
             point = ContactPoint.objects.select_related("customer").get(pk=contact_point_id)
@@ -78,8 +89,9 @@ def contact_attempt_log(
             policy_version = pack_for(case, now).version
             reasons: dict[str, str] = {}
         else:
-            decision = gate_decide(case=case, contact_point=point, channel=channel, template=None,
-                                   actor_user=actor.user, now=now)
+            decision = gate_decide(
+                case=case, contact_point=point, channel=channel, template=None, actor_user=actor.user, now=now
+            )
             allowed = decision.allowed
             blocked_by = [str(r) for r in decision.blocked_by]
             next_at = decision.next_allowed_at
@@ -104,19 +116,32 @@ def contact_attempt_log(
             policy_version=policy_version,
         )
         audit_append(
-            actor=actor, action="contact.attempt" if allowed else "contact.blocked", at=now, case=case,
-            payload={"attempt": attempt.pk, "channel": channel, "direction": direction,
-                     "contact_point": point.pk, "connected": attempt.connected,
-                     "conversation": attempt.conversation, "outcome": attempt.outcome,
-                     "allowed": allowed, "blocked_by": blocked_by, "next_allowed_at": next_at,
-                     "policy_version": policy_version, "reasons": reasons},
+            actor=actor,
+            action="contact.attempt" if allowed else "contact.blocked",
+            at=now,
+            case=case,
+            payload={
+                "attempt": attempt.pk,
+                "channel": channel,
+                "direction": direction,
+                "contact_point": point.pk,
+                "connected": attempt.connected,
+                "conversation": attempt.conversation,
+                "outcome": attempt.outcome,
+                "allowed": allowed,
+                "blocked_by": blocked_by,
+                "next_allowed_at": next_at,
+                "policy_version": policy_version,
+                "reasons": reasons,
+            },
         )
         if allowed and outcome == Outcome.WRONG_PARTY:
             _quarantine(point=point, actor=actor, now=now, source=f"attempt:{attempt.pk}")
     if not allowed:
         raise ComplianceBlocked(
             "The compliance gate blocked this call: " + "; ".join(reasons.values()),
-            rule_ids=blocked_by, next_allowed_at=next_at,
+            rule_ids=blocked_by,
+            next_allowed_at=next_at,
         )
     return attempt
 
@@ -130,24 +155,41 @@ def _quarantine(*, point: ContactPoint, actor: Actor, now: datetime, source: str
 
     value = point.value
     entry, created = QuarantinedContact.objects.get_or_create(
-        value=value, lifted_at__isnull=True,
+        value=value,
+        lifted_at__isnull=True,
         defaults={"kind": point.kind, "reported_at": now, "reported_via": actor.label},
     )
     same_value = ContactPoint.objects.filter(kind=point.kind)
-    same_value = same_value.filter(phone=value) if point.kind == ContactPoint.Kind.PHONE \
-        else same_value.filter(email__iexact=value) if point.kind == ContactPoint.Kind.EMAIL \
+    same_value = (
+        same_value.filter(phone=value)
+        if point.kind == ContactPoint.Kind.PHONE
+        else same_value.filter(email__iexact=value)
+        if point.kind == ContactPoint.Kind.EMAIL
         else same_value.filter(pk=point.pk)
+    )
     point_ids = list(same_value.values_list("pk", flat=True))
     ContactPoint.objects.filter(pk__in=point_ids).update(status=ContactPoint.Status.WRONG_PARTY)
     blocked = notice_block_pending_to(contact_point_ids=point_ids, actor=actor, now=now, rule="WRONG_PARTY")
-    audit_append(actor=actor, action="contact.wrong_party", at=now, case=None,
-                 payload={"value_kind": point.kind, "contact_points": point_ids, "quarantine": entry.pk,
-                          "new": created, "notices_blocked": blocked, "source": source})
+    audit_append(
+        actor=actor,
+        action="contact.wrong_party",
+        at=now,
+        case=None,
+        payload={
+            "value_kind": point.kind,
+            "contact_points": point_ids,
+            "quarantine": entry.pk,
+            "new": created,
+            "notices_blocked": blocked,
+            "source": source,
+        },
+    )
     return entry
 
 
-def contact_report_wrong_party(*, contact_point_id: int, actor: Actor, now: datetime | None = None,
-                               source: str = "") -> QuarantinedContact:
+def contact_report_wrong_party(
+    *, contact_point_id: int, actor: Actor, now: datetime | None = None, source: str = ""
+) -> QuarantinedContact:
     """A wrong party said "not me": quarantine the number for every customer, at once and for good.
 
     Safe to repeat: a second report finds the existing quarantine. Needs no verification by design.
@@ -158,8 +200,9 @@ def contact_report_wrong_party(*, contact_point_id: int, actor: Actor, now: date
         return _quarantine(point=point, actor=actor, now=now, source=source or "report")
 
 
-def contact_quarantine_lift(*, quarantine_id: int, actor: Actor, reason: str, now: datetime | None = None
-                            ) -> QuarantinedContact:
+def contact_quarantine_lift(
+    *, quarantine_id: int, actor: Actor, reason: str, now: datetime | None = None
+) -> QuarantinedContact:
     """Lift a wrong-party quarantine. Needs a supervisor or compliance officer who did not report it.
 
     The contact points stay ``wrong_party`` until each is re-verified with its owner: lifting only
@@ -167,7 +210,9 @@ def contact_quarantine_lift(*, quarantine_id: int, actor: Actor, reason: str, no
     """
     now = now or timezone.now()
     user = actor.user
-    if user is None or not (user.is_superuser or user.has_role(Role.SUPERVISOR) or user.has_role(Role.COMPLIANCE)):
+    if user is None or not (
+        user.is_superuser or user.has_role(Role.SUPERVISOR) or user.has_role(Role.COMPLIANCE)
+    ):
         raise NotPermitted("Only a supervisor or compliance officer can lift a quarantine.")
     if not reason.strip():
         raise InvalidInput("Say why the quarantine is lifted.")
@@ -176,19 +221,25 @@ def contact_quarantine_lift(*, quarantine_id: int, actor: Actor, reason: str, no
         if entry.lifted_at is not None:
             raise InvalidInput("This quarantine was already lifted.")
         if entry.reported_via == actor.label:
-            raise NotPermitted("A second person must lift the quarantine, not the one who reported it.",
-                               code="four_eyes")
+            raise NotPermitted(
+                "A second person must lift the quarantine, not the one who reported it.", code="four_eyes"
+            )
         entry.lifted_at = now
         entry.lifted_by = user
         entry.lift_reason = reason
         entry.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
-        audit_append(actor=actor, action="contact.quarantine_lifted", at=now,
-                     payload={"quarantine": entry.pk, "reason": reason})
+        audit_append(
+            actor=actor,
+            action="contact.quarantine_lifted",
+            at=now,
+            payload={"quarantine": entry.pk, "reason": reason},
+        )
     return entry
 
 
-def contact_opt_out(*, contact_point_id: int, channel: str, actor: Actor, now: datetime | None = None
-                    ) -> ContactPoint:
+def contact_opt_out(
+    *, contact_point_id: int, channel: str, actor: Actor, now: datetime | None = None
+) -> ContactPoint:
     """Opt the person out of ``channel`` on this contact point. Safe to repeat; audited once per change."""
     now = now or timezone.now()
     if channel not in ContactAttempt.Channel.values:
@@ -203,8 +254,14 @@ def contact_opt_out(*, contact_point_id: int, channel: str, actor: Actor, now: d
         point.save(update_fields=["opted_out_channels"])
         from notifications.services import notice_block_pending_to
 
-        blocked = notice_block_pending_to(contact_point_ids=[point.pk], actor=actor, now=now, rule="OPT_OUT",
-                                          channel=channel)
-        audit_append(actor=actor, action="contact.opt_out", at=now, case=None,
-                     payload={"contact_point": point.pk, "channel": channel, "notices_blocked": blocked})
+        blocked = notice_block_pending_to(
+            contact_point_ids=[point.pk], actor=actor, now=now, rule="OPT_OUT", channel=channel
+        )
+        audit_append(
+            actor=actor,
+            action="contact.opt_out",
+            at=now,
+            case=None,
+            payload={"contact_point": point.pk, "channel": channel, "notices_blocked": blocked},
+        )
     return point

@@ -45,16 +45,30 @@ class CycleReport:
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: CycleReport) -> None:
-        for name in ("accounts_updated", "cases_opened", "escalated", "charged_off", "holds_released",
-                     "notices_queued", "notices_blocked"):
+        for name in (
+            "accounts_updated",
+            "cases_opened",
+            "escalated",
+            "charged_off",
+            "holds_released",
+            "notices_queued",
+            "notices_blocked",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
 
     def as_dict(self) -> dict[str, object]:
-        return {"as_of": self.as_of.isoformat(), "accounts_updated": self.accounts_updated,
-                "cases_opened": self.cases_opened, "escalated": self.escalated, "charged_off": self.charged_off,
-                "holds_released": self.holds_released, "notices_queued": self.notices_queued,
-                "notices_blocked": self.notices_blocked, "errors": self.errors}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "accounts_updated": self.accounts_updated,
+            "cases_opened": self.cases_opened,
+            "escalated": self.escalated,
+            "charged_off": self.charged_off,
+            "holds_released": self.holds_released,
+            "notices_queued": self.notices_queued,
+            "notices_blocked": self.notices_blocked,
+            "errors": self.errors,
+        }
 
 
 def chunks(model: type[CreditAccount] | type[CollectionCase], size: int) -> Iterator[tuple[int, int]]:
@@ -77,11 +91,15 @@ def update_days_past_due(*, as_of: date, lo: int, hi: int) -> int:
     table = CreditAccount._meta.db_table
     open_statuses = (CreditAccount.Status.CURRENT, CreditAccount.Status.DELINQUENT)
     if connection.vendor == "postgresql":
-        dpd = "CASE WHEN due_date IS NOT NULL AND due_date < %s::date AND (principal + interest + fees + " \
-              "penalty_interest) > 0 THEN (%s::date - due_date) ELSE 0 END"
+        dpd = (
+            "CASE WHEN due_date IS NOT NULL AND due_date < %s::date AND (principal + interest + fees + "
+            "penalty_interest) > 0 THEN (%s::date - due_date) ELSE 0 END"
+        )
     else:
-        dpd = "CASE WHEN due_date IS NOT NULL AND due_date < %s AND (principal + interest + fees + " \
-              "penalty_interest) > 0 THEN CAST(julianday(%s) - julianday(due_date) AS INTEGER) ELSE 0 END"
+        dpd = (
+            "CASE WHEN due_date IS NOT NULL AND due_date < %s AND (principal + interest + fees + "
+            "penalty_interest) > 0 THEN CAST(julianday(%s) - julianday(due_date) AS INTEGER) ELSE 0 END"
+        )
     sql = (
         f"UPDATE {table} SET days_past_due = {dpd}, "  # noqa: S608 (table and expression are constants)
         f"status = CASE WHEN {dpd} > 0 THEN %s ELSE %s END "
@@ -89,8 +107,23 @@ def update_days_past_due(*, as_of: date, lo: int, hi: int) -> int:
         f"(days_past_due <> {dpd} OR status <> CASE WHEN {dpd} > 0 THEN %s ELSE %s END)"
     )
     d = as_of.isoformat()
-    params = [d, d, d, d, CreditAccount.Status.DELINQUENT, CreditAccount.Status.CURRENT, lo, hi, *open_statuses,
-              d, d, d, d, CreditAccount.Status.DELINQUENT, CreditAccount.Status.CURRENT]
+    params: list[str | int] = [
+        d,
+        d,
+        d,
+        d,
+        CreditAccount.Status.DELINQUENT,
+        CreditAccount.Status.CURRENT,
+        lo,
+        hi,
+        *open_statuses,
+        d,
+        d,
+        d,
+        d,
+        CreditAccount.Status.DELINQUENT,
+        CreditAccount.Status.CURRENT,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
@@ -98,9 +131,16 @@ def update_days_past_due(*, as_of: date, lo: int, hi: int) -> int:
 
 def _open_cases(*, lo: int, hi: int, now: datetime, report: CycleReport) -> None:
     open_case = CollectionCase.objects.filter(~Q(state__in=TERMINAL)).values("account_id")
-    candidates = CreditAccount.objects.filter(
-        pk__gte=lo, pk__lte=hi, status=CreditAccount.Status.DELINQUENT, days_past_due__gt=0,
-    ).exclude(pk__in=open_case).order_by("pk")
+    candidates = (
+        CreditAccount.objects.filter(
+            pk__gte=lo,
+            pk__lte=hi,
+            status=CreditAccount.Status.DELINQUENT,
+            days_past_due__gt=0,
+        )
+        .exclude(pk__in=open_case)
+        .order_by("pk")
+    )
     for account in candidates:
         case_services.case_open(account=account, actor=ACTOR, now=now, reason="newly delinquent")
         report.cases_opened += 1
@@ -108,22 +148,29 @@ def _open_cases(*, lo: int, hi: int, now: datetime, report: CycleReport) -> None
 
 def _transitions(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleReport) -> None:
     in_range = CollectionCase.objects.filter(account_id__gte=lo, account_id__lte=hi).select_related(
-        "account", "customer")
+        "account", "customer"
+    )
     for case in in_range.filter(state=CaseState.EARLY, account__days_past_due__gte=ESCALATE_AT_DPD):
-        case_services.case_escalate(case_id=case.pk, actor=ACTOR, reason=f"{case.account.days_past_due} days past due",
-                                    now=now)
+        case_services.case_escalate(
+            case_id=case.pk, actor=ACTOR, reason=f"{case.account.days_past_due} days past due", now=now
+        )
         report.escalated += 1
     for case in in_range.filter(state=CaseState.ACTIVE):
         pack = get_pack(case.customer.jurisdiction, as_of)
         if case.account.days_past_due >= pack.charge_off_dpd:
-            case_services.case_charge_off(case_id=case.pk, actor=ACTOR, now=now,
-                                          reason=f"{case.account.days_past_due} days past due ≥ {pack.charge_off_dpd}")
+            case_services.case_charge_off(
+                case_id=case.pk,
+                actor=ACTOR,
+                now=now,
+                reason=f"{case.account.days_past_due} days past due ≥ {pack.charge_off_dpd}",
+            )
             report.charged_off += 1
     end_of_day = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
     for case in in_range.filter(state=CaseState.ON_HOLD, hold_until__isnull=False, hold_until__lt=end_of_day):
         try:
-            case_services.case_release_expired_hold(case_id=case.pk, actor=ACTOR, now=max(now, end_of_day
-                                                                                        - timedelta(seconds=1)))
+            case_services.case_release_expired_hold(
+                case_id=case.pk, actor=ACTOR, now=max(now, end_of_day - timedelta(seconds=1))
+            )
             report.holds_released += 1
         except DomainError as exc:  # e.g. the dispute behind the hold is still open: stays held
             report.errors.append(f"case {case.pk}: {exc.message}")
@@ -131,8 +178,11 @@ def _transitions(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleR
 
 def _best_point(case: CollectionCase) -> tuple[ContactPoint | None, bool]:
     """The point to send the ladder's notice to, and whether it is verified (else limited content)."""
-    points = [p for p in case.customer.contact_points.all()
-              if p.status in (ContactPoint.Status.VERIFIED, ContactPoint.Status.UNVERIFIED)]
+    points = [
+        p
+        for p in case.customer.contact_points.all()
+        if p.status in (ContactPoint.Status.VERIFIED, ContactPoint.Status.UNVERIFIED)
+    ]
     for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL, ContactPoint.Kind.POSTAL):
         for p in points:
             if p.kind == kind and p.status == ContactPoint.Status.VERIFIED:
@@ -147,10 +197,16 @@ def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, repor
     from notifications.models import Notice
     from notifications.services import notice_queue
 
-    cases = CollectionCase.objects.filter(
-        account_id__gte=lo, account_id__lte=hi, state__in=[CaseState.EARLY, CaseState.ACTIVE],
-        account__days_past_due__gt=0,
-    ).select_related("account", "customer").prefetch_related("customer__contact_points")
+    cases = (
+        CollectionCase.objects.filter(
+            account_id__gte=lo,
+            account_id__lte=hi,
+            state__in=[CaseState.EARLY, CaseState.ACTIVE],
+            account__days_past_due__gt=0,
+        )
+        .select_related("account", "customer")
+        .prefetch_related("customer__contact_points")
+    )
     for case in cases:
         pack = get_pack(case.customer.jurisdiction, as_of)
         reached = [(dpd, key) for dpd, key in pack.reminder_ladder if case.account.days_past_due >= dpd]
@@ -164,14 +220,26 @@ def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, repor
         if point is None:
             continue
         template_key = key if verified else "contact.prompt"
-        already = Notice.objects.filter(case=case).filter(
-            Q(template__key__in=higher_or_equal) | Q(template__key="contact.prompt", due_date=case.account.due_date
-                                                     + timedelta(days=threshold))).exists()
+        already = (
+            Notice.objects.filter(case=case)
+            .filter(
+                Q(template__key__in=higher_or_equal)
+                | Q(
+                    template__key="contact.prompt", due_date=case.account.due_date + timedelta(days=threshold)
+                )
+            )
+            .exists()
+        )
         if already:
             continue
         notice = notice_queue(
-            case_id=case.pk, template_key=template_key, contact_point_id=point.pk, actor=ACTOR, now=now,
-            due_date=case.account.due_date + timedelta(days=threshold), defer_when_time_blocked=True,
+            case_id=case.pk,
+            template_key=template_key,
+            contact_point_id=point.pk,
+            actor=ACTOR,
+            now=now,
+            due_date=case.account.due_date + timedelta(days=threshold),
+            defer_when_time_blocked=True,
             raise_when_blocked=False,
         )
         if notice.status == Notice.Status.BLOCKED:
@@ -193,8 +261,13 @@ def cycle_run_chunk(*, as_of: date, lo: int, hi: int, now: datetime | None = Non
     return report
 
 
-def cycle_run(*, as_of: date, chunk_size: int = 5000, now: datetime | None = None,
-              progress: Callable[[int, int, CycleReport], None] | None = None) -> CycleReport:
+def cycle_run(
+    *,
+    as_of: date,
+    chunk_size: int = 5000,
+    now: datetime | None = None,
+    progress: Callable[[int, int, CycleReport], None] | None = None,
+) -> CycleReport:
     """Run the whole cycle in-process, chunk by chunk. Returns the summed report."""
     now = now or timezone.now()
     total = CycleReport(as_of=as_of)

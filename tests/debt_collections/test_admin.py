@@ -405,6 +405,27 @@ def test_supervisor_bulk_assigns_selected_cases_and_hears_about_refusals(
     assert f"#{agency_case.pk}: The assignee must belong to the agency" in failure
 
 
+def test_bulk_assign_without_choosing_anyone_changes_nothing(
+    client_for: Any, supervisor: User, agent: User, in_house_case: CollectionCase,
+) -> None:
+    services.case_assign(case_id=in_house_case.pk, actor=SYSTEM, assignee=agent)
+    response = client_for(supervisor).post(LIST_URL, {
+        "action": "assign_selected", "assignee": "", "_selected_action": [in_house_case.pk],
+    })
+    in_house_case.refresh_from_db()
+    assert in_house_case.assignee == agent  # an empty choice is "not chosen", never "unassign all"
+    assert messages_of(response) == ["Choose whom to assign the cases to (or “Nobody”)."]
+
+
+def test_supervisor_brings_selected_cases_back_in_house(client_for: Any, supervisor: User,
+                                                        agency_case: CollectionCase) -> None:
+    client_for(supervisor).post(LIST_URL, {
+        "action": "place_selected", "agency": "in-house", "_selected_action": [agency_case.pk],
+    })
+    agency_case.refresh_from_db()
+    assert agency_case.agency is None
+
+
 def test_bulk_actions_are_offered_to_supervisors_only(client_for: Any, agent: User, supervisor: User,
                                                       in_house_case: CollectionCase) -> None:
     assert client_for(agent).get(LIST_URL).context["action_form"] is None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -25,8 +25,11 @@ NOON_SHANGHAI = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _in_memory_sms(settings: settings) -> Iterator[None]:  # type: ignore[valid-type]
-    settings.NOTICE_BACKENDS = {**settings.NOTICE_BACKENDS, "sms": "notifications.channels.InMemorySmsBackend"}
+def _in_memory_sms(settings: Any) -> Iterator[None]:
+    settings.NOTICE_BACKENDS = {
+        **settings.NOTICE_BACKENDS,
+        "sms": "notifications.channels.InMemorySmsBackend",
+    }
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     InMemorySmsBackend.reset()
@@ -52,23 +55,27 @@ def notices_url(case: CollectionCase) -> str:
 @pytest.fixture
 def case_with_phone() -> tuple[CollectionCase, ContactPoint]:
     case = make_case(CaseState.ACTIVE)
-    phone = PhoneFactory(customer=case.customer)
+    phone = PhoneFactory.create(customer=case.customer)
     return case, phone
 
 
 def test_an_allowed_call_is_201_with_the_stored_decision(agent: User, case_with_phone: tuple) -> None:
     case, phone = case_with_phone
     with time_machine.travel(NOON_SHANGHAI, tick=False):
-        response = api(agent).post(attempts_url(case), {"contact_point": phone.pk, "connected": True,
-                                                        "outcome": "no_answer"}, format="json")
+        response = api(agent).post(
+            attempts_url(case),
+            {"contact_point": phone.pk, "connected": True, "outcome": "no_answer"},
+            format="json",
+        )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["allowed"] is True and body["blocked_by"] == [] and body["policy_version"] == "CN-2026.1"
     assert AuditEvent.objects.filter(case=case, action="contact.attempt").count() == 1
 
 
-def test_a_call_at_night_is_422_naming_the_rule_and_the_next_allowed_time(agent: User, case_with_phone: tuple
-                                                                         ) -> None:
+def test_a_call_at_night_is_422_naming_the_rule_and_the_next_allowed_time(
+    agent: User, case_with_phone: tuple
+) -> None:
     case, phone = case_with_phone
     night = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
     with time_machine.travel(night, tick=False):
@@ -85,7 +92,9 @@ def test_a_call_at_night_is_422_naming_the_rule_and_the_next_allowed_time(agent:
 
 def test_outbound_sms_cannot_be_logged_by_hand(agent: User, case_with_phone: tuple) -> None:
     case, phone = case_with_phone
-    response = api(agent).post(attempts_url(case), {"contact_point": phone.pk, "channel": "sms"}, format="json")
+    response = api(agent).post(
+        attempts_url(case), {"contact_point": phone.pk, "channel": "sms"}, format="json"
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "use_notices"
 
@@ -97,13 +106,14 @@ def test_unknown_contact_point_is_400(agent: User, case_with_phone: tuple) -> No
     assert "contact_point" in response.json()["errors"]
 
 
-def test_a_notice_is_202_and_sent_after_commit(agent: User, case_with_phone: tuple,
-                                               django_capture_on_commit_callbacks: object) -> None:
+def test_a_notice_is_202_and_sent_after_commit(
+    agent: User, case_with_phone: tuple, django_capture_on_commit_callbacks: object
+) -> None:
     case, phone = case_with_phone
-    with time_machine.travel(NOON_SHANGHAI, tick=False), \
-            django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
-        response = api(agent).post(notices_url(case), {"template": "reminder.soft", "contact_point": phone.pk},
-                                   format="json")
+    with time_machine.travel(NOON_SHANGHAI, tick=False), django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        response = api(agent).post(
+            notices_url(case), {"template": "reminder.soft", "contact_point": phone.pk}, format="json"
+        )
     assert response.status_code == 202, response.json()
     notice = Notice.objects.get(case=case)
     assert notice.status == Notice.Status.SENT
@@ -115,19 +125,25 @@ def test_queuing_the_same_notice_twice_returns_one_notice(agent: User, case_with
     case, phone = case_with_phone
     client = api(agent)
     with time_machine.travel(NOON_SHANGHAI, tick=False):
-        first = client.post(notices_url(case), {"template": "reminder.soft", "contact_point": phone.pk}, format="json")
-        second = client.post(notices_url(case), {"template": "reminder.soft", "contact_point": phone.pk},
-                             format="json")
+        first = client.post(
+            notices_url(case), {"template": "reminder.soft", "contact_point": phone.pk}, format="json"
+        )
+        second = client.post(
+            notices_url(case), {"template": "reminder.soft", "contact_point": phone.pk}, format="json"
+        )
     assert first.json()["id"] == second.json()["id"]
     assert Notice.objects.filter(case=case).count() == 1
 
 
 def test_debt_notice_to_an_unverified_number_is_422_disclosure(agent: User) -> None:
     case = make_case(CaseState.ACTIVE)
-    phone = PhoneFactory(customer=case.customer, status=ContactPoint.Status.UNVERIFIED, verified_at=None)
+    phone = PhoneFactory.create(
+        customer=case.customer, status=ContactPoint.Status.UNVERIFIED, verified_at=None
+    )
     with time_machine.travel(NOON_SHANGHAI, tick=False):
-        response = api(agent).post(notices_url(case), {"template": "reminder.soft", "contact_point": phone.pk},
-                                   format="json")
+        response = api(agent).post(
+            notices_url(case), {"template": "reminder.soft", "contact_point": phone.pk}, format="json"
+        )
     assert response.status_code == 422
     assert "DISCLOSURE" in response.json()["blocked_by"]
     assert Notice.objects.get(case=case).status == Notice.Status.BLOCKED

@@ -28,8 +28,10 @@ class Command(BaseCommand):
 
         def progress(done: int, total: int, report: CycleReport) -> None:
             if options["verbosity"] >= 1 and not options["json"]:
-                self.stderr.write(f"chunk {done}/{total}: {report.cases_opened} opened, {report.escalated} escalated, "
-                                  f"{report.notices_queued} notices queued")
+                self.stderr.write(
+                    f"chunk {done}/{total}: {report.cases_opened} opened, {report.escalated} escalated, "
+                    f"{report.notices_queued} notices queued"
+                )
 
         report = cycle_run(as_of=as_of, chunk_size=options["chunk_size"], progress=progress)
         if options["json"]:
