@@ -22,6 +22,7 @@ from debt_collections.services.cases import (
     case_resolve,
     case_start_plan,
     case_transition,
+    case_withdraw_plan,
 )
 from debt_collections.services.contacts import (
     contact_attempt_log,
@@ -46,6 +47,7 @@ __all__ = [
     "case_resolve",
     "case_start_plan",
     "case_transition",
+    "case_withdraw_plan",
     "contact_attempt_log",
     "contact_opt_out",
     "contact_quarantine_lift",

@@ -211,6 +211,22 @@ def case_break_plan(
     )
 
 
+def case_withdraw_plan(
+    *, case_id: int, actor: Actor, reason: str = "", now: datetime | None = None
+) -> CollectionCase:
+    """on_plan → negotiating (the customer withdrew within cooling-off). Called by ``plan_withdraw``."""
+    return _apply_transition(
+        case_id=case_id,
+        name="withdraw_plan",
+        actor=actor,
+        reason=reason,
+        expected_state=None,
+        now=now,
+        call=lambda c, _n: c.withdraw_plan(),
+        check_role=False,
+    )
+
+
 def case_resolve(
     *,
     case_id: int,

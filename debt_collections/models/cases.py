@@ -119,6 +119,10 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
     def break_plan(self) -> None:
         pass
 
+    @transition(field=state, source=S.ON_PLAN, target=S.NEGOTIATING)
+    def withdraw_plan(self) -> None:
+        """The customer withdrew within the cooling-off period: back to choosing an option."""
+
     @transition(field=state, source=HOLDABLE, target=S.RESOLVED)
     def resolve(self, *, at: Any) -> None:
         self.closed_at = at
@@ -259,6 +263,8 @@ class Dispute(models.Model):
     description = models.TextField(blank=True)
     channel = models.CharField(max_length=16, default="admin")
     disputed_amount = money_field(null=True, blank=True)
+    # The balance component the disputed amount sits in; payments are never allocated to it.
+    disputed_component = models.CharField(max_length=20, blank=True)
     opened_at = models.DateTimeField()
     sla_due_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -324,18 +330,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} by {self.actor}"
-
-
-# Re-exported for callers that need money arithmetic without importing accounts.
-__all__ = [
-    "AuditChainHead",
-    "AuditEvent",
-    "CaseState",
-    "CloseReason",
-    "CollectionCase",
-    "ContactAttempt",
-    "Decimal",
-    "Dispute",
-    "HoldReason",
-    "Payment",
-]

@@ -1,0 +1,33 @@
+"""Fixtures for the notification tests: a frozen clock inside the contact window, eager Celery and the
+in-memory SMS provider, so no test depends on a worker, a broker or the hour the suite runs at."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from notifications.channels import InMemorySmsBackend
+
+# Monday 2 March 2026, 04:00 UTC = 12:00 in Asia/Shanghai (the customers' default zone): inside the
+# CN window (08:00–21:00 local) and after the CN pack's effective date.
+NOW = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def notice_env(settings: Any, time_machine: Any) -> Iterator[None]:
+    """Eager tasks (even when REDIS_URL turned eager off), SMS to memory, the clock frozen at ``NOW``."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    settings.NOTICE_BACKENDS = {**settings.NOTICE_BACKENDS, "sms": "notifications.channels.InMemorySmsBackend"}
+    InMemorySmsBackend.reset()
+    time_machine.move_to(NOW, tick=False)
+    try:
+        yield
+    finally:
+        InMemorySmsBackend.reset()
+        app.conf.task_always_eager = previous
