@@ -169,7 +169,8 @@ class ContactPoint(models.Model):
         indexes = [models.Index(fields=["phone"]), models.Index(fields=["email"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.value}"
+        # Masked: this string shows up in admin headers, logs and links; the full value needs a reason.
+        return f"{self.get_kind_display()} {self.masked_value}"
 
     @property
     def value(self) -> str:

@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("debt_collections.api_urls")),
     path("o/<str:token>/", opt_out, name="opt-out"),
+    path("n/", include("debt_collections.customer.urls")),
 ]

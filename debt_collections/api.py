@@ -100,7 +100,8 @@ def allowed_transitions(case: CollectionCase, user: User, today: date) -> list[s
         return []
     # Transition names are the model's method names (escalate, hold, charge_off, …).
     return [
-        name for name in MANUAL_TRANSITIONS
+        name
+        for name in MANUAL_TRANSITIONS
         if can_transition(user, name) and django_fsm.can_proceed(getattr(case, name))
     ]
 

@@ -13,7 +13,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/", api.CaseListView.as_view(), name="case-list"),
     path("cases/<int:id>/", api.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<int:id>/transitions/", api.CaseTransitionView.as_view(), name="case-transitions"),
-    path("cases/<int:id>/contact-attempts/", api_contacts.CaseContactAttemptsView.as_view(),
-         name="case-contact-attempts"),
+    path(
+        "cases/<int:id>/contact-attempts/",
+        api_contacts.CaseContactAttemptsView.as_view(),
+        name="case-contact-attempts",
+    ),
     path("cases/<int:id>/notices/", api_contacts.CaseNoticesView.as_view(), name="case-notices"),
 ]

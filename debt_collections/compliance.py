@@ -8,6 +8,7 @@ the same number or address, whoever it was for.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -60,7 +61,15 @@ def is_quarantined(value: str) -> bool:
     return QuarantinedContact.objects.filter(value=value, lifted_at__isnull=True).exists()
 
 
-def contact_point_snapshot(point: ContactPoint) -> ContactPointSnapshot:
+def quarantined_values(values: set[str]) -> set[str]:
+    return set(
+        QuarantinedContact.objects.filter(value__in=values, lifted_at__isnull=True).values_list(
+            "value", flat=True
+        )
+    )
+
+
+def contact_point_snapshot(point: ContactPoint, *, quarantined: bool | None = None) -> ContactPointSnapshot:
     return ContactPointSnapshot(
         id=point.pk,
         kind=point.kind,
@@ -70,7 +79,7 @@ def contact_point_snapshot(point: ContactPoint) -> ContactPointSnapshot:
         consent_at=point.consent_at,
         verified_at=point.verified_at,
         last_reassigned_at=point.last_reassigned_at,
-        quarantined=is_quarantined(point.value),
+        quarantined=is_quarantined(point.value) if quarantined is None else quarantined,
         opted_out_channels=frozenset(point.opted_out_channels or ()),
     )
 
@@ -98,59 +107,85 @@ def actor_snapshot(user: User | None) -> ActorSnapshot | None:
     )
 
 
-def person_history(*, customer_id: int, value: str, now: datetime) -> list[PastContact]:
-    """Every contact in the look-back window with this person, or on this number/address.
+def histories(*, people: set[tuple[int, str]], now: datetime) -> dict[tuple[int, str], list[PastContact]]:
+    """For each (customer id, contact value): every contact in the look-back window with that person,
+    or on that number/address whoever it was for. Three queries whatever the number of people.
 
     Calls come from ``ContactAttempt``; SMS, email and letters from the outbox (a notice counts once a
     worker has claimed it, so two queued notices cannot both slip under a cap).
     """
     from notifications.models import Notice
 
+    if not people:
+        return {}
     since = now - HISTORY_WINDOW
-    history: list[PastContact] = []
-    point_ids = (
-        list(
-            ContactPoint.objects.filter(Q(phone=value) | Q(email__iexact=value)).values_list("pk", flat=True)
+    customers = {c for c, _ in people}
+    values = {v for _, v in people if v}
+    same_value_points = (
+        dict(
+            ContactPoint.objects.filter(Q(phone__in=values) | Q(email__in=values)).values_list(
+                "pk", "customer_id"
+            )
         )
-        if value
-        else []
+        if values
+        else {}
     )
+    found: list[tuple[int, str, PastContact]] = []
     attempts = ContactAttempt.objects.filter(
-        Q(customer_id=customer_id) | Q(contact_point_id__in=point_ids),
+        Q(customer_id__in=customers) | Q(contact_point_id__in=list(same_value_points)),
         placed_at__gte=since,
         placed_at__lte=now,
     ).select_related("contact_point")
     for a in attempts:
-        history.append(
-            PastContact(
-                at=a.placed_at,
-                channel=a.channel,
-                contact_point_value=a.contact_point.value,
-                connected=a.connected,
-                conversation=a.conversation,
-                allowed=a.allowed,
+        value = a.contact_point.value
+        found.append(
+            (
+                a.customer_id,
+                value,
+                PastContact(
+                    at=a.placed_at,
+                    channel=a.channel,
+                    contact_point_value=value,
+                    connected=a.connected,
+                    conversation=a.conversation,
+                    allowed=a.allowed,
+                ),
             )
         )
     notices = Notice.objects.filter(
-        Q(case__customer_id=customer_id) | Q(contact_point_id__in=point_ids),
+        Q(case__customer_id__in=customers) | Q(contact_point_id__in=list(same_value_points)),
         status__in=[Notice.Status.SENT, Notice.Status.SENDING],
         claimed_at__gte=since,
         claimed_at__lte=now,
-    ).select_related("template")
-    for n in notices:
-        if n.claimed_at is None:  # a claimed notice always has a claim time; skip a malformed row
+    ).values_list("case__customer_id", "recipient", "channel", "claimed_at", "template__key")
+    for customer_id, recipient, channel, claimed_at, key in notices:
+        if claimed_at is None:  # a claimed notice always has a claim time; skip a malformed row
             continue
-        history.append(
-            PastContact(
-                at=n.claimed_at,
-                channel=n.channel,
-                contact_point_value=n.recipient,
-                allowed=True,
-                template_key=n.template.key,
+        found.append(
+            (
+                customer_id,
+                recipient,
+                PastContact(
+                    at=claimed_at,
+                    channel=channel,
+                    contact_point_value=recipient,
+                    allowed=True,
+                    template_key=key,
+                ),
             )
         )
-    history.sort(key=lambda c: c.at)
-    return history
+    result: dict[tuple[int, str], list[PastContact]] = {}
+    for person in people:
+        customer_id, value = person
+        mine = [past for cid, val, past in found if cid == customer_id or (value and val == value)]
+        mine.sort(key=lambda c: c.at)
+        result[person] = mine
+    return result
+
+
+def person_history(*, customer_id: int, value: str, now: datetime) -> list[PastContact]:
+    """The look-back history of one person and contact value (see ``histories``)."""
+    return histories(people={(customer_id, value)}, now=now)[(customer_id, value)]
 
 
 def gate_decide(
@@ -176,4 +211,38 @@ def gate_decide(
     )
 
 
-__all__ = ["CaseState", "gate_decide", "pack_for", "person_history"]
+@dataclass(frozen=True)
+class GateRequest:
+    case: CollectionCase
+    contact_point: ContactPoint
+    channel: str
+    template: NoticeTemplate | None
+
+
+def gate_decide_many(
+    *, requests: list[GateRequest], actor_user: User | None, now: datetime
+) -> list[Decision]:
+    """``gate_decide`` for many contacts at once (the daily cycle): a fixed number of queries in all."""
+    people = {(r.case.customer_id, r.contact_point.value) for r in requests}
+    history = histories(people=people, now=now)
+    blocked_values = quarantined_values({r.contact_point.value for r in requests})
+    actor = actor_snapshot(actor_user)
+    decisions = []
+    for r in requests:
+        value = r.contact_point.value
+        decisions.append(
+            decide_contact(
+                policy=pack_for(r.case, now),
+                case=case_snapshot(r.case),
+                history=history[(r.case.customer_id, value)],
+                contact_point=contact_point_snapshot(r.contact_point, quarantined=value in blocked_values),
+                channel=r.channel,
+                template=template_snapshot(r.template),
+                now=now,
+                actor=actor,
+            )
+        )
+    return decisions
+
+
+__all__ = ["CaseState", "GateRequest", "gate_decide", "gate_decide_many", "pack_for", "person_history"]

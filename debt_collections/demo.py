@@ -82,8 +82,13 @@ class DemoLogin:
 
 DEMO_LOGINS = (
     DemoLogin("agent", "agent-demo-2026", Role.AGENT, None, "in-house collection agent"),
-    DemoLogin("agency_agent", "agency-agent-demo-2026", Role.AGENT, NORTH_STAR.licence_number,
-              f"agent at {NORTH_STAR.name}"),
+    DemoLogin(
+        "agency_agent",
+        "agency-agent-demo-2026",
+        Role.AGENT,
+        NORTH_STAR.licence_number,
+        f"agent at {NORTH_STAR.name}",
+    ),
     DemoLogin("supervisor", "supervisor-demo-2026", Role.SUPERVISOR, None, "supervisor"),
     DemoLogin("compliance", "compliance-demo-2026", Role.COMPLIANCE, None, "compliance officer"),
     DemoLogin("admin", "admin-demo-2026", None, None, "superuser", superuser=True),
@@ -129,12 +134,17 @@ def _split_hanzi(entry: str) -> tuple[str, str]:
 
 
 # Valid mainland mobile prefixes (checked against libphonenumber in the tests).
-CN_MOBILE_PREFIXES = ("133 135 136 137 138 139 150 151 152 155 156 157 158 159 166 176 177 180 181 182 "
-                      "185 186 187 188 189 191 198 199").split()
+CN_MOBILE_PREFIXES = (
+    "133 135 136 137 138 139 150 151 152 155 156 157 158 159 166 176 177 180 181 182 "
+    "185 186 187 188 189 191 198 199"
+).split()
 CN_REGIONS = ("110101", "310104", "440305", "330106", "510107", "420106", "320102", "440106")
 # US zone → area codes; numbers use the fictional 555-0100..0199 block.
-US_AREAS = {"America/New_York": ("212", "646", "718"), "America/Chicago": ("312", "773", "872"),
-            "America/Los_Angeles": ("213", "310", "323")}
+US_AREAS = {
+    "America/New_York": ("212", "646", "718"),
+    "America/Chicago": ("312", "773", "872"),
+    "America/Los_Angeles": ("213", "310", "323"),
+}
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org")  # RFC 2606: never a real mailbox
 
 
@@ -147,9 +157,16 @@ class Region:
 
 
 REGIONS = {
-    "CN": Region("CN", "zh-hans", "CNY", (("信用卡 / Credit card", "card"),
-                                          ("消费贷 / Consumer loan", "loan"),
-                                          ("现金分期 / Cash instalment loan", "loan"))),
+    "CN": Region(
+        "CN",
+        "zh-hans",
+        "CNY",
+        (
+            ("信用卡 / Credit card", "card"),
+            ("消费贷 / Consumer loan", "loan"),
+            ("现金分期 / Cash instalment loan", "loan"),
+        ),
+    ),
     "US": Region("US", "en", "USD", (("Credit card", "card"), ("Personal loan", "loan"))),
     "UK": Region("UK", "en", "GBP", (("Credit card", "card"), ("Personal loan", "loan"))),
 }
@@ -219,12 +236,23 @@ class DemoPlan:
 
 
 STATE_WEIGHTS: dict[str | None, float] = {
-    None: 0.20, S.EARLY: 0.15, S.ACTIVE: 0.18, S.NEGOTIATING: 0.09, S.ON_PLAN: 0.10, S.ON_HOLD: 0.10,
-    S.RESOLVED: 0.08, S.CHARGED_OFF: 0.05, S.CLOSED: 0.05,
+    None: 0.20,
+    S.EARLY: 0.15,
+    S.ACTIVE: 0.18,
+    S.NEGOTIATING: 0.09,
+    S.ON_PLAN: 0.10,
+    S.ON_HOLD: 0.10,
+    S.RESOLVED: 0.08,
+    S.CHARGED_OFF: 0.05,
+    S.CLOSED: 0.05,
 }
 HOLD_REASONS = (HoldReason.DISPUTE, HoldReason.COMPLAINT, HoldReason.HARDSHIP, HoldReason.COMPLIANCE)
-CLOSE_REASONS = (CloseReason.WRITTEN_OFF, CloseReason.FRAUD_UPHELD, CloseReason.NOT_OUR_CUSTOMER,
-                 CloseReason.DECEASED)
+CLOSE_REASONS = (
+    CloseReason.WRITTEN_OFF,
+    CloseReason.FRAUD_UPHELD,
+    CloseReason.NOT_OUR_CUSTOMER,
+    CloseReason.DECEASED,
+)
 # Steps the nightly batch takes (03:xx local); everything else happens in office hours.
 BATCH_ACTIONS = frozenset({"open", "escalate", "charge_off", "start_plan", "complete_plan", "break_plan"})
 HOLD_NOTES = {
@@ -333,10 +361,15 @@ def _story(state: str, rng: random.Random, *, cod: int, reason: str = "") -> tup
             st.add(st.pick(cod + 20, dpd - 1), "close", close_reason=reason)
         elif reason == CloseReason.FRAUD_UPHELD:  # identity-theft dispute, upheld
             dpd = rng.randint(20, 150)
-            held = st.add(rng.randint(2, min(20, dpd - 16)), "hold", hold_reason=HoldReason.DISPUTE,
-                          dispute_kind=Dispute.Kind.IDENTITY_THEFT)
-            st.add(held + rng.randint(5, 15), "close", close_reason=reason,
-                   dispute_outcome=Dispute.Status.UPHELD)
+            held = st.add(
+                rng.randint(2, min(20, dpd - 16)),
+                "hold",
+                hold_reason=HoldReason.DISPUTE,
+                dispute_kind=Dispute.Kind.IDENTITY_THEFT,
+            )
+            st.add(
+                held + rng.randint(5, 15), "close", close_reason=reason, dispute_outcome=Dispute.Status.UPHELD
+            )
         elif reason == CloseReason.NOT_OUR_CUSTOMER:
             dpd = rng.randint(5, 90)
             st.add(rng.randint(2, min(20, dpd - 1)), "close", close_reason=reason)
@@ -428,8 +461,10 @@ class _Planner:
             name, handle, tz = sur + given, f"{given_py}.{sur_py}", "Asia/Shanghai"
             national_id = _cn_national_id(r, dob)
         else:
-            first, last = r.choice(US_FIRST if jurisdiction == "US" else UK_FIRST), r.choice(
-                US_LAST if jurisdiction == "US" else UK_LAST)
+            first, last = (
+                r.choice(US_FIRST if jurisdiction == "US" else UK_FIRST),
+                r.choice(US_LAST if jurisdiction == "US" else UK_LAST),
+            )
             name, handle = f"{first} {last}", f"{first}.{last}".lower().replace("'", "")
             if jurisdiction == "US":
                 tz = r.choice(list(US_AREAS))
@@ -438,20 +473,31 @@ class _Planner:
                 tz = "Europe/London"
                 national_id = f"QQ{r.randint(0, 999_999):06d}{r.choice('ABCD')}"  # QQ: the specimen prefix
         since = today - timedelta(days=r.randint(480, 2400))  # before any story (at most 400 days)
-        plan = CustomerPlan(name, national_id, dob, region.locale, tz, jurisdiction,
-                            vulnerable=r.random() < 0.05, since=since)
+        plan = CustomerPlan(
+            name, national_id, dob, region.locale, tz, jurisdiction, vulnerable=r.random() < 0.05, since=since
+        )
         consent = _local(since, tz, r.randint(9, 20), r.randint(0, 59))
         for n in range(1 if r.random() < 0.6 else 2):
             roll = r.random()
             phone = self.phone(jurisdiction, tz)
-            cp = ContactPlan("phone", phone, ContactPoint.Status.VERIFIED, consent,
-                             consent + timedelta(minutes=r.randint(1, 30)))
+            cp = ContactPlan(
+                "phone",
+                phone,
+                ContactPoint.Status.VERIFIED,
+                consent,
+                consent + timedelta(minutes=r.randint(1, 30)),
+            )
             if n == 1 and roll < 0.08:  # a recycled second number: the new owner said "not me"
                 cp.status, cp.verified_at = ContactPoint.Status.UNVERIFIED, None
-                reported = _local(today - timedelta(days=r.randint(5, 120)), tz, r.randint(9, 17),
-                                  r.randint(0, 59))
-                self._add(reported, -(index * 10 + n + 1), 0,
-                          Step(reported, f"cp:{index}:{n}", "report_wrong_party"))
+                reported = _local(
+                    today - timedelta(days=r.randint(5, 120)), tz, r.randint(9, 17), r.randint(0, 59)
+                )
+                self._add(
+                    reported,
+                    -(index * 10 + n + 1),
+                    0,
+                    Step(reported, f"cp:{index}:{n}", "report_wrong_party"),
+                )
             elif roll < 0.14:  # given later, never confirmed
                 cp.consent_at = _local(today - timedelta(days=r.randint(10, 300)), tz, 12, r.randint(0, 59))
                 cp.status, cp.verified_at = ContactPoint.Status.UNVERIFIED, None
@@ -460,24 +506,41 @@ class _Planner:
             plan.contacts.append(cp)
         if r.random() < 0.65:
             mail = self._unique(lambda: f"{handle}{r.randint(1, 99)}@{r.choice(EMAIL_DOMAINS)}")
-            plan.contacts.append(ContactPlan("email", mail, ContactPoint.Status.VERIFIED, consent,
-                                             consent + timedelta(minutes=r.randint(2, 90))))
+            plan.contacts.append(
+                ContactPlan(
+                    "email",
+                    mail,
+                    ContactPoint.Status.VERIFIED,
+                    consent,
+                    consent + timedelta(minutes=r.randint(2, 90)),
+                )
+            )
             if r.random() < 0.10:  # opted out of collection email via the link in a notice
                 n = len(plan.contacts) - 1
                 out = _local(today - timedelta(days=r.randint(2, 90)), tz, r.randint(7, 22), r.randint(0, 59))
-                self._add(out, -(index * 10 + n + 1), 0,
-                          Step(out, f"cp:{index}:{n}", "opt_out", params={"channel": "email"}))
+                self._add(
+                    out,
+                    -(index * 10 + n + 1),
+                    0,
+                    Step(out, f"cp:{index}:{n}", "opt_out", params={"channel": "email"}),
+                )
         return plan
 
-    def account(self, number: str, customer: CustomerPlan, state: str | None, order: int,
-                reasons: dict[str, int]) -> AccountPlan:
+    def account(
+        self, number: str, customer: CustomerPlan, state: str | None, order: int, reasons: dict[str, int]
+    ) -> AccountPlan:
         r, region = self.rng, REGIONS[customer.jurisdiction]
         pack = get_pack(customer.jurisdiction, self.now.date())
         today = self.now.astimezone(ZoneInfo(customer.time_zone)).date()
         product, kind = r.choice(region.products)
-        limits = {("CN", "card"): (5_000, 80_000, 1_000), ("CN", "loan"): (10_000, 200_000, 5_000),
-                  ("US", "card"): (1_000, 15_000, 500), ("US", "loan"): (2_000, 25_000, 500),
-                  ("UK", "card"): (500, 10_000, 250), ("UK", "loan"): (1_000, 20_000, 500)}
+        limits = {
+            ("CN", "card"): (5_000, 80_000, 1_000),
+            ("CN", "loan"): (10_000, 200_000, 5_000),
+            ("US", "card"): (1_000, 15_000, 500),
+            ("US", "loan"): (2_000, 25_000, 500),
+            ("UK", "card"): (500, 10_000, 250),
+            ("UK", "loan"): (1_000, 20_000, 500),
+        }
         lo, hi, step = limits[(region.code, kind)]
         limit = Decimal(r.randrange(lo, hi + 1, step))
         apr, penalty = {
@@ -492,9 +555,22 @@ class _Planner:
             penalty = (apr / 2).quantize(Decimal("0.001"))
         late_fee = {"CN": Decimal("50.00"), "US": Decimal("32.00"), "UK": Decimal("12.00")}[region.code]
         principal = _money(limit * Decimal(r.randint(30, 100)) / 100)
-        plan = AccountPlan(number, product, region.currency, limit, principal, ZERO, ZERO, ZERO, apr,
-                           penalty.quantize(Decimal("0.001")), opened_at=today, due_date=None, dpd=0,
-                           state=state)
+        plan = AccountPlan(
+            number,
+            product,
+            region.currency,
+            limit,
+            principal,
+            ZERO,
+            ZERO,
+            ZERO,
+            apr,
+            penalty.quantize(Decimal("0.001")),
+            opened_at=today,
+            due_date=None,
+            dpd=0,
+            state=state,
+        )
         if state is None:  # current: next due date ahead, one month's interest accrued
             plan.due_date = today + timedelta(days=r.randint(3, 28))
             plan.interest = _money(principal * apr / 100 / 12)
@@ -526,10 +602,17 @@ class _Planner:
             final["status"] = CreditAccount.Status.CHARGED_OFF
         elif state == S.RESOLVED or reason in (CloseReason.FRAUD_UPHELD, CloseReason.NOT_OUR_CUSTOMER):
             # Paid in full, or never the customer's debt: nothing owed, nothing overdue.
-            final.update(days_past_due=0, due_date=None, principal=ZERO, interest=ZERO, fees=ZERO,
-                         penalty_interest=ZERO)
-            final["status"] = (CreditAccount.Status.CURRENT if state == S.RESOLVED
-                               else CreditAccount.Status.CLOSED)
+            final.update(
+                days_past_due=0,
+                due_date=None,
+                principal=ZERO,
+                interest=ZERO,
+                fees=ZERO,
+                penalty_interest=ZERO,
+            )
+            final["status"] = (
+                CreditAccount.Status.CURRENT if state == S.RESOLVED else CreditAccount.Status.CLOSED
+            )
         elif state == S.CLOSED:
             final["status"] = CreditAccount.Status.CLOSED
         plan.final = final
@@ -542,17 +625,27 @@ class _Planner:
                 days = until.get(params["hold_reason"], 0)
                 params["until"] = at + timedelta(days=days) if days and state == S.ON_HOLD else None
                 if params["hold_reason"] in (HoldReason.DISPUTE, HoldReason.COMPLAINT):
-                    params.setdefault("dispute_kind", Dispute.Kind.CONDUCT_COMPLAINT
-                                      if params["hold_reason"] == HoldReason.COMPLAINT
-                                      else r.choice([Dispute.Kind.AMOUNT_WRONG, Dispute.Kind.NOT_MY_DEBT,
-                                                     Dispute.Kind.ALREADY_PAID, Dispute.Kind.CREDIT_REPORT]))
+                    params.setdefault(
+                        "dispute_kind",
+                        Dispute.Kind.CONDUCT_COMPLAINT
+                        if params["hold_reason"] == HoldReason.COMPLAINT
+                        else r.choice(
+                            [
+                                Dispute.Kind.AMOUNT_WRONG,
+                                Dispute.Kind.NOT_MY_DEBT,
+                                Dispute.Kind.ALREADY_PAID,
+                                Dispute.Kind.CREDIT_REPORT,
+                            ]
+                        ),
+                    )
                     params["sla_days"] = pack.dispute_sla(params["dispute_kind"])
                 if params["until"] is not None:
                     plan.next_action_at = params["until"]  # review the case when the hold ends
             self._add(at, 1_000_000 + order, beat_no, Step(at, number, action, day, params))
         if state in (S.EARLY, S.ACTIVE, S.NEGOTIATING, S.ON_PLAN) and r.random() < 0.6:
-            plan.next_action_at = _local(today + timedelta(days=r.randint(1, 7)), customer.time_zone,
-                                         r.randint(9, 17), 0)
+            plan.next_action_at = _local(
+                today + timedelta(days=r.randint(1, 7)), customer.time_zone, r.randint(9, 17), 0
+            )
         return plan
 
     def _add(self, at: datetime, story: int, beat: int, step: Step) -> None:
@@ -571,7 +664,6 @@ class _Planner:
             step.at = last_in_story[story] = at
             fixed.append((at, story, beat, step))
         return [s[3] for s in sorted(fixed, key=lambda s: (s[0], s[1], s[2]))]
-
 
 
 def build_plan(*, customers: int = DEFAULT_CUSTOMERS, now: datetime, seed: int = SEED) -> DemoPlan:
@@ -605,12 +697,59 @@ class DemoSummary:
 
 
 def demo_customer_link() -> str | None:
-    """A signed negotiation link for one demo customer, printed by ``seed_demo``.
+    """A signed negotiation link for one demo customer, printed by ``seed_demo``; None without demo data.
 
-    None until the customer negotiation page exists (a later issue builds ``NegotiationLink``); the
-    command prints nothing for it while this returns None.
+    The customer is the first (by account number) zh-hans customer whose case is negotiating, active or
+    early (in that order of preference) and who has a verified phone; the link is sent to that phone.
+    Safe to repeat: an unexpired, unrevoked, unlocked link that seed_demo made for that case is reused,
+    so a second run creates nothing. A new link is dated just after the last audit event (at most an
+    hour back), like the demo's other steps, so the whole demo history lies before the seeding run.
     """
-    return None
+    from django.db.models import F
+
+    from debt_collections.models import NegotiationLink
+    from debt_collections.services.links import link_create, link_url
+
+    now = timezone.now()
+    point = None
+    for state in (S.NEGOTIATING, S.ACTIVE, S.EARLY):
+        point = (
+            ContactPoint.objects.filter(
+                kind=ContactPoint.Kind.PHONE,
+                status=ContactPoint.Status.VERIFIED,
+                customer__locale="zh-hans",
+                customer__cease_communication=False,
+                customer__cases__state=state,
+                customer__cases__account__account_number__startswith="ACC-DEMO-",
+            )
+            .exclude(last_reassigned_at__gt=F("consent_at"))  # a recycled number: REASSIGNED would block it
+            .order_by("customer__cases__account__account_number", "pk")
+            .first()
+        )
+        if point is not None:
+            break
+    if point is None:
+        return None
+    case = (
+        CollectionCase.objects.filter(customer_id=point.customer_id, state=state)
+        .order_by("account__account_number")
+        .first()
+    )
+    if case is None:
+        return None
+    reusable = NegotiationLink.objects.filter(
+        case=case, created_by=ACTOR.label, revoked_at__isnull=True, locked_at__isnull=True, expires_at__gt=now
+    ).first()
+    if reusable is not None:
+        return link_url(reusable)
+    last = AuditEvent.objects.order_by("-seq").values_list("at", flat=True).first()
+    at = (
+        now
+        if last is None or last >= now
+        else max(last + timedelta(microseconds=1), now - timedelta(hours=1))
+    )
+    _link, url = link_create(case_id=case.pk, contact_point_id=point.pk, actor=ACTOR, now=at)
+    return url
 
 
 def ensure_reference_data(*, today: date) -> dict[str, Agency]:
@@ -624,16 +763,23 @@ def ensure_reference_data(*, today: date) -> dict[str, Agency]:
     for spec in AGENCIES:
         agencies[spec.licence_number], _created = Agency.objects.update_or_create(
             licence_number=spec.licence_number,
-            defaults={"name": spec.name, "licensed_until": today + timedelta(days=spec.licence_days),
-                      "contract_start": today - timedelta(days=spec.contract_from_days),
-                      "contract_end": today + timedelta(days=spec.contract_days)},
+            defaults={
+                "name": spec.name,
+                "licensed_until": today + timedelta(days=spec.licence_days),
+                "contract_start": today - timedelta(days=spec.contract_from_days),
+                "contract_end": today + timedelta(days=spec.contract_days),
+            },
         )
     for login in DEMO_LOGINS:
         user, _created = User.objects.update_or_create(
             username=login.username,
-            defaults={"email": f"{login.username}@example.com", "is_staff": True, "is_active": True,
-                      "is_superuser": login.superuser,
-                      "agency": agencies[login.agency_licence] if login.agency_licence else None},
+            defaults={
+                "email": f"{login.username}@example.com",
+                "is_staff": True,
+                "is_active": True,
+                "is_superuser": login.superuser,
+                "agency": agencies[login.agency_licence] if login.agency_licence else None,
+            },
         )
         # Reset every run so the printed passwords always work (demo databases only).
         user.set_password(login.password)
@@ -645,27 +791,52 @@ def ensure_reference_data(*, today: date) -> dict[str, Agency]:
 def _write_people(plan: DemoPlan) -> tuple[dict[str, CreditAccount], dict[str, ContactPoint]]:
     """Bulk-insert customers, contact points and accounts (no service writes these yet)."""
     customers = Customer.objects.bulk_create(
-        Customer(full_name=c.full_name, national_id_last4=c.national_id[-4:],
-                 national_id_hash=Customer.hash_national_id(c.national_id), date_of_birth=c.date_of_birth,
-                 locale=c.locale, time_zone=c.time_zone, jurisdiction=c.jurisdiction, vulnerable=c.vulnerable)
+        Customer(
+            full_name=c.full_name,
+            national_id_last4=c.national_id[-4:],
+            national_id_hash=Customer.hash_national_id(c.national_id),
+            date_of_birth=c.date_of_birth,
+            locale=c.locale,
+            time_zone=c.time_zone,
+            jurisdiction=c.jurisdiction,
+            vulnerable=c.vulnerable,
+        )
         for c in plan.customers
     )
     points: dict[str, ContactPoint] = {}
     for i, (row, c) in enumerate(zip(customers, plan.customers, strict=True)):
         for n, cp in enumerate(c.contacts):
             points[f"cp:{i}:{n}"] = ContactPoint(
-                customer=row, kind=cp.kind, phone=cp.value if cp.kind == "phone" else "",
-                email=cp.value if cp.kind == "email" else "", status=cp.status, consent_at=cp.consent_at,
-                verified_at=cp.verified_at, last_reassigned_at=cp.last_reassigned_at)
+                customer=row,
+                kind=cp.kind,
+                phone=cp.value if cp.kind == "phone" else "",
+                email=cp.value if cp.kind == "email" else "",
+                status=cp.status,
+                consent_at=cp.consent_at,
+                verified_at=cp.verified_at,
+                last_reassigned_at=cp.last_reassigned_at,
+            )
     ContactPoint.objects.bulk_create(points.values())
     accounts = {
         a.number: CreditAccount(
-            customer=row, account_number=a.number, product=a.product, currency=a.currency,
-            credit_limit=a.credit_limit, principal=a.principal, interest=a.interest, fees=a.fees,
-            penalty_interest=a.penalty_interest, interest_rate_apr=a.apr, penalty_rate_apr=a.penalty_apr,
-            due_date=a.due_date, days_past_due=a.dpd, opened_at=a.opened_at,
-            status=CreditAccount.Status.DELINQUENT if a.dpd else CreditAccount.Status.CURRENT)
-        for row, c in zip(customers, plan.customers, strict=True) for a in c.accounts
+            customer=row,
+            account_number=a.number,
+            product=a.product,
+            currency=a.currency,
+            credit_limit=a.credit_limit,
+            principal=a.principal,
+            interest=a.interest,
+            fees=a.fees,
+            penalty_interest=a.penalty_interest,
+            interest_rate_apr=a.apr,
+            penalty_rate_apr=a.penalty_apr,
+            due_date=a.due_date,
+            days_past_due=a.dpd,
+            opened_at=a.opened_at,
+            status=CreditAccount.Status.DELINQUENT if a.dpd else CreditAccount.Status.CURRENT,
+        )
+        for row, c in zip(customers, plan.customers, strict=True)
+        for a in c.accounts
     }
     CreditAccount.objects.bulk_create(accounts.values())
     return accounts, points
@@ -674,8 +845,9 @@ def _write_people(plan: DemoPlan) -> tuple[dict[str, CreditAccount], dict[str, C
 class _Runner:
     """Runs the plan's steps through the services, in time order."""
 
-    def __init__(self, accounts: dict[str, CreditAccount], points: dict[str, ContactPoint],
-                 agencies: dict[str, Agency]) -> None:
+    def __init__(
+        self, accounts: dict[str, CreditAccount], points: dict[str, ContactPoint], agencies: dict[str, Agency]
+    ) -> None:
         self.accounts, self.points, self.agencies = accounts, points, agencies
         names = [x.username for x in DEMO_LOGINS]
         self.users = {u.username: u for u in User.objects.filter(username__in=names)}
@@ -684,12 +856,17 @@ class _Runner:
     def run(self, step: Step) -> None:
         at, p = step.at, step.params
         if step.action == "report_wrong_party":
-            services.contact_report_wrong_party(contact_point_id=self.points[step.subject].pk, actor=ACTOR,
-                                                now=at, source="demo: the number's new owner said 'not me'")
+            services.contact_report_wrong_party(
+                contact_point_id=self.points[step.subject].pk,
+                actor=ACTOR,
+                now=at,
+                source="demo: the number's new owner said 'not me'",
+            )
             return
         if step.action == "opt_out":
-            services.contact_opt_out(contact_point_id=self.points[step.subject].pk, channel=p["channel"],
-                                     actor=ACTOR, now=at)
+            services.contact_opt_out(
+                contact_point_id=self.points[step.subject].pk, channel=p["channel"], actor=ACTOR, now=at
+            )
             return
         if step.action in ("open", "charge_off"):
             # The daily cycle would have recomputed days past due by then; the services read it.
@@ -722,20 +899,34 @@ class _Runner:
                 # No dispute service exists yet, so the Dispute row is written here directly.
                 with transaction.atomic():
                     if p.get("dispute_kind"):
-                        Dispute.objects.create(case_id=case_id, kind=p["dispute_kind"], channel="phone",
-                                               description=DISPUTE_NOTES[p["dispute_kind"]], opened_at=at,
-                                               sla_due_at=at + timedelta(days=p["sla_days"]))
-                    services.case_hold(**common, hold_reason=p["hold_reason"], until=p["until"],
-                                       reason=HOLD_NOTES[p["hold_reason"]])
+                        Dispute.objects.create(
+                            case_id=case_id,
+                            kind=p["dispute_kind"],
+                            channel="phone",
+                            description=DISPUTE_NOTES[p["dispute_kind"]],
+                            opened_at=at,
+                            sla_due_at=at + timedelta(days=p["sla_days"]),
+                        )
+                    services.case_hold(
+                        **common,
+                        hold_reason=p["hold_reason"],
+                        until=p["until"],
+                        reason=HOLD_NOTES[p["hold_reason"]],
+                    )
             case "close":
                 with transaction.atomic():
                     if p.get("dispute_outcome"):
                         Dispute.objects.filter(case_id=case_id, status=Dispute.Status.OPEN).update(
-                            status=p["dispute_outcome"], resolved_at=at,
+                            status=p["dispute_outcome"],
+                            resolved_at=at,
                             outcome="Identity theft confirmed with the police report; the debt is not the "
-                                    "customer's.")
-                    services.case_close(**common, close_reason=p["close_reason"],
-                                        reason=f"closed: {p['close_reason'].replace('_', ' ')}")
+                            "customer's.",
+                        )
+                    services.case_close(
+                        **common,
+                        close_reason=p["close_reason"],
+                        reason=f"closed: {p['close_reason'].replace('_', ' ')}",
+                    )
             case "place":
                 services.case_place_with_agency(**common, agency=self.agencies[p["licence"]])
             case "assign":
@@ -747,8 +938,10 @@ class _Runner:
 def _write_plan(plan: DemoPlan, agencies: dict[str, Agency], progress: Progress) -> None:
     accounts, points = _write_people(plan)
     n_cases = sum(1 for c in plan.customers for a in c.accounts if a.state)
-    progress(f"  {len(plan.customers)} customers, {len(points)} contact points, {len(accounts)} accounts; "
-             f"walking {n_cases} cases through the services ({len(plan.steps)} steps)…")
+    progress(
+        f"  {len(plan.customers)} customers, {len(points)} contact points, {len(accounts)} accounts; "
+        f"walking {n_cases} cases through the services ({len(plan.steps)} steps)…"
+    )
     runner = _Runner(accounts, points, agencies)
     for done, step in enumerate(plan.steps, start=1):
         runner.run(step)
@@ -761,8 +954,9 @@ def _write_plan(plan: DemoPlan, agencies: dict[str, Agency], progress: Progress)
         for name, value in a.final.items():
             setattr(row, name, value)
         changed.append(row)
-    CreditAccount.objects.bulk_update(changed, ["days_past_due", "status", "due_date", "principal",
-                                                "interest", "fees", "penalty_interest"])
+    CreditAccount.objects.bulk_update(
+        changed, ["days_past_due", "status", "due_date", "principal", "interest", "fees", "penalty_interest"]
+    )
     # next_action_at is a plain scheduling field with no service: set directly, as the demo's
     # "follow up on" dates (in the future, so they show up in the agents' queues).
     for a in (a for c in plan.customers for a in c.accounts if a.next_action_at):
@@ -785,32 +979,53 @@ def seed_demo(*, customers: int = DEFAULT_CUSTOMERS, progress: Progress | None =
             say("Writing customers, accounts and case histories…")
             _write_plan(plan, agencies, say)
         else:
-            say(f"Demo data already present ({MARKER_ACCOUNT} exists): nothing created; "
-                "demo passwords reset.")
+            say(
+                f"Demo data already present ({MARKER_ACCOUNT} exists): nothing created; demo passwords reset."
+            )
     return summarize(created=created)
 
 
 def summarize(*, created: bool) -> DemoSummary:
-    counts = {label: model.objects.count() for label, model in (
-        ("agencies", Agency), ("users", User), ("customers", Customer), ("contact points", ContactPoint),
-        ("credit accounts", CreditAccount), ("cases", CollectionCase), ("disputes", Dispute),
-        ("audit events", AuditEvent))}
+    counts = {
+        label: model.objects.count()
+        for label, model in (
+            ("agencies", Agency),
+            ("users", User),
+            ("customers", Customer),
+            ("contact points", ContactPoint),
+            ("credit accounts", CreditAccount),
+            ("cases", CollectionCase),
+            ("disputes", Dispute),
+            ("audit events", AuditEvent),
+        )
+    }
     rows = CollectionCase.objects.order_by().values("state").annotate(n=Count("pk"))
     by_state = {row["state"]: row["n"] for row in rows}
-    return DemoSummary(created=created, counts=counts,
-                       cases_by_state={s.value: by_state.get(s.value, 0) for s in CaseState},
-                       lapsed_agency=f"{LAPSED.name} ({LAPSED.licence_number})",
-                       site_url=settings.SITE_URL, customer_link=demo_customer_link())
+    return DemoSummary(
+        created=created,
+        counts=counts,
+        cases_by_state={s.value: by_state.get(s.value, 0) for s in CaseState},
+        lapsed_agency=f"{LAPSED.name} ({LAPSED.licence_number})",
+        site_url=settings.SITE_URL,
+        customer_link=demo_customer_link(),
+    )
 
 
 def summary_lines(summary: DemoSummary) -> list[str]:
-    lines = ["Demo data " + ("created." if summary.created else "already present; nothing created."), "",
-             "Rows in the database:"]
+    lines = [
+        "Demo data " + ("created." if summary.created else "already present; nothing created."),
+        "",
+        "Rows in the database:",
+    ]
     lines += [f"  {label:<16}{n:>7}" for label, n in summary.counts.items()]
     lines += ["", "Cases per state:"]
     lines += [f"  {state:<16}{n:>7}" for state, n in summary.cases_by_state.items()]
-    lines += ["", f"Lapsed-licence agency (placements are refused): {summary.lapsed_agency}", "",
-              f"Demo logins (demo only):  {summary.site_url}/admin/"]
+    lines += [
+        "",
+        f"Lapsed-licence agency (placements are refused): {summary.lapsed_agency}",
+        "",
+        f"Demo logins (demo only):  {summary.site_url}/admin/",
+    ]
     width = max(len(x.username) for x in summary.logins)
     pw_width = max(len(x.password) for x in summary.logins)
     lines += [f"  {x.username:<{width}} / {x.password:<{pw_width}}  {x.description}" for x in summary.logins]

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from django.db.models import QuerySet
 
-from accounts.models import User
-from debt_collections.models import AuditEvent, CollectionCase
+from accounts.models import CreditAccount, User
+from debt_collections.models import (
+    LIVE_PLAN_STATES,
+    AuditEvent,
+    CollectionCase,
+    Dispute,
+    FeeWaiver,
+    PlanState,
+    RepaymentPlan,
+)
 from debt_collections.permissions import user_roles
+from debt_collections.policies import NegotiationOptions, PolicyPack, compute_options, get_pack
+from debt_collections.policies.localtime import local_wall, resolve_zone
 
 
 def case_list_for(user: User) -> QuerySet[CollectionCase]:
@@ -30,3 +42,94 @@ def case_list_for(user: User) -> QuerySet[CollectionCase]:
 def case_timeline(case: CollectionCase) -> QuerySet[AuditEvent]:
     """Every audit event of a case, oldest first."""
     return AuditEvent.objects.filter(case_id=case.pk).order_by("seq")
+
+
+# --- negotiation: options, plans, waivers, disputes ------------------------------------------------
+
+
+def customer_today(case: CollectionCase, now: datetime) -> date:
+    """The customer's local calendar date at ``now`` (day boundaries are the customer's, DESIGN §2)."""
+    pack = get_pack(case.customer.jurisdiction)
+    return local_wall(now, resolve_zone(case.customer.time_zone, pack.timezone_default)).date()
+
+
+def case_pack(case: CollectionCase, now: datetime) -> PolicyPack:
+    """The policy pack version in effect for the case's customer on their local ``now``."""
+    return get_pack(case.customer.jurisdiction, customer_today(case, now))
+
+
+def deferral_allowance_used(*, account_id: int, pack: PolicyPack, now: datetime) -> bool:
+    """True when the account's deferrals accepted in the last 365 days reach ``pack.deferrals_per_12_months``.
+
+    Counted per account, across its cases. A deferral withdrawn in its cooling-off period never took
+    effect, so it does not use the allowance; one that was broken or completed does.
+    """
+    used = RepaymentPlan.objects.filter(
+        case__account_id=account_id,
+        kind=RepaymentPlan.Kind.DEFERRAL,
+        accepted_at__isnull=False,
+        accepted_at__gt=now - timedelta(days=365),
+    ).exclude(state=PlanState.WITHDRAWN)
+    return used.count() >= pack.deferrals_per_12_months
+
+
+def live_plan(case: CollectionCase) -> RepaymentPlan | None:
+    """The case's accepted or active plan, if any (there is at most one)."""
+    return case.plans.filter(state__in=LIVE_PLAN_STATES).first()
+
+
+def negotiation_options(*, case: CollectionCase, now: datetime) -> NegotiationOptions:
+    """The options the customer may choose now, computed from the stored balance (never a client's)."""
+    account = case.account
+    pack = case_pack(case, now)
+    return compute_options(
+        principal=account.principal,
+        interest=account.interest,
+        fees=account.fees,
+        penalty_interest=account.penalty_interest,
+        currency=account.currency,
+        pack=pack,
+        today=customer_today(case, now),
+        deferral_used_in_last_12_months=deferral_allowance_used(account_id=account.pk, pack=pack, now=now),
+        on_live_plan=case.plans.filter(state__in=LIVE_PLAN_STATES).exists(),
+    )
+
+
+def plans_for_case(case: CollectionCase) -> QuerySet[RepaymentPlan]:
+    return case.plans.prefetch_related("installments").order_by("-offered_at", "-pk")
+
+
+def waivers_for_case(case: CollectionCase) -> QuerySet[FeeWaiver]:
+    return case.waivers.order_by("requested_at", "pk")
+
+
+def disputes_for_case(case: CollectionCase) -> QuerySet[Dispute]:
+    return case.disputes.order_by("opened_at", "pk")
+
+
+def open_disputes(user: User | None = None) -> QuerySet[Dispute]:
+    """Open disputes and complaints, the one due soonest first: the compliance queue (DESIGN §9).
+
+    With ``user``, only disputes on cases the user may see; ``None`` is for system callers (reports, the
+    daily cycle) and returns every open dispute.
+    """
+    disputes = Dispute.objects.filter(status=Dispute.Status.OPEN).select_related(
+        "case", "case__customer", "case__account"
+    )
+    if user is not None:
+        disputes = disputes.filter(case__in=case_list_for(user).values("pk"))
+    return disputes.order_by("sla_due_at", "pk")
+
+
+def account_for(user: User, account_id: int) -> CreditAccount | None:
+    """The credit account, if ``user`` may see it: through a case they may see, or (in-house staff with
+    a collections role) any account. Agency users see only accounts with a case placed with them."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return None
+    accounts = CreditAccount.objects.filter(pk=account_id)
+    if not user.is_superuser:
+        if user.agency_id is not None:
+            accounts = accounts.filter(cases__agency_id=user.agency_id)
+        elif not user_roles(user):
+            return None
+    return accounts.distinct().first()

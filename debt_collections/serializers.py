@@ -144,8 +144,18 @@ class CaseSummarySerializer(serializers.ModelSerializer[CollectionCase]):
     class Meta:
         model = CollectionCase
         fields = [
-            "id", "state", "customer_name", "account_number", "days_past_due", "currency", "total_due",
-            "assignee", "agency", "hold_reason", "opened_at", "next_action_at",
+            "id",
+            "state",
+            "customer_name",
+            "account_number",
+            "days_past_due",
+            "currency",
+            "total_due",
+            "assignee",
+            "agency",
+            "hold_reason",
+            "opened_at",
+            "next_action_at",
         ]
         read_only_fields = fields
 
@@ -172,9 +182,26 @@ class CaseDetailSerializer(serializers.ModelSerializer[CollectionCase]):
     class Meta:
         model = CollectionCase
         fields = [
-            "id", "state", "customer", "account_number", "product", "days_past_due", "due_date", "balances",
-            "allowed_transitions", "assignee", "agency", "hold_reason", "hold_until", "resume_state",
-            "close_reason", "opened_at", "closed_at", "next_action_at", "updated_at", "audit_events",
+            "id",
+            "state",
+            "customer",
+            "account_number",
+            "product",
+            "days_past_due",
+            "due_date",
+            "balances",
+            "allowed_transitions",
+            "assignee",
+            "agency",
+            "hold_reason",
+            "hold_until",
+            "resume_state",
+            "close_reason",
+            "opened_at",
+            "closed_at",
+            "next_action_at",
+            "updated_at",
+            "audit_events",
         ]
         read_only_fields = fields
 

@@ -138,6 +138,9 @@ class Notice(models.Model):
     queued_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     queued_by = models.CharField(max_length=120)
+    # Why it was queued, e.g. "ladder:reminder.firm" for the daily cycle's reminder ladder, so a rung is
+    # sent once per case whether it went out as the rung's template or as a limited-content prompt.
+    purpose = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-queued_at", "-pk"]

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
-from django.template import Context, Engine
+from django.template import Context, Engine, Template
 
 from accounts.models import ContactPoint
 from debt_collections.models import CollectionCase
@@ -83,12 +84,19 @@ def debt_context(*, case: CollectionCase, now: datetime) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    # Template versions are immutable once approved, so compiling each text once per process is safe;
+    # the daily cycle renders thousands of notices from a dozen texts.
+    return _ENGINE.from_string(source)
+
+
 def render(template: NoticeTemplate, context: dict[str, Any]) -> tuple[str, str, str]:
     """Return (subject, body, sha256 of subject+body)."""
     # A plain Context turns autoescaping back on whatever the engine says; notices are plain text.
     ctx = Context(context, autoescape=False)
-    subject = _ENGINE.from_string(template.subject).render(ctx).strip() if template.subject else ""
-    body = _ENGINE.from_string(template.body).render(ctx).strip()
+    subject = _compiled(template.subject).render(ctx).strip() if template.subject else ""
+    body = _compiled(template.body).render(ctx).strip()
     digest = hashlib.sha256(f"{subject}\n{body}".encode()).hexdigest()
     return subject, body, digest
 

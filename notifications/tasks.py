@@ -17,6 +17,18 @@ def send_notice(notice_id: int) -> str:
     return str(services.notice_send(notice_id=notice_id).status)
 
 
+@shared_task(name="notifications.send_notice_batch", acks_late=True, ignore_result=True)
+def send_notice_batch(notice_ids: list[int]) -> int:
+    """Send several queued notices (the daily cycle enqueues in batches: one broker message per batch).
+
+    Each notice is still claimed on its own row, so a batch delivered twice, or overlapping a single
+    ``send_notice``, sends nothing twice.
+    """
+    for notice_id in notice_ids:
+        services.notice_send(notice_id=notice_id)
+    return len(notice_ids)
+
+
 @shared_task(name="notifications.relay_pending_notices", ignore_result=True)
 def relay_pending_notices() -> int:
     """Periodic: re-enqueue notices left pending (broker down, worker killed) or claimed by a dead worker."""

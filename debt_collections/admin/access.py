@@ -42,8 +42,9 @@ def can_read_audit(user: User | None) -> bool:
     return user is not None and (user.is_superuser or user.is_supervisor or user.is_compliance)
 
 
-def scope_by_case(qs: QuerySet[Any], user: User | None, *, field: str = "case",
-                  include_caseless: bool = False) -> QuerySet[Any]:
+def scope_by_case(
+    qs: QuerySet[Any], user: User | None, *, field: str = "case", include_caseless: bool = False
+) -> QuerySet[Any]:
     """Rows whose case the user may see (``selectors.case_list_for``).
 
     ``include_caseless`` also admits rows without a case (payments not yet matched, system audit
@@ -69,8 +70,9 @@ class CaseScopedReadOnlyAdminMixin:
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)  # type: ignore[misc]
-        return scope_by_case(qs, admin_user(request), field=self.case_field,
-                             include_caseless=self.include_caseless)
+        return scope_by_case(
+            qs, admin_user(request), field=self.case_field, include_caseless=self.include_caseless
+        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return has_staff_role(admin_user(request))

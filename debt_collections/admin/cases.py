@@ -59,20 +59,37 @@ TRANSITION_TEXT: dict[str, tuple[StrPromise, StrPromise]] = {
     "escalate": (gettext_lazy("Escalate"), gettext_lazy("Early reminders → active collection.")),
     "engage": (gettext_lazy("Start negotiating"), gettext_lazy("The customer engaged or an offer was made.")),
     "resolve": (gettext_lazy("Resolve"), gettext_lazy("Paid in full.")),
-    "hold": (gettext_lazy("Put on hold"),
-             gettext_lazy("Stops all collection contact; service notices still go out.")),
-    "release": (gettext_lazy("Release hold"),
-                gettext_lazy("Returns to the state saved when the hold began.")),
-    "charge_off": (gettext_lazy("Charge off"),
-                   gettext_lazy("Only at or past the policy's days-past-due threshold.")),
-    "close": (gettext_lazy("Close case"),
-              gettext_lazy("Fraud upheld, not our customer, deceased or written off.")),
+    "hold": (
+        gettext_lazy("Put on hold"),
+        gettext_lazy("Stops all collection contact; service notices still go out."),
+    ),
+    "release": (
+        gettext_lazy("Release hold"),
+        gettext_lazy("Returns to the state saved when the hold began."),
+    ),
+    "charge_off": (
+        gettext_lazy("Charge off"),
+        gettext_lazy("Only at or past the policy's days-past-due threshold."),
+    ),
+    "close": (
+        gettext_lazy("Close case"),
+        gettext_lazy("Fraud upheld, not our customer, deceased or written off."),
+    ),
 }
+
 
 @admin.register(CollectionCase)
 class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
     list_display = (
-        "id", "customer", "account", "state", "dpd", "total_due", "assignee", "agency", "next_action_at",
+        "id",
+        "customer",
+        "account",
+        "state",
+        "dpd",
+        "total_due",
+        "assignee",
+        "agency",
+        "next_action_at",
     )
     list_display_links = ("id", "customer")
     list_filter = (
@@ -92,14 +109,27 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
     action_form = CaseActionForm
     fieldsets = (
         (None, {"fields": ("state", "customer", "account")}),
-        (gettext_lazy("Hold and closure"),
-         {"fields": ("hold_reason", "hold_until", "resume_state", "close_reason")}),
+        (
+            gettext_lazy("Hold and closure"),
+            {"fields": ("hold_reason", "hold_until", "resume_state", "close_reason")},
+        ),
         (gettext_lazy("Ownership"), {"fields": ("assignee", "agency")}),
         (gettext_lazy("Dates"), {"fields": ("opened_at", "closed_at", "next_action_at", "updated_at")}),
     )
     readonly_fields = (
-        "state", "customer", "account", "hold_reason", "hold_until", "resume_state", "close_reason",
-        "assignee", "agency", "opened_at", "closed_at", "next_action_at", "updated_at",
+        "state",
+        "customer",
+        "account",
+        "hold_reason",
+        "hold_until",
+        "resume_state",
+        "close_reason",
+        "assignee",
+        "agency",
+        "opened_at",
+        "closed_at",
+        "next_action_at",
+        "updated_at",
     )
 
     # --- list columns ------------------------------------------------------------------------
@@ -149,15 +179,20 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
 
     # --- search ------------------------------------------------------------------------------
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet[CollectionCase], search_term: str
-                           ) -> tuple[QuerySet[CollectionCase], bool]:
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[CollectionCase], search_term: str
+    ) -> tuple[QuerySet[CollectionCase], bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         phones = phone_search_candidates(search_term)
         if phones:
             # EXISTS rather than a join: a customer with several numbers must not repeat the case row.
-            has_phone = Exists(ContactPoint.objects.filter(
-                customer_id=OuterRef("customer_id"), kind=ContactPoint.Kind.PHONE, phone__in=sorted(phones)
-            ))
+            has_phone = Exists(
+                ContactPoint.objects.filter(
+                    customer_id=OuterRef("customer_id"),
+                    kind=ContactPoint.Kind.PHONE,
+                    phone__in=sorted(phones),
+                )
+            )
             results = results | queryset.filter(has_phone)
         return results, may_have_duplicates
 
@@ -171,22 +206,38 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
         return case
 
     def _change_url(self, case_id: int) -> str:
-        return reverse("admin:collections_collectioncase_change", args=[case_id],
-                       current_app=self.admin_site.name)
+        return reverse(
+            "admin:collections_collectioncase_change", args=[case_id], current_app=self.admin_site.name
+        )
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         self._case_or_404(request, object_id)
         if request.method == "POST":
             # The form has no editable field; a save would only bypass the services.
             return HttpResponseNotAllowed(["GET"])
-        no_save = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
-                   "show_delete": False}
+        no_save = {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **no_save})
 
-    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
-                           change: bool = False, form_url: str = "", obj: CollectionCase | None = None
-                           ) -> HttpResponse:
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: CollectionCase | None = None,
+    ) -> HttpResponse:
         if obj is not None:
             context.update(self._case_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -198,8 +249,10 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
         transitions = [
             {"name": name, "label": TRANSITION_TEXT[name][0], "help": TRANSITION_TEXT[name][1]}
             for name in MANUAL_TRANSITIONS
-            if may_act and user is not None
-            and can_proceed(getattr(case, name)) and can_transition(user, name)
+            if may_act
+            and user is not None
+            and can_proceed(getattr(case, name))
+            and can_transition(user, name)
         ]
         may_manage = may_act and can_manage_cases(user)
         return {
@@ -216,25 +269,39 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
             "total_due": money(account.total_due, account.currency),
             "contact_points": list(customer.contact_points.all()),
             "timeline": [
-                {"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
-                 "summary": summarize_payload(e.payload)}
+                {
+                    "seq": e.seq,
+                    "at": e.at,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "summary": summarize_payload(e.payload),
+                }
                 for e in selectors.case_timeline(case)
             ],
             "transitions": transitions,
             "reason_max_length": REASON_MAX_LENGTH,
             "hold_reasons": HoldReason.choices,
             "close_reasons": CloseReason.choices,
-            "transition_url": reverse("admin:collections_collectioncase_transition", args=[case.pk],
-                                      current_app=self.admin_site.name),
+            "transition_url": reverse(
+                "admin:collections_collectioncase_transition",
+                args=[case.pk],
+                current_app=self.admin_site.name,
+            ),
             "may_manage": may_manage,
-            "assign_form": AssignForm(agency_id=case.agency_id, auto_id="id_assign_%s",
-                                      initial={"assignee": case.assignee_id}) if may_manage else None,
-            "place_form": PlaceForm(auto_id="id_place_%s",
-                                    initial={"agency": case.agency_id}) if may_manage else None,
-            "assign_url": reverse("admin:collections_collectioncase_assign", args=[case.pk],
-                                  current_app=self.admin_site.name),
-            "place_url": reverse("admin:collections_collectioncase_place", args=[case.pk],
-                                 current_app=self.admin_site.name),
+            "assign_form": AssignForm(
+                agency_id=case.agency_id, auto_id="id_assign_%s", initial={"assignee": case.assignee_id}
+            )
+            if may_manage
+            else None,
+            "place_form": PlaceForm(auto_id="id_place_%s", initial={"agency": case.agency_id})
+            if may_manage
+            else None,
+            "assign_url": reverse(
+                "admin:collections_collectioncase_assign", args=[case.pk], current_app=self.admin_site.name
+            ),
+            "place_url": reverse(
+                "admin:collections_collectioncase_place", args=[case.pk], current_app=self.admin_site.name
+            ),
         }
 
     def save_model(self, request: HttpRequest, obj: CollectionCase, form: Any, change: bool) -> None:
@@ -245,8 +312,11 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
 
     def get_urls(self) -> list[URLPattern]:
         def view(fn: Callable[..., HttpResponse], suffix: str) -> URLPattern:
-            return path(f"<path:object_id>/{suffix}/", self.admin_site.admin_view(fn),
-                        name=f"collections_collectioncase_{suffix}")
+            return path(
+                f"<path:object_id>/{suffix}/",
+                self.admin_site.admin_view(fn),
+                name=f"collections_collectioncase_{suffix}",
+            )
 
         # Before the defaults: their "<path:object_id>/" catch-all would swallow these URLs.
         custom = [
@@ -285,8 +355,11 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("Case #%(id)s is now: %(state)s.")
-                             % {"id": updated.pk, "state": updated.get_state_display()})
+            messages.success(
+                request,
+                _("Case #%(id)s is now: %(state)s.")
+                % {"id": updated.pk, "state": updated.get_state_display()},
+            )
         return HttpResponseRedirect(self._change_url(case.pk))
 
     def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -296,9 +369,11 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
         form = AssignForm(request.POST, agency_id=case.agency_id)
         if form.is_valid():
             assignee = form.cleaned_data["assignee"]
-            self._run(request,
-                      lambda actor: services.case_assign(case_id=case.pk, actor=actor, assignee=assignee),
-                      _("Assigned to %(who)s.") % {"who": assignee or _("nobody")})
+            self._run(
+                request,
+                lambda actor: services.case_assign(case_id=case.pk, actor=actor, assignee=assignee),
+                _("Assigned to %(who)s.") % {"who": assignee or _("nobody")},
+            )
         else:
             messages.error(request, form_errors_text(form))
         return HttpResponseRedirect(self._change_url(case.pk))
@@ -310,10 +385,16 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
         form = PlaceForm(request.POST)
         if form.is_valid():
             agency = form.cleaned_data["agency"]
-            success = (_("Placed with %(agency)s.") % {"agency": agency.name} if agency
-                       else _("Brought back in-house."))
-            self._run(request, lambda actor: services.case_place_with_agency(
-                case_id=case.pk, actor=actor, agency=agency), success)
+            success = (
+                _("Placed with %(agency)s.") % {"agency": agency.name}
+                if agency
+                else _("Brought back in-house.")
+            )
+            self._run(
+                request,
+                lambda actor: services.case_place_with_agency(case_id=case.pk, actor=actor, agency=agency),
+                success,
+            )
         else:
             messages.error(request, form_errors_text(form))
         return HttpResponseRedirect(self._change_url(case.pk))
@@ -331,30 +412,41 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
 
     # --- bulk actions for supervisors ----------------------------------------------------------
 
-    @admin.action(description=gettext_lazy("Assign selected cases to the chosen person"),
-                  permissions=["manage"])
+    @admin.action(
+        description=gettext_lazy("Assign selected cases to the chosen person"), permissions=["manage"]
+    )
     def assign_selected(self, request: HttpRequest, queryset: QuerySet[CollectionCase]) -> None:
         try:
             assignee = resolve_assignee(request.POST.get("assignee", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return
-        self._bulk(request, queryset, lambda case_id, actor: services.case_assign(
-            case_id=case_id, actor=actor, assignee=assignee))
+        self._bulk(
+            request,
+            queryset,
+            lambda case_id, actor: services.case_assign(case_id=case_id, actor=actor, assignee=assignee),
+        )
 
-    @admin.action(description=gettext_lazy("Place selected cases with the chosen agency"),
-                  permissions=["manage"])
+    @admin.action(
+        description=gettext_lazy("Place selected cases with the chosen agency"), permissions=["manage"]
+    )
     def place_selected(self, request: HttpRequest, queryset: QuerySet[CollectionCase]) -> None:
         try:
             agency = resolve_agency(request.POST.get("agency", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return
-        self._bulk(request, queryset, lambda case_id, actor: services.case_place_with_agency(
-            case_id=case_id, actor=actor, agency=agency))
+        self._bulk(
+            request,
+            queryset,
+            lambda case_id, actor: services.case_place_with_agency(
+                case_id=case_id, actor=actor, agency=agency
+            ),
+        )
 
-    def _bulk(self, request: HttpRequest, queryset: QuerySet[CollectionCase],
-              call: Callable[[int, Actor], object]) -> None:
+    def _bulk(
+        self, request: HttpRequest, queryset: QuerySet[CollectionCase], call: Callable[[int, Actor], object]
+    ) -> None:
         """One service call (one transaction) per case, so one refusal does not undo the others."""
         user = admin_user(request)
         assert user is not None  # noqa: S101
@@ -382,4 +474,3 @@ def _local_time(zone: str, now: datetime) -> str:
         return timezone.localtime(now, ZoneInfo(zone)).strftime("%H:%M %Z")
     except (ZoneInfoNotFoundError, ValueError):
         return ""
-

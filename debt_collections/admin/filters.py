@@ -38,7 +38,7 @@ class DaysPastDueFilter(admin.SimpleListFilter):
 
 
 class AssignedToFilter(admin.SimpleListFilter):
-    """"Mine" is the agent's worklist; "unassigned" is the supervisor's queue to hand out."""
+    """ "Mine" is the agent's worklist; "unassigned" is the supervisor's queue to hand out."""
 
     title = _("assigned to")
     parameter_name = "assigned"
@@ -90,4 +90,3 @@ class NextActionDueFilter(admin.SimpleListFilter):
                 next_action_at__gte=now, next_action_at__lt=start_of_tomorrow + timedelta(days=6)
             )
         return None
-

@@ -80,8 +80,9 @@ class AgencyChoiceField(forms.ModelChoiceField):
 
 
 class AssignForm(forms.Form):
-    assignee = AssigneeChoiceField(queryset=User.objects.none(), required=False,
-                                   empty_label=_("— nobody (unassign) —"))
+    assignee = AssigneeChoiceField(
+        queryset=User.objects.none(), required=False, empty_label=_("— nobody (unassign) —")
+    )
 
     def __init__(self, *args: Any, agency_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -93,8 +94,9 @@ class AssignForm(forms.Form):
 class PlaceForm(forms.Form):
     # Every agency is a valid *choice* (lapsed ones are labelled); whether its licence and contract
     # allow a placement today is the service's decision, and its refusal message names the dates.
-    agency = AgencyChoiceField(queryset=Agency.objects.all(), required=False,
-                               empty_label=_("— in-house (no agency) —"))
+    agency = AgencyChoiceField(
+        queryset=Agency.objects.all(), required=False, empty_label=_("— in-house (no agency) —")
+    )
 
 
 # Explicit choices for "no one" in the action bar. The empty choice means "not chosen", so a supervisor
@@ -115,13 +117,17 @@ def _agency_choices() -> list[tuple[str, str]]:
 
 
 class CaseActionForm(helpers.ActionForm):
-    """The worklist's action bar, with the targets of the bulk assignment and placement actions.
+    """The worklist's action bar, with the targets of the bulk assignment and placement actions."""
 
-    Choices are callables, so they are read when the bar is rendered, not when Django starts.
-    """
+    assignee = forms.ChoiceField(choices=[NOT_CHOSEN], required=False, label=_("Assign to"))
+    agency = forms.ChoiceField(choices=[NOT_CHOSEN], required=False, label=_("Place with"))
 
-    assignee = forms.ChoiceField(choices=_assignee_choices, required=False, label=_("Assign to"))
-    agency = forms.ChoiceField(choices=_agency_choices, required=False, label=_("Place with"))
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read once per form, not per access: a callable ``choices`` is re-run each time the widget
+        # looks at it (twice per render), and not at import time, when the tables may not exist.
+        self.fields["assignee"].choices = _assignee_choices()  # type: ignore[attr-defined]
+        self.fields["agency"].choices = _agency_choices()  # type: ignore[attr-defined]
 
 
 def resolve_assignee(value: str) -> User | None:

@@ -20,8 +20,17 @@ from debt_collections.models import AuditEvent, ContactAttempt, Dispute, Payment
 @admin.register(ContactAttempt)
 class ContactAttemptAdmin(CaseScopedReadOnlyAdminMixin, admin.ModelAdmin[ContactAttempt]):
     list_display = (
-        "placed_at", "case", "customer", "channel", "direction", "contact", "allowed", "blocked_by",
-        "outcome", "agent", "agency",
+        "placed_at",
+        "case",
+        "customer",
+        "channel",
+        "direction",
+        "contact",
+        "allowed",
+        "blocked_by",
+        "outcome",
+        "agent",
+        "agency",
     )
     list_filter = ("channel", "direction", "allowed", "outcome", "connected", "conversation")
     search_fields = ("customer__full_name", "agent__username")
@@ -53,8 +62,17 @@ class PaymentAdmin(CaseScopedReadOnlyAdminMixin, admin.ModelAdmin[Payment]):
 
 @admin.register(Dispute)
 class DisputeAdmin(CaseScopedReadOnlyAdminMixin, admin.ModelAdmin[Dispute]):
-    list_display = ("id", "case", "kind", "status", "channel", "opened_at", "sla_due_at", "sla_breached",
-                    "resolved_at")
+    list_display = (
+        "id",
+        "case",
+        "kind",
+        "status",
+        "channel",
+        "opened_at",
+        "sla_due_at",
+        "sla_breached",
+        "resolved_at",
+    )
     list_filter = ("status", "kind", "channel")
     search_fields = ("case__customer__full_name", "description")
     list_select_related = ("case",)

@@ -24,7 +24,8 @@ def phone_search_candidates(term: str) -> set[str]:
         return set()
     digits = re.sub(r"\D", "", term)
     attempts: list[tuple[str, str | None]] = (
-        [(term, None)] if term.startswith("+")
+        [(term, None)]
+        if term.startswith("+")
         # Without "+", a national number in one of our regions, or a country code typed without "+".
         else [(term, region) for region in PHONE_SEARCH_REGIONS] + [("+" + digits, None)]
     )

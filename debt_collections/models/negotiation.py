@@ -64,7 +64,9 @@ class RepaymentPlan(ConcurrentTransitionMixin, models.Model):
         ordering = ["-offered_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(total__gt=0), name="plan_total_positive"),
-            models.CheckConstraint(condition=Q(months__gte=1) & Q(months__lte=60), name="plan_months_1_to_60"),
+            models.CheckConstraint(
+                condition=Q(months__gte=1) & Q(months__lte=60), name="plan_months_1_to_60"
+            ),
             # At most one live plan per case: a second acceptance must fail loudly.
             models.UniqueConstraint(
                 fields=["case"], condition=Q(state__in=["accepted", "active"]), name="one_live_plan_per_case"
@@ -118,8 +120,10 @@ class Installment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="installment_number_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="installment_amount_positive"),
-            models.CheckConstraint(condition=Q(paid_amount__gte=0) & Q(paid_amount__lte=models.F("amount")),
-                                   name="installment_paid_within_amount"),
+            models.CheckConstraint(
+                condition=Q(paid_amount__gte=0) & Q(paid_amount__lte=models.F("amount")),
+                name="installment_paid_within_amount",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -152,8 +156,12 @@ class FeeWaiver(ConcurrentTransitionMixin, models.Model):
     component = models.CharField(max_length=20, choices=Component.choices)
     amount = money_field()
     reason = models.TextField()
-    hardship = models.BooleanField(default=False, help_text="asked for by the customer on the negotiation page")
-    state = FSMField(default=WaiverState.REQUESTED, choices=WaiverState.choices, protected=True, db_index=True)
+    hardship = models.BooleanField(
+        default=False, help_text="asked for by the customer on the negotiation page"
+    )
+    state = FSMField(
+        default=WaiverState.REQUESTED, choices=WaiverState.choices, protected=True, db_index=True
+    )
     requested_at = models.DateTimeField()
     requested_by = models.CharField(max_length=120, help_text="audit actor label of the requester")
     requested_by_user = models.ForeignKey(

@@ -6,6 +6,7 @@ opt-outs). Import from ``debt_collections.services``; grep a name to find every 
 
 from __future__ import annotations
 
+from debt_collections.services.callbacks import callback_request
 from debt_collections.services.cases import (
     case_assign,
     case_break_plan,
@@ -30,6 +31,30 @@ from debt_collections.services.contacts import (
     contact_quarantine_lift,
     contact_report_wrong_party,
 )
+from debt_collections.services.disputes import dispute_open, dispute_resolve
+from debt_collections.services.links import (
+    LinkUnusable,
+    link_create,
+    link_record_view,
+    link_report_wrong_party,
+    link_resolve,
+    link_revoke,
+    link_token,
+    link_url,
+    link_verify,
+)
+from debt_collections.services.payments import payment_record
+from debt_collections.services.plans import (
+    plan_accept,
+    plan_accept_option,
+    plan_activate_after_cooling_off,
+    plan_apply_payment,
+    plan_break_missed,
+    plan_cancel,
+    plan_offer,
+    plan_withdraw,
+)
+from debt_collections.services.waivers import waiver_approve, waiver_reject, waiver_request
 
 __all__ = [
     "case_assign",
@@ -52,4 +77,28 @@ __all__ = [
     "contact_opt_out",
     "contact_quarantine_lift",
     "contact_report_wrong_party",
+    "LinkUnusable",
+    "link_create",
+    "link_record_view",
+    "link_report_wrong_party",
+    "link_resolve",
+    "link_revoke",
+    "link_token",
+    "link_url",
+    "link_verify",
+    "callback_request",
+    "dispute_open",
+    "dispute_resolve",
+    "payment_record",
+    "plan_accept",
+    "plan_accept_option",
+    "plan_activate_after_cooling_off",
+    "plan_apply_payment",
+    "plan_break_missed",
+    "plan_cancel",
+    "plan_offer",
+    "plan_withdraw",
+    "waiver_approve",
+    "waiver_reject",
+    "waiver_request",
 ]

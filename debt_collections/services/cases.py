@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Agency, CreditAccount, User
-from debt_collections.audit import Actor, audit_append
+from debt_collections.audit import Actor, PendingEvent, audit_append, audit_append_many
 from debt_collections.errors import InvalidInput, NotPermitted, StaleState, TransitionNotAllowed
 from debt_collections.models import (
     CaseState,
@@ -491,3 +491,130 @@ def case_place_with_agency(
             },
         )
     return case
+
+
+# --- bulk forms for the daily cycle --------------------------------------------------------------
+# The same checks and the same audit events as the one-case services above, for thousands of rows in
+# one transaction with a fixed number of queries. Only system actors use them (the cycle).
+
+
+def case_open_many(
+    *, account_ids: list[int], actor: Actor, now: datetime, reason: str
+) -> list[CollectionCase]:
+    """Open an ``early`` case for each delinquent account that has no open case. Returns the new cases.
+
+    Safe to repeat: accounts that already have an open case are skipped (and the partial unique index
+    ``one_open_case_per_account`` refuses a duplicate from a concurrent run).
+    """
+    if not account_ids:
+        return []
+    with transaction.atomic():
+        accounts = list(
+            CreditAccount.objects.select_for_update()
+            .filter(pk__in=account_ids)
+            .exclude(
+                cases__in=CollectionCase.objects.exclude(state__in=[CaseState.RESOLVED, CaseState.CLOSED])
+            )
+            .order_by("pk")
+        )
+        cases = CollectionCase.objects.bulk_create(
+            [CollectionCase(account=a, customer_id=a.customer_id, opened_at=now) for a in accounts],
+            batch_size=1000,
+        )
+        audit_append_many(
+            [
+                PendingEvent(
+                    action="case.open",
+                    case_id=case.pk,
+                    actor=actor,
+                    payload={"account": a.account_number, "dpd": a.days_past_due, "reason": reason},
+                )
+                for case, a in zip(cases, accounts, strict=True)
+            ],
+            at=now,
+        )
+    return cases
+
+
+def _apply_transition_many(
+    *,
+    case_ids: list[int],
+    name: str,
+    actor: Actor,
+    now: datetime,
+    call: Callable[[CollectionCase], None],
+    reason: Callable[[CollectionCase], str],
+    extra_fields: tuple[str, ...] = (),
+) -> list[CollectionCase]:
+    """Lock the cases, apply the ``@transition`` method to each in memory (a case whose state no longer
+    allows it is skipped: someone else moved it), save them in one bulk update and audit each."""
+    if not case_ids:
+        return []
+    with transaction.atomic():
+        locked = list(
+            CollectionCase.objects.select_for_update()
+            .select_related("account", "customer")
+            .filter(pk__in=case_ids)
+            .order_by("pk")
+        )
+        changed: list[tuple[CollectionCase, str]] = []
+        for case in locked:
+            previous = case.state
+            try:
+                call(case)
+            except django_fsm.TransitionNotAllowed:
+                continue
+            case.updated_at = now
+            changed.append((case, previous))
+        CollectionCase.objects.bulk_update(
+            [c for c, _ in changed], ["state", "updated_at", *extra_fields], batch_size=1000
+        )
+        audit_append_many(
+            [
+                PendingEvent(
+                    action=f"case.{name}",
+                    case_id=case.pk,
+                    actor=actor,
+                    payload={"from": previous, "to": case.state, "reason": reason(case)},
+                )
+                for case, previous in changed
+            ],
+            at=now,
+        )
+    return [c for c, _ in changed]
+
+
+def case_escalate_many(*, case_ids: list[int], actor: Actor, now: datetime) -> list[CollectionCase]:
+    """early → active for each case (the cycle's escalation step)."""
+    return _apply_transition_many(
+        case_ids=case_ids,
+        name="escalate",
+        actor=actor,
+        now=now,
+        call=lambda c: c.escalate(),
+        reason=lambda c: f"{c.account.days_past_due} days past due",
+    )
+
+
+def case_charge_off_many(*, case_ids: list[int], actor: Actor, now: datetime) -> list[CollectionCase]:
+    """active → charged_off for each case at or past its pack's threshold (re-checked under the lock)."""
+
+    def guarded(case: CollectionCase) -> None:
+        try:
+            _charge_off_guard(case, now)
+        except TransitionNotAllowed as exc:  # below the threshold after all: skip it like a moved case
+            raise django_fsm.TransitionNotAllowed(exc.message) from exc
+        case.charge_off()
+
+    charged = _apply_transition_many(
+        case_ids=case_ids,
+        name="charge_off",
+        actor=actor,
+        now=now,
+        call=guarded,
+        reason=lambda c: f"{c.account.days_past_due} days past due",
+    )
+    CreditAccount.objects.filter(pk__in=[c.account_id for c in charged]).update(
+        status=CreditAccount.Status.CHARGED_OFF
+    )
+    return charged

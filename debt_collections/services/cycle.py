@@ -24,7 +24,7 @@ from accounts.models import ContactPoint, CreditAccount
 from debt_collections.audit import Actor
 from debt_collections.errors import DomainError
 from debt_collections.models import TERMINAL, CaseState, CollectionCase
-from debt_collections.policies import get_pack
+from debt_collections.policies import PACK_CODES, get_pack
 from debt_collections.services import cases as case_services
 
 # [D] early → active once the account is this many days past due (the firm reminder rung).
@@ -40,6 +40,8 @@ class CycleReport:
     escalated: int = 0
     charged_off: int = 0
     holds_released: int = 0
+    plans_activated: int = 0
+    plans_broken: int = 0
     notices_queued: int = 0
     notices_blocked: int = 0
     errors: list[str] = field(default_factory=list)
@@ -51,6 +53,8 @@ class CycleReport:
             "escalated",
             "charged_off",
             "holds_released",
+            "plans_activated",
+            "plans_broken",
             "notices_queued",
             "notices_blocked",
         ):
@@ -65,6 +69,8 @@ class CycleReport:
             "escalated": self.escalated,
             "charged_off": self.charged_off,
             "holds_released": self.holds_released,
+            "plans_activated": self.plans_activated,
+            "plans_broken": self.plans_broken,
             "notices_queued": self.notices_queued,
             "notices_blocked": self.notices_blocked,
             "errors": self.errors,
@@ -131,49 +137,53 @@ def update_days_past_due(*, as_of: date, lo: int, hi: int) -> int:
 
 def _open_cases(*, lo: int, hi: int, now: datetime, report: CycleReport) -> None:
     open_case = CollectionCase.objects.filter(~Q(state__in=TERMINAL)).values("account_id")
-    candidates = (
+    candidates = list(
         CreditAccount.objects.filter(
-            pk__gte=lo,
-            pk__lte=hi,
-            status=CreditAccount.Status.DELINQUENT,
-            days_past_due__gt=0,
+            pk__gte=lo, pk__lte=hi, status=CreditAccount.Status.DELINQUENT, days_past_due__gt=0
         )
         .exclude(pk__in=open_case)
-        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    for account in candidates:
-        case_services.case_open(account=account, actor=ACTOR, now=now, reason="newly delinquent")
-        report.cases_opened += 1
+    opened = case_services.case_open_many(
+        account_ids=candidates, actor=ACTOR, now=now, reason="newly delinquent"
+    )
+    report.cases_opened += len(opened)
+
+
+def _charge_off_filter(as_of: date) -> Q:
+    """Cases at or past their own pack's charge-off threshold (packs may differ by jurisdiction)."""
+    condition = Q(pk__in=[])
+    for code in PACK_CODES:
+        threshold = get_pack(code, as_of).charge_off_dpd
+        condition |= Q(customer__jurisdiction=code, account__days_past_due__gte=threshold)
+    return condition
 
 
 def _transitions(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleReport) -> None:
-    in_range = CollectionCase.objects.filter(account_id__gte=lo, account_id__lte=hi).select_related(
-        "account", "customer"
-    )
-    for case in in_range.filter(state=CaseState.EARLY, account__days_past_due__gte=ESCALATE_AT_DPD):
-        case_services.case_escalate(
-            case_id=case.pk, actor=ACTOR, reason=f"{case.account.days_past_due} days past due", now=now
+    in_range = CollectionCase.objects.filter(account_id__gte=lo, account_id__lte=hi)
+    to_escalate = list(
+        in_range.filter(state=CaseState.EARLY, account__days_past_due__gte=ESCALATE_AT_DPD).values_list(
+            "pk", flat=True
         )
-        report.escalated += 1
-    for case in in_range.filter(state=CaseState.ACTIVE):
-        pack = get_pack(case.customer.jurisdiction, as_of)
-        if case.account.days_past_due >= pack.charge_off_dpd:
-            case_services.case_charge_off(
-                case_id=case.pk,
-                actor=ACTOR,
-                now=now,
-                reason=f"{case.account.days_past_due} days past due ≥ {pack.charge_off_dpd}",
-            )
-            report.charged_off += 1
+    )
+    report.escalated += len(case_services.case_escalate_many(case_ids=to_escalate, actor=ACTOR, now=now))
+    to_charge_off = list(
+        in_range.filter(_charge_off_filter(as_of), state=CaseState.ACTIVE).values_list("pk", flat=True)
+    )
+    report.charged_off += len(
+        case_services.case_charge_off_many(case_ids=to_charge_off, actor=ACTOR, now=now)
+    )
     end_of_day = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
-    for case in in_range.filter(state=CaseState.ON_HOLD, hold_until__isnull=False, hold_until__lt=end_of_day):
+    for case_id in in_range.filter(
+        state=CaseState.ON_HOLD, hold_until__isnull=False, hold_until__lt=end_of_day
+    ).values_list("pk", flat=True):
         try:
             case_services.case_release_expired_hold(
-                case_id=case.pk, actor=ACTOR, now=max(now, end_of_day - timedelta(seconds=1))
+                case_id=case_id, actor=ACTOR, now=max(now, end_of_day - timedelta(seconds=1))
             )
             report.holds_released += 1
-        except DomainError as exc:  # e.g. the dispute behind the hold is still open: stays held
-            report.errors.append(f"case {case.pk}: {exc.message}")
+        except DomainError as exc:  # e.g. the dispute behind the hold is still open: it stays held
+            report.errors.append(f"case {case_id}: {exc.message}")
 
 
 def _best_point(case: CollectionCase) -> tuple[ContactPoint | None, bool]:
@@ -193,55 +203,69 @@ def _best_point(case: CollectionCase) -> tuple[ContactPoint | None, bool]:
     return None, False
 
 
+def _due_rung(ladder: list[tuple[int, str]], dpd: int, sent: set[str]) -> tuple[int, str] | None:
+    """The ladder rung to send now, if any: the highest rung reached, unless it or a higher one was sent.
+
+    Only the highest rung is ever sent, so a case that arrives at 45 days gets the 30-day notice, not
+    three at once, and the lower rungs are never sent afterwards.
+    """
+    reached = [(d, k) for d, k in ladder if dpd >= d]
+    if not reached:
+        return None
+    threshold, key = reached[-1]
+    if any(f"ladder:{k}" in sent for d, k in ladder if d >= threshold):
+        return None
+    return threshold, key
+
+
 def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleReport) -> None:
     from notifications.models import Notice
-    from notifications.services import notice_queue
+    from notifications.services import NoticeRequest, notice_queue_many
 
+    # Three narrow queries instead of one wide anti-join: the candidates' ids and days past due, the ladder
+    # notices they already have, then the full rows of the few that need one today.
+    working = CollectionCase.objects.filter(
+        account_id__gte=lo,
+        account_id__lte=hi,
+        state__in=[CaseState.EARLY, CaseState.ACTIVE],
+        account__days_past_due__gt=0,
+        account__due_date__isnull=False,
+    )
+    rows = list(working.values_list("pk", "customer__jurisdiction", "account__days_past_due"))
+    sent: dict[int, set[str]] = {}
+    for case_id, purpose in Notice.objects.filter(
+        case_id__in=[r[0] for r in rows], purpose__startswith="ladder:"
+    ).values_list("case_id", "purpose"):
+        sent.setdefault(case_id, set()).add(purpose)
+    ladders = {code: list(get_pack(code, as_of).reminder_ladder) for code in PACK_CODES}
+    due = {
+        case_id: rung
+        for case_id, code, dpd in rows
+        if (rung := _due_rung(ladders[code], dpd, sent.get(case_id, set()))) is not None
+    }
     cases = (
-        CollectionCase.objects.filter(
-            account_id__gte=lo,
-            account_id__lte=hi,
-            state__in=[CaseState.EARLY, CaseState.ACTIVE],
-            account__days_past_due__gt=0,
-        )
+        CollectionCase.objects.filter(pk__in=list(due))
         .select_related("account", "customer")
         .prefetch_related("customer__contact_points")
+        .order_by("pk")
     )
+    requests = []
     for case in cases:
-        pack = get_pack(case.customer.jurisdiction, as_of)
-        reached = [(dpd, key) for dpd, key in pack.reminder_ladder if case.account.days_past_due >= dpd]
-        if not reached or case.account.due_date is None:
-            continue
-        threshold, key = reached[-1]
-        # Only the highest rung reached, once per case: a case that arrives at 45 days gets the 30-day
-        # notice, not three notices at once; lower rungs are never sent afterwards.
-        higher_or_equal = [k for d, k in pack.reminder_ladder if d >= threshold]
+        threshold, key = due[case.pk]
         point, verified = _best_point(case)
-        if point is None:
+        if point is None or case.account.due_date is None:
             continue
-        template_key = key if verified else "contact.prompt"
-        already = (
-            Notice.objects.filter(case=case)
-            .filter(
-                Q(template__key__in=higher_or_equal)
-                | Q(
-                    template__key="contact.prompt", due_date=case.account.due_date + timedelta(days=threshold)
-                )
+        requests.append(
+            NoticeRequest(
+                case=case,
+                # An unverified point gets the limited-content prompt instead: no amount, no creditor.
+                template_key=key if verified else "contact.prompt",
+                contact_point=point,
+                due_date=case.account.due_date + timedelta(days=threshold),
+                purpose=f"ladder:{key}",
             )
-            .exists()
         )
-        if already:
-            continue
-        notice = notice_queue(
-            case_id=case.pk,
-            template_key=template_key,
-            contact_point_id=point.pk,
-            actor=ACTOR,
-            now=now,
-            due_date=case.account.due_date + timedelta(days=threshold),
-            defer_when_time_blocked=True,
-            raise_when_blocked=False,
-        )
+    for notice in notice_queue_many(requests=requests, actor=ACTOR, now=now):
         if notice.status == Notice.Status.BLOCKED:
             report.notices_blocked += 1
         else:
@@ -256,6 +280,14 @@ def cycle_run_chunk(*, as_of: date, lo: int, hi: int, now: datetime | None = Non
     with transaction.atomic():
         report.accounts_updated = update_days_past_due(as_of=as_of, lo=lo, hi=hi)
     _open_cases(lo=lo, hi=hi, now=now, report=report)
+    # Plans before the other transitions: a plan broken today makes its case active, and charge-off must
+    # judge that case in this run, not in a second run for the same date (which must change nothing).
+    from debt_collections.services import plans as plan_services
+
+    activated = plan_services.plan_activate_after_cooling_off(as_of=as_of, now=now, lo=lo, hi=hi)
+    broken = plan_services.plan_break_missed(as_of=as_of, now=now, lo=lo, hi=hi)
+    report.plans_activated, report.plans_broken = activated.changed, broken.changed
+    report.errors.extend([*activated.errors, *broken.errors])
     _transitions(lo=lo, hi=hi, as_of=as_of, now=now, report=report)
     _queue_ladder_notices(lo=lo, hi=hi, as_of=as_of, now=now, report=report)
     return report

@@ -6,10 +6,12 @@ check the state, the audit event and the message the person sees.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.urls import reverse
@@ -18,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Agency, User
 from debt_collections import services
 from debt_collections.admin.search import phone_search_candidates
-from debt_collections.models import AuditEvent, CaseState, CollectionCase, ContactAttempt, Dispute
+from debt_collections.models import AuditEvent, CaseState, CollectionCase, ContactAttempt, Dispute, Payment
 from tests.factories import SYSTEM, AgencyFactory, PhoneFactory, UserFactory, make_case
 
 pytestmark = pytest.mark.django_db
@@ -458,24 +460,40 @@ def test_days_past_due_bucket_filter_uses_the_accounts_days_past_due(
     assert listed_ids(response) == {by_dpd[dpd].pk for dpd in expected_dpd}
 
 
-def test_next_action_due_filter_splits_overdue_today_this_week_and_none(client_for: Any, agent: User) -> None:
-    now = timezone.now()
-    cases = {name: make_case() for name in ("overdue", "soon", "in_three_days", "next_month", "none")}
-    when = {"overdue": now - timedelta(hours=1), "soon": now + timedelta(minutes=1),
-            "in_three_days": now + timedelta(days=3), "next_month": now + timedelta(days=30), "none": None}
-    for name, at in when.items():
-        # Test setup of a scheduling field (no service writes it yet); state is untouched.
-        CollectionCase.objects.filter(pk=cases[name].pk).update(next_action_at=at)
-    client = client_for(agent)
+def test_next_action_due_filter_splits_overdue_later_today_this_week_and_none(
+    client_for: Any, agent: User,
+) -> None:
+    noon = datetime.combine(timezone.now().date(), time(12), tzinfo=UTC)
+    with time_machine.travel(noon, tick=False):
+        when = {
+            "overdue": noon - timedelta(hours=1),
+            "later_today": noon + timedelta(hours=6),
+            "in_three_days": noon + timedelta(days=3),
+            "next_month": noon + timedelta(days=30),
+            "none": None,
+        }
+        cases = {name: make_case() for name in when}
+        for name, at in when.items():
+            # Test setup of a scheduling field (no service writes it yet); the state is untouched.
+            CollectionCase.objects.filter(pk=cases[name].pk).update(next_action_at=at)
+        client = client_for(agent)
 
-    def ids(value: str) -> set[int]:
-        return listed_ids(client.get(LIST_URL, {"next_action": value}))
+        def ids(value: str) -> set[int]:
+            return listed_ids(client.get(LIST_URL, {"next_action": value}))
 
-    assert ids("overdue") == {cases["overdue"].pk}
-    assert ids("none") == {cases["none"].pk}
-    assert ids("week") == {cases["soon"].pk, cases["in_three_days"].pk}
-    # "soon" is one minute away: later today unless the test runs in the last minute of the UTC day.
-    assert ids("today") <= {cases["soon"].pk}
+        assert ids("overdue") == {cases["overdue"].pk}
+        assert ids("today") == {cases["later_today"].pk}
+        assert ids("week") == {cases["later_today"].pk, cases["in_three_days"].pk}
+        assert ids("none") == {cases["none"].pk}
+
+
+def test_state_and_agency_filters_narrow_the_list(client_for: Any, supervisor: User, agency: Agency,
+                                                  agency_case: CollectionCase) -> None:
+    active = make_case(CaseState.ACTIVE)
+    client = client_for(supervisor)
+    assert listed_ids(client.get(LIST_URL, {"state__exact": "active"})) == {active.pk}
+    assert listed_ids(client.get(LIST_URL, {"agency__id__exact": agency.pk})) == {agency_case.pk}
+    assert listed_ids(client.get(LIST_URL, {"agency__isnull": "True"})) == {active.pk}
 
 
 @pytest.mark.parametrize("term", ["13800001234", "+8613800001234", "+86 138 0000 1234", "8613800001234"])
@@ -617,4 +635,22 @@ def test_contact_attempts_are_listed_for_the_case_owners_only(
     own = client_for(agency_agent).get(url)
     assert listed_ids(own) == {attempt.pk}
     assert str(point.phone) not in own.content.decode()  # masked in the list
+    page = client_for(agency_agent).get(f"{url}{attempt.pk}/change/")
+    assert page.status_code == 200
+    assert str(point.phone) not in page.content.decode()  # and on the record's page
     assert listed_ids(client_for(other_agency_agent).get(url)) == set()
+
+
+def test_payments_are_listed_for_in_house_staff_including_unmatched_ones(
+    client_for: Any, agent: User, agency_agent: User, agency_case: CollectionCase,
+) -> None:
+    def payment(ref: str, case: CollectionCase | None) -> Payment:
+        # Test data: the payments feed service is not under test here.
+        return Payment.objects.create(account=agency_case.account, case=case, external_reference=ref,
+                                      amount=Decimal("100.00"), currency="CNY", received_at=timezone.now())
+
+    matched, unmatched = payment("PAY-1", agency_case), payment("PAY-2", None)
+    url = "/admin/collections/payment/"
+    assert listed_ids(client_for(agent).get(url)) == {matched.pk, unmatched.pk}
+    assert listed_ids(client_for(agency_agent).get(url)) == {matched.pk}
+    assert client_for(agent).get(f"{url}{matched.pk}/change/").status_code == 200

@@ -31,7 +31,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Skip every ``integration``-marked test (wherever it lives) on an embedded-only run.
 
     This hook sees the whole session's items, not only this folder's, so it filters by marker.
-    When services are required nothing is skipped here: the fixture below fails instead.
+    When services are required nothing is skipped here: ``pytest_runtest_call`` below fails them instead.
     """
     if _postgresql_configured() or _services_required():
         return

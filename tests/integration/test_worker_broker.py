@@ -29,8 +29,8 @@ from notifications.tasks import relay_pending_notices, send_notice
 from tests.factories import SYSTEM, CreditAccountFactory, CustomerFactory, PhoneFactory, make_case
 from tests.integration.worker import (
     Harness,
-    daytime_zone,
     database_url,
+    daytime_zone,
     provider_reference,
     redis_server_binary,
     wait_for,
@@ -65,9 +65,9 @@ def _install_reference_rows() -> None:
 
 def _delinquent_case(zone: str) -> tuple[CollectionCase, ContactPoint]:
     """A CN customer with a verified phone, living in ``zone``, and an open case on a delinquent account."""
-    customer = CustomerFactory(time_zone=zone, jurisdiction="CN", locale="en")
-    phone = PhoneFactory(customer=customer)
-    case = make_case(account=CreditAccountFactory(customer=customer))
+    customer = CustomerFactory.create(time_zone=zone, jurisdiction="CN", locale="en")
+    phone = PhoneFactory.create(customer=customer)
+    case = make_case(account=CreditAccountFactory.create(customer=customer))
     return case, phone
 
 
@@ -147,6 +147,7 @@ def test_broker_outage_leaves_the_notice_pending_and_the_relay_sends_it_once(
     with caplog.at_level(logging.WARNING, logger="notifications.services"):
         queued = _queue(case, phone)
     elapsed = time.monotonic() - started
+    print(f"notice_queue with the broker down returned in {elapsed:.2f}s")  # noqa: T201 - shown with -rP
     assert elapsed < ENQUEUE_BOUND, f"queuing a notice with the broker down took {elapsed:.1f}s"
     assert f"could not enqueue notice {queued.pk}" in caplog.text  # the publish failed and was swallowed
     queued.refresh_from_db()

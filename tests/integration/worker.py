@@ -23,10 +23,10 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -88,13 +88,13 @@ def database_url(settings_dict: Mapping[str, Any]) -> str:
     return f"postgres://{auth}@{host}:{port}/{quote(str(settings_dict['NAME']), safe='')}"
 
 
-# One zone per UTC offset from -11 to +14, so some zone is always in the middle of its day.
+# Zones for every UTC offset from -11 to +14 (China first), so one is always in the middle of its day.
 _ZONES = (
-    "Asia/Shanghai", "Asia/Tokyo", "Australia/Brisbane", "Pacific/Noumea", "Pacific/Auckland", "Pacific/Kiritimati",
-    "Pacific/Pago_Pago", "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",
-    "America/Chicago", "America/New_York", "America/Halifax", "America/Sao_Paulo", "Atlantic/South_Georgia",
-    "Atlantic/Azores", "Europe/London", "Europe/Paris", "Europe/Athens", "Europe/Moscow", "Asia/Dubai",
-    "Asia/Karachi", "Asia/Dhaka", "Asia/Bangkok",
+    "Asia/Shanghai", "Asia/Tokyo", "Australia/Brisbane", "Pacific/Noumea", "Pacific/Auckland",
+    "Pacific/Kiritimati", "Pacific/Pago_Pago", "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles",
+    "America/Denver", "America/Chicago", "America/New_York", "America/Halifax", "America/Sao_Paulo",
+    "Atlantic/South_Georgia", "Atlantic/Azores", "Europe/London", "Europe/Paris", "Europe/Athens",
+    "Europe/Moscow", "Asia/Dubai", "Asia/Karachi", "Asia/Dhaka", "Asia/Bangkok",
 )
 
 
@@ -120,14 +120,31 @@ def provider_calls(sms_dir: Path) -> Counter[str]:
     return Counter(line.split("\t", 1)[0] for line in log.read_text(encoding="utf-8").splitlines() if line)
 
 
-def _stop_process(proc: subprocess.Popen[bytes]) -> None:
+def _stop_process(proc: subprocess.Popen[bytes], *, signalled: bool = False) -> None:
+    """SIGTERM (unless already sent), wait, then SIGKILL if it is still there."""
     if proc.poll() is None:
-        proc.terminate()
+        if not signalled:
+            proc.terminate()
         try:
             proc.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(STOP_TIMEOUT)
+
+
+class _Stoppable(Protocol):
+    proc: subprocess.Popen[bytes] | None
+
+    def stop(self, *, signalled: bool = False) -> None: ...
+
+
+def _stop_all(items: Sequence[_Stoppable]) -> None:
+    """SIGTERM to all first (their shutdowns overlap), then wait for (or kill) each, newest first."""
+    for item in items:
+        if item.proc is not None and item.proc.poll() is None:
+            item.proc.terminate()
+    for item in reversed(items):
+        item.stop(signalled=True)
 
 
 def _read(path: Path) -> str:
@@ -172,9 +189,9 @@ class RedisServer:
         finally:
             client.close()
 
-    def stop(self) -> None:
+    def stop(self, *, signalled: bool = False) -> None:
         if self.proc is not None:
-            _stop_process(self.proc)
+            _stop_process(self.proc, signalled=signalled)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -242,15 +259,18 @@ class CeleryWorker:
                              re.MULTILINE)
         return dict(pattern.findall(_read(self.log_path)))
 
-    def stop(self) -> None:
+    def stop(self, *, signalled: bool = False) -> None:
         if self.proc is not None:
-            _stop_process(self.proc)
+            _stop_process(self.proc, signalled=signalled)
         if self._log is not None:
             self._log.close()
             self._log = None
 
     def log(self) -> str:
         return f"--- worker {self.nodename} ({' '.join(self.command[2:])}) ---\n{_read(self.log_path)}"
+
+
+_SWITCHED = ("broker_url", "task_always_eager", "task_default_queue")  # what ``use_broker`` changes
 
 
 def _drop_broker_connections(app: Celery) -> None:
@@ -295,7 +315,7 @@ class Harness:
         """Point the test process's Celery app at ``url``, publishing to ``queue``, never eagerly."""
         conf = self.app.conf
         if self._saved_conf is None:
-            self._saved_conf = {key: conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
+            self._saved_conf = {key: conf[key] for key in _SWITCHED}
         _drop_broker_connections(self.app)
         conf.update(broker_url=url, task_always_eager=False, task_default_queue=queue)
 
@@ -305,7 +325,8 @@ class Harness:
         self.sms_dir.mkdir(parents=True, exist_ok=True)
         node = f"{name}-{self.token}"
         worker = CeleryWorker(name=node, broker_url=broker_url, queue=queue, database_url=self.database_url,
-                              sms_dir=self.sms_dir, log_path=self.workdir / f"{node}.log", extra_env=extra_env)
+                              sms_dir=self.sms_dir, log_path=self.workdir / f"{node}.log",
+                              extra_env=extra_env)
         self.workers.append(worker)
         return worker.start()
 
@@ -319,10 +340,8 @@ class Harness:
     def close(self) -> None:
         """Stop workers, then redis servers; restore the app; tidy this run's keys on a shared Redis."""
         try:
-            for worker in reversed(self.workers):
-                worker.stop()
-            for server in reversed(self.redis_servers):
-                server.stop()
+            _stop_all(self.workers)
+            _stop_all(self.redis_servers)
         finally:
             if self._saved_conf is not None:
                 _drop_broker_connections(self.app)
@@ -339,7 +358,7 @@ class Harness:
             for key in list(client.scan_iter(match=f"*{self.token}*")):
                 client.delete(key)
             for binding in list(client.scan_iter(match="_kombu.binding.*")):
-                stale = [m for m in client.smembers(binding) if self.token.encode() in m]  # type: ignore[union-attr]
+                stale = [m for m in client.smembers(binding) if self.token.encode() in m]
                 if stale:
                     client.srem(binding, *stale)
         finally:

@@ -14,6 +14,7 @@ from notifications.channels import InMemorySmsBackend
 # Monday 2 March 2026, 04:00 UTC = 12:00 in Asia/Shanghai (the customers' default zone): inside the
 # CN window (08:00–21:00 local) and after the CN pack's effective date.
 NOW = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+IN_MEMORY_SMS = "notifications.channels.InMemorySmsBackend"
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def notice_env(settings: Any, time_machine: Any) -> Iterator[None]:
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
-    settings.NOTICE_BACKENDS = {**settings.NOTICE_BACKENDS, "sms": "notifications.channels.InMemorySmsBackend"}
+    settings.NOTICE_BACKENDS = {**settings.NOTICE_BACKENDS, "sms": IN_MEMORY_SMS}
     InMemorySmsBackend.reset()
     time_machine.move_to(NOW, tick=False)
     try:

@@ -10,26 +10,45 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from debt_collections.demo import DEFAULT_CUSTOMERS, seed_demo, summary_lines
+from debt_collections.services import link_resolve
 
 
 class Command(BaseCommand):
     help = "Create demo customers, accounts and cases in every state (with audit history) and demo logins."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS,
-                            help=f"how many demo customers to create (default {DEFAULT_CUSTOMERS})")
-        parser.add_argument("--allow-without-debug", action="store_true",
-                            help="seed even though DEBUG is off (the demo logins have public passwords)")
+        parser.add_argument(
+            "--customers",
+            type=int,
+            default=DEFAULT_CUSTOMERS,
+            help=f"how many demo customers to create (default {DEFAULT_CUSTOMERS})",
+        )
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help="seed even though DEBUG is off (the demo logins have public passwords)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # The demo creates a superuser whose password is printed and public: refuse where DEBUG is off
         # (production settings) unless asked explicitly.
         if not settings.DEBUG and not options["allow_without_debug"]:
-            raise CommandError("DEBUG is off: seed_demo creates logins with public passwords. "
-                               "Pass --allow-without-debug if this really is a demo database.")
+            raise CommandError(
+                "DEBUG is off: seed_demo creates logins with public passwords. "
+                "Pass --allow-without-debug if this really is a demo database."
+            )
         if options["customers"] < 1:
             raise CommandError("--customers must be at least 1.")
         summary = seed_demo(customers=options["customers"], progress=self.stdout.write)
         self.stdout.write("\n".join(summary_lines(summary)))
+        if summary.customer_link:
+            # What a tester types into the page's identity check (demo data only).
+            token = summary.customer_link.rstrip("/").rsplit("/", 1)[-1]
+            customer = link_resolve(token, now=timezone.now()).case.customer
+            self.stdout.write(
+                f"  verify with: ID number last 4 = {customer.national_id_last4}, "
+                f"date of birth = {customer.date_of_birth.isoformat()}"
+            )

@@ -1,0 +1,308 @@
+"""Bench data and measurements for ``bench/cycle_bench.py`` (see its docstring for the scenario).
+
+Bench data is written with bulk inserts, not through the services: it stands for what earlier cycles
+left behind, and building 100,000 histories one by one would measure the builder, not the cycle.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import ContactPoint, CreditAccount, Customer
+from debt_collections.models import CollectionCase
+from debt_collections.policies import get_pack
+from debt_collections.services.cycle import ESCALATE_AT_DPD
+from notifications.models import Notice, NoticeTemplate
+
+BATCH = 5000
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _state_for(dpd: int) -> str:
+    if dpd >= get_pack("CN").charge_off_dpd:
+        return "charged_off"
+    return "active" if dpd >= ESCALATE_AT_DPD else "early"
+
+
+def build(*, n: int, as_of: date) -> dict[str, int]:
+    """N customers with one verified phone and one account each, as yesterday's cycle left them."""
+    rng = random.Random(20261121)  # noqa: S311  (bench data, not security)
+    pack = get_pack("CN")
+    now = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
+    templates = {
+        t.key: t for t in NoticeTemplate.objects.filter(channel="sms", locale="zh-hans", status="approved")
+    }
+    made = {"customers": 0, "cases": 0, "notices": 0}
+    for start in range(0, n, BATCH):
+        size = min(BATCH, n - start)
+        with transaction.atomic():
+            customers = Customer.objects.bulk_create(
+                [
+                    Customer(
+                        full_name=f"客户{start + i:06d}",
+                        national_id_last4="1234",
+                        national_id_hash="x",
+                        date_of_birth=date(1985, 1, 1),
+                        locale="zh-hans",
+                        time_zone="Asia/Shanghai",
+                        jurisdiction="CN",
+                    )
+                    for i in range(size)
+                ]
+            )
+            points = ContactPoint.objects.bulk_create(
+                [
+                    ContactPoint(
+                        customer=c,
+                        kind="phone",
+                        phone=f"+86139{start + i:08d}",
+                        status="verified",
+                        consent_at=now - timedelta(days=30),
+                        verified_at=now - timedelta(days=20),
+                    )
+                    for i, c in enumerate(customers)
+                ]
+            )
+            accounts = []
+            for i, c in enumerate(customers):
+                delinquent = rng.random() < 0.7
+                dpd = rng.randint(1, 400) if delinquent else 0
+                due = (
+                    as_of - timedelta(days=dpd) if delinquent else as_of + timedelta(days=rng.randint(0, 25))
+                )
+                accounts.append(
+                    CreditAccount(
+                        customer=c,
+                        account_number=f"B{start + i:09d}",
+                        product="信用卡",
+                        currency="CNY",
+                        credit_limit=Decimal("20000.00"),
+                        principal=Decimal(rng.randint(500, 20000)),
+                        interest=Decimal("120.50"),
+                        fees=Decimal("50.00"),
+                        penalty_interest=Decimal("30.25"),
+                        due_date=due,
+                        days_past_due=dpd,
+                        status="delinquent" if delinquent else "current",
+                        opened_at=date(2024, 1, 1),
+                    )
+                )
+            accounts = CreditAccount.objects.bulk_create(accounts)
+            cases = CollectionCase.objects.bulk_create(
+                [
+                    CollectionCase(
+                        account=a,
+                        customer_id=a.customer_id,
+                        state=_state_for(a.days_past_due),
+                        opened_at=now - timedelta(days=a.days_past_due),
+                    )
+                    for a in accounts
+                    if a.days_past_due > 0
+                ]
+            )
+            point_of = {p.customer_id: p for p in points}
+            notices = []
+            for case, account in zip(cases, [a for a in accounts if a.days_past_due > 0], strict=True):
+                reached = [(d, k) for d, k in pack.reminder_ladder if account.days_past_due >= d]
+                if not reached or case.state == "charged_off":
+                    continue
+                threshold, key = reached[-1]
+                point = point_of[account.customer_id]
+                rung_date = (account.due_date or as_of) + timedelta(days=threshold)
+                notices.append(
+                    Notice(
+                        case=case,
+                        template=templates[key],
+                        contact_point=point,
+                        channel="sms",
+                        recipient=str(point.phone),
+                        body="(bench)",
+                        body_hash="0" * 64,
+                        due_date=rung_date,
+                        idempotency_key=f"{case.pk}:{key}:{point.pk}:{rung_date.isoformat()}",
+                        status="sent",
+                        decision={"allowed": True},
+                        queued_at=now - timedelta(days=3),
+                        claimed_at=now - timedelta(days=3),
+                        sent_at=now - timedelta(days=3),
+                        queued_by="bench",
+                        purpose=f"ladder:{key}",
+                    )
+                )
+            Notice.objects.bulk_create(notices)
+        made["customers"] += size
+        made["cases"] += len(cases)
+        made["notices"] += len(notices)
+    return made
+
+
+def _dpd_sql(as_of: date) -> tuple[str, list[str]]:
+    table = CreditAccount._meta.db_table
+    d = as_of.isoformat()
+    if connection.vendor == "postgresql":
+        expr = (
+            "CASE WHEN due_date IS NOT NULL AND due_date < %s::date AND (principal + interest + fees + "
+            "penalty_interest) > 0 THEN (%s::date - due_date) ELSE 0 END"
+        )
+    else:
+        expr = (
+            "CASE WHEN due_date IS NOT NULL AND due_date < %s AND (principal + interest + fees + "
+            "penalty_interest) > 0 THEN CAST(julianday(%s) - julianday(due_date) AS INTEGER) ELSE 0 END"
+        )
+    sql = (
+        f"UPDATE {table} SET days_past_due = {expr}, "  # noqa: S608 (constants only)
+        f"status = CASE WHEN {expr} > 0 THEN 'delinquent' ELSE 'current' END "
+        f"WHERE status IN ('current', 'delinquent') AND days_past_due <> {expr}"
+    )
+    return sql, [d] * 6
+
+
+def measure_floor(*, as_of: date, reset_to: date) -> dict[str, float]:
+    """Time the bare days-past-due UPDATE for ``as_of``; then put the rows back as of ``reset_to``."""
+    sql, params = _dpd_sql(as_of)
+    with transaction.atomic(), connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        rows = cursor.rowcount
+        seconds = time.perf_counter() - started
+    reset_sql, reset_params = _dpd_sql(reset_to)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(reset_sql, reset_params)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {CreditAccount._meta.db_table}")
+    return {"seconds": seconds, "rows": float(rows)}
+
+
+def _daytime_zone() -> str:
+    """A zone where it is now mid-day, so the worker's send-time gate check is inside contact hours."""
+    utc_now = datetime.now(tz=UTC)
+    for name in (
+        "Asia/Shanghai",
+        "Europe/London",
+        "America/New_York",
+        "America/Los_Angeles",
+        "Pacific/Auckland",
+        "Asia/Kolkata",
+        "America/Sao_Paulo",
+        "Pacific/Honolulu",
+        "Asia/Dubai",
+        "Atlantic/Azores",
+    ):
+        if 10 <= utc_now.astimezone(ZoneInfo(name)).hour < 19:
+            return name
+    return "Asia/Shanghai"
+
+
+def measure_worker_throughput(*, count: int, concurrency: int, queue: str) -> None:
+    """Queue ``count`` notices through ``notice_queue`` with a real worker on Redis; print both rates."""
+    from config.celery import app
+    from debt_collections.audit import Actor
+    from notifications.services import notice_queue
+
+    sms_dir = Path(tempfile.mkdtemp(prefix="bench-sms-"))
+    env = {
+        **os.environ,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "NOTICE_SMS_BACKEND": "notifications.channels.FileSmsBackend",
+        "NOTICE_SMS_DIR": str(sms_dir),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    log = open(sms_dir / "worker.log", "w")  # noqa: SIM115 (closed in finally)
+    worker = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            str(concurrency),
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=WARNING",
+            "-n",
+            f"{queue}@bench",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        app.conf.task_always_eager = False
+        app.conf.task_default_queue = queue
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not app.control.ping(destination=[f"{queue}@bench"], timeout=1):
+            pass
+        zone = _daytime_zone()
+        cases = list(
+            CollectionCase.objects.filter(state__in=["early", "active"])
+            .order_by("pk")
+            .values_list("pk", "customer_id")[:count]
+        )
+        Customer.objects.filter(pk__in=[c for _, c in cases]).update(time_zone=zone)
+        points = dict(
+            ContactPoint.objects.filter(customer_id__in=[c for _, c in cases]).values_list(
+                "customer_id", "pk"
+            )
+        )
+        actor = Actor.system("bench")
+        started = time.perf_counter()
+        ids = []
+        for case_id, customer_id in cases:
+            ids.append(
+                notice_queue(
+                    case_id=case_id,
+                    template_key="reminder.soft",
+                    contact_point_id=points[customer_id],
+                    actor=actor,
+                    raise_when_blocked=False,
+                    due_date=date(2026, 6, 2),
+                ).pk
+            )
+        queued_seconds = time.perf_counter() - started
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            left = Notice.objects.filter(pk__in=ids, status__in=["pending", "sending"]).count()
+            if left == 0:
+                break
+            time.sleep(0.2)
+        total_seconds = time.perf_counter() - started
+        sent = Notice.objects.filter(pk__in=ids, status="sent").count()
+        print(
+            f"notices queued: {len(ids)} in {queued_seconds:.2f} s = {len(ids) / queued_seconds:.0f}/s "
+            f"(each: gate check, render, outbox row, audit event, enqueue)"
+        )
+        print(
+            f"notices dispatched by a real worker (-c {concurrency}) on Redis: {sent} sent "
+            f"in {total_seconds:.2f} s "
+            f"from the first enqueue = {sent / total_seconds:.0f}/s; provider calls logged: "
+            f"{sum(1 for _ in open(sms_dir / 'calls.log')) if (sms_dir / 'calls.log').exists() else 0}"
+        )
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
+        _ = timezone

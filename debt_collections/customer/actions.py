@@ -1,0 +1,244 @@
+"""What a verified customer can do on the page. Each action is a POST that calls one service with the
+link as the actor, then redirects to the page (post/redirect/get) with a confirmation in the
+customer's language. Invalid input re-renders the page with the form's errors; a domain error becomes
+plain words, never a stack trace. Refusals are audited too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from debt_collections import selectors, services
+from debt_collections.audit import Actor
+from debt_collections.customer.context import CHANNELS_FOR_KIND, zone_of
+from debt_collections.customer.forms import (
+    CALLBACK_WINDOWS,
+    OPT_OUT_CHANNELS,
+    WAIVER_COMPONENTS,
+    AcceptForm,
+    CallbackForm,
+    ComplaintForm,
+    DisputeForm,
+    HardshipForm,
+    OptOutForm,
+    WithdrawForm,
+)
+from debt_collections.customer.messages import error_text, flash_text
+from debt_collections.customer.session import LinkSession
+from debt_collections.customer.views import page_url, render_page, with_link
+from debt_collections.errors import DomainError
+from debt_collections.models import Dispute, NegotiationLink, RepaymentPlan
+from debt_collections.policies import HARDSHIP
+from debt_collections.policies.localtime import first_instant_at_or_after
+
+Action = Callable[[HttpRequest, str, NegotiationLink, LinkSession, datetime], HttpResponse]
+# The channel recorded on disputes and complaints opened here.
+CHANNEL = "web"
+
+
+def _local(value: datetime, link: NegotiationLink, fmt: str = "DATETIME_FORMAT") -> str:
+    return date_format(timezone.localtime(value, zone_of(link)), fmt)
+
+
+def verified_action(name: str, anchor: str) -> Callable[[Action], Callable[[HttpRequest, str], HttpResponse]]:
+    """POST only, verified session only (else back to the identity form), domain errors to plain words."""
+
+    def decorate(action: Action) -> Callable[[HttpRequest, str], HttpResponse]:
+        @never_cache
+        @require_POST
+        @with_link
+        @wraps(action)
+        def view(
+            request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+        ) -> HttpResponse:
+            if not state.is_verified(now):
+                services.link_record_view(
+                    link_id=link.id,
+                    now=now,
+                    page=f"refused:{name}",
+                    verified=False,
+                    detail={"code": "not_verified"},
+                )
+                if state.lapsed(now):
+                    state.forget_verification()
+                    state.flash("info", flash_text("idle"))
+                return HttpResponseRedirect(page_url(token))
+            state.touch(now)
+            try:
+                return action(request, token, link, state, now)
+            except DomainError as exc:
+                services.link_record_view(
+                    link_id=link.id, now=now, page=f"refused:{name}", verified=True, detail={"code": exc.code}
+                )
+                state.flash("error", error_text(exc))
+                return HttpResponseRedirect(page_url(token, anchor))
+
+        return view
+
+    return decorate
+
+
+def _invalid(
+    request: HttpRequest,
+    token: str,
+    link: NegotiationLink,
+    state: LinkSession,
+    now: datetime,
+    name: str,
+    forms: dict[str, object],
+) -> HttpResponse:
+    services.link_record_view(
+        link_id=link.id, now=now, page=f"refused:{name}", verified=True, detail={"code": "invalid_form"}
+    )
+    return render_page(request, token, link, state, now, forms=forms, status=400)
+
+
+def _done(state: LinkSession, token: str, anchor: str, text: str) -> HttpResponse:
+    state.flash("ok", text)
+    return HttpResponseRedirect(page_url(token, anchor))
+
+
+@verified_action("accept", "options")
+def accept(
+    request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+) -> HttpResponse:
+    """Accept an option by its code. The amounts are recomputed on the server (never from the form)."""
+    form = AcceptForm(request.POST)
+    options = selectors.negotiation_options(case=link.case, now=now)
+    code = form.cleaned_data["option"] if form.is_valid() else ""
+    if code == HARDSHIP or code not in options.codes:
+        state.flash("error", flash_text("option_unavailable"))
+        return HttpResponseRedirect(page_url(token, "options"))
+    plan: RepaymentPlan = services.plan_accept_option(
+        case_id=link.case_id,
+        option_code=code,
+        actor=Actor.link(link.id),
+        now=now,
+        contact_point_id=link.contact_point_id,
+    )
+    until = _local(plan.cooling_off_until, link) if plan.cooling_off_until else ""
+    return _done(state, token, "plan", flash_text("plan_accepted", until=until))
+
+
+@verified_action("withdraw", "plan")
+def withdraw(
+    request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+) -> HttpResponse:
+    form = WithdrawForm(request.POST)
+    if (
+        not form.is_valid()
+        or not RepaymentPlan.objects.filter(pk=form.cleaned_data["plan"], case_id=link.case_id).exists()
+    ):
+        state.flash("error", flash_text("plan_not_found"))
+        return HttpResponseRedirect(page_url(token, "plan"))
+    services.plan_withdraw(plan_id=form.cleaned_data["plan"], actor=Actor.link(link.id), now=now)
+    return _done(state, token, "options", flash_text("plan_withdrawn"))
+
+
+@verified_action("hardship", "hardship")
+def hardship(
+    request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+) -> HttpResponse:
+    """Ask to waive the whole current balance of fees or of penalty interest (a person decides)."""
+    account = link.case.account
+    components = [(key, str(label)) for key, label in WAIVER_COMPONENTS.items() if getattr(account, key) > 0]
+    form = HardshipForm(request.POST, components=components)
+    if not form.is_valid():
+        return _invalid(request, token, link, state, now, "hardship", {"hardship_form": form})
+    component = form.cleaned_data["component"]
+    services.waiver_request(
+        case_id=link.case_id,
+        component=component,
+        amount=getattr(account, component),
+        reason=form.cleaned_data["reason"],
+        actor=Actor.link(link.id),
+        hardship=True,
+        now=now,
+    )
+    return _done(state, token, "hardship", flash_text("hardship_requested"))
+
+
+def _open(link: NegotiationLink, now: datetime, kind: str, description: str) -> str:
+    dispute = services.dispute_open(
+        case_id=link.case_id,
+        kind=kind,
+        description=description,
+        channel=CHANNEL,
+        actor=Actor.link(link.id),
+        now=now,
+    )
+    due = getattr(dispute, "sla_due_at", None)
+    return _local(due, link, "DATE_FORMAT") if isinstance(due, datetime) else ""
+
+
+@verified_action("dispute", "dispute")
+def dispute(
+    request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+) -> HttpResponse:
+    form = DisputeForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, token, link, state, now, "dispute", {"dispute_form": form})
+    due = _open(link, now, form.cleaned_data["kind"], form.cleaned_data["description"])
+    return _done(state, token, "dispute", flash_text("dispute_opened", due=due))
+
+
+@verified_action("complaint", "complaint")
+def complaint(
+    request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+) -> HttpResponse:
+    form = ComplaintForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, token, link, state, now, "complaint", {"complaint_form": form})
+    due = _open(link, now, Dispute.Kind.CONDUCT_COMPLAINT, form.cleaned_data["description"])
+    return _done(state, token, "complaint", flash_text("complaint_opened", due=due))
+
+
+@verified_action("callback", "callback")
+def callback(
+    request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+) -> HttpResponse:
+    """A call back on a day and in a window of the customer's local time."""
+    form = CallbackForm(request.POST, today=selectors.customer_today(link.case, now))
+    if not form.is_valid():
+        return _invalid(request, token, link, state, now, "callback", {"callback_form": form})
+    zone = zone_of(link)
+    day = form.cleaned_data["day"]
+    start_at, end_at = CALLBACK_WINDOWS[form.cleaned_data["window"]]
+    start = first_instant_at_or_after(day, start_at, zone)
+    end = first_instant_at_or_after(day, end_at, zone)
+    if end <= now:
+        form.add_error("window", flash_text("window_passed"))
+        return _invalid(request, token, link, state, now, "callback", {"callback_form": form})
+    services.callback_request(
+        case_id=link.case_id, window_start=max(start, now), window_end=end, actor=Actor.link(link.id), now=now
+    )
+    text = flash_text(
+        "callback_requested",
+        day=date_format(day, "DATE_FORMAT"),
+        start=f"{start_at:%H:%M}",
+        end=f"{end_at:%H:%M}",
+    )
+    return _done(state, token, "callback", text)
+
+
+@verified_action("opt_out", "optout")
+def opt_out(
+    request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+) -> HttpResponse:
+    """Stop one channel on the contact point this link was sent to."""
+    point = link.contact_point
+    channels = CHANNELS_FOR_KIND.get(point.kind, []) if point is not None else []
+    form = OptOutForm(request.POST, channels=channels)
+    if point is None or not form.is_valid():
+        return _invalid(request, token, link, state, now, "opt_out", {"optout_form": form})
+    channel = form.cleaned_data["channel"]
+    services.contact_opt_out(contact_point_id=point.pk, channel=channel, actor=Actor.link(link.id), now=now)
+    return _done(state, token, "optout", flash_text("opted_out", channel=str(OPT_OUT_CHANNELS[channel])))

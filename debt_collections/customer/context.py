@@ -1,0 +1,263 @@
+"""What the verified page shows, as plain values for the templates (no logic in the templates).
+
+Only built for a verified session: nothing here may reach a response before the identity check.
+Options come from the same selector the plan services use, so what the customer sees is what
+``plan_accept_option`` will accept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+
+from accounts.models import ContactPoint
+from debt_collections import selectors
+from debt_collections.customer.forms import DISPUTE_KINDS, OPT_OUT_CHANNELS, WAIVER_COMPONENTS
+from debt_collections.models import CaseState, Dispute, NegotiationLink, PlanState, RepaymentPlan
+from debt_collections.policies import HARDSHIP, PAY_IN_FULL, NegotiationOptions, Option, get_pack
+from debt_collections.policies.localtime import resolve_zone
+
+# Channels a person can stop on each kind of contact point.
+CHANNELS_FOR_KIND = {
+    ContactPoint.Kind.PHONE: ["sms", "call"],
+    ContactPoint.Kind.EMAIL: ["email"],
+}
+
+
+def money(value: Decimal) -> str:
+    """``1234.5`` → ``"1,234.50"``: the same text in both languages (digits and separators are shared)."""
+    return f"{value:,.2f}"
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    amount: str
+    rate: str = ""
+
+
+@dataclass(frozen=True)
+class Payment:
+    number: int
+    due_date: date
+    amount: str
+    paid: bool = False
+
+
+@dataclass(frozen=True)
+class OptionView:
+    code: str
+    title: str
+    summary: str
+    total: str
+    per_month: str = ""
+    schedule: list[Payment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlanView:
+    id: int
+    title: str
+    total: str
+    state: str
+    schedule: list[Payment]
+    cooling_off_until: datetime | None
+    can_withdraw: bool
+
+
+def zone_of(link: NegotiationLink) -> ZoneInfo:
+    """The customer's time zone: dates and times on the page are the customer's local ones."""
+    customer = link.case.customer
+    return resolve_zone(customer.time_zone, get_pack(customer.jurisdiction).timezone_default)
+
+
+def option_title(option: Option) -> str:
+    if option.code == PAY_IN_FULL:
+        return gettext("Pay in full")
+    if option.code == HARDSHIP:
+        return gettext("Ask for a hardship waiver")
+    if option.plan_kind == RepaymentPlan.Kind.DEFERRAL and option.deferral_days:
+        return ngettext("Pay later: in %(days)d day", "Pay later: in %(days)d days", option.deferral_days) % {
+            "days": option.deferral_days
+        }
+    return ngettext("%(months)d monthly payment", "%(months)d monthly payments", option.months) % {
+        "months": option.months
+    }
+
+
+def _summary(option: Option, currency: str) -> str:
+    first = option.first_due_date
+    if option.code == HARDSHIP:
+        return gettext(
+            "If a person approves it, we waive up to %(amount)s %(currency)s of fees and penalty interest."
+        ) % {"amount": money(option.waivable), "currency": currency}
+    if first is None:
+        return ""
+    if option.code == PAY_IN_FULL or option.plan_kind == RepaymentPlan.Kind.DEFERRAL:
+        return gettext("One payment, due %(date)s.") % {"date": _date(first)}
+    return gettext("First payment due %(date)s, then on the same day each month.") % {"date": _date(first)}
+
+
+def _date(day: date) -> str:
+    return date_format(day, "DATE_FORMAT")
+
+
+def option_views(options: NegotiationOptions) -> list[OptionView]:
+    views = []
+    for option in options.options:
+        views.append(
+            OptionView(
+                code=option.code,
+                title=option_title(option),
+                summary=_summary(option, options.currency),
+                total=money(option.total),
+                per_month=money(option.monthly_amount) if option.monthly_amount is not None else "",
+                schedule=[Payment(p.number, p.due_date, money(p.amount)) for p in option.schedule]
+                if option.months > 1
+                else [],
+            )
+        )
+    return views
+
+
+def withheld_texts(options: NegotiationOptions) -> list[str]:
+    texts = {
+        "plan": gettext(
+            "You already have a plan. To choose another, withdraw from it during the free withdrawal "
+            "period, or complete it."
+        ),
+        "installment": gettext("The balance is too small to split into monthly payments."),
+        "deferral": gettext("A payment break can only be agreed once in 12 months, and it has been used."),
+    }
+    return [texts[key] for key in options.withheld if key in texts]
+
+
+def plan_view(plan: RepaymentPlan, now: datetime) -> PlanView:
+    if plan.kind == RepaymentPlan.Kind.INSTALLMENT:
+        title = ngettext("%(months)d monthly payments", "%(months)d monthly payments", plan.months) % {
+            "months": plan.months
+        }
+    elif plan.kind == RepaymentPlan.Kind.DEFERRAL:
+        title = gettext("Pay later")
+    else:
+        title = gettext("Pay in full")
+    states = {
+        PlanState.ACCEPTED: gettext("Confirmed (free withdrawal period)"),
+        PlanState.ACTIVE: gettext("Running"),
+    }
+    can_withdraw = (
+        plan.state == PlanState.ACCEPTED
+        and plan.cooling_off_until is not None
+        and now < plan.cooling_off_until
+    )
+    return PlanView(
+        id=plan.pk,
+        title=title,
+        total=money(plan.total),
+        state=states.get(PlanState(plan.state), ""),
+        schedule=[
+            Payment(i.number, i.due_date, money(i.amount), paid=i.is_paid) for i in plan.installments.all()
+        ],
+        cooling_off_until=plan.cooling_off_until,
+        can_withdraw=can_withdraw,
+    )
+
+
+def balance_rows(link: NegotiationLink) -> list[Row]:
+    account = link.case.account
+    return [
+        Row(gettext("Principal"), money(account.principal)),
+        Row(
+            gettext("Interest"),
+            money(account.interest),
+            gettext("%(rate)s%% a year") % {"rate": f"{account.interest_rate_apr:.2f}"},
+        ),
+        Row(gettext("Fees"), money(account.fees)),
+        Row(
+            gettext("Penalty interest"),
+            money(account.penalty_interest),
+            gettext("%(rate)s%% a year") % {"rate": f"{account.penalty_rate_apr:.2f}"},
+        ),
+    ]
+
+
+def credit_report_sentences(link: NegotiationLink, now: datetime, disputed: bool) -> list[str]:
+    """What will be reported to the credit bureau, when, and for how long, in clear sentences."""
+    pack = selectors.case_pack(link.case, now)
+    today = selectors.customer_today(link.case, now)
+    earliest = today + timedelta(days=pack.credit_report_prenotice_days)
+    sentences = [
+        gettext(
+            "If the amount stays unpaid, we may report it to the credit bureau as a late payment. This can "
+            "make it harder to borrow."
+        ),
+        gettext(
+            "We never report without first sending you a written notice. The report can only be made "
+            "%(days)d days or more after that notice, so not before %(date)s."
+        )
+        % {"days": pack.credit_report_prenotice_days, "date": _date(earliest)},
+        gettext("A reported late payment stays on your credit record for %(years)d years after it is repaid.")
+        % {"years": pack.retention_years},
+        gettext("While a dispute is open, we do not report."),
+    ]
+    if disputed:
+        sentences[-1] = gettext("You have an open dispute, so nothing is reported until we have replied.")
+    return sentences
+
+
+def page_context(link: NegotiationLink, now: datetime) -> dict[str, Any]:
+    """Everything the verified page shows."""
+    case = link.case
+    account = case.account
+    customer = case.customer
+    options = selectors.negotiation_options(case=case, now=now)
+    views = option_views(options)
+    plan = selectors.live_plan(case)
+    disputes = [d for d in selectors.disputes_for_case(case) if d.status == Dispute.Status.OPEN]
+    kind_labels = dict(DISPUTE_KINDS) | {Dispute.Kind.CONDUCT_COMPLAINT.value: gettext("Complaint")}
+    point = link.contact_point
+    opt_out_channels: list[tuple[str, str]] = []
+    if point is not None and point.status != ContactPoint.Status.WRONG_PARTY:
+        done = set(point.opted_out_channels or [])
+        opt_out_channels = [
+            (c, str(OPT_OUT_CHANNELS[c])) for c in CHANNELS_FOR_KIND.get(point.kind, []) if c not in done
+        ]
+    components = [
+        (key, f"{label} ({money(getattr(account, key))} {account.currency})")
+        for key, label in WAIVER_COMPONENTS.items()
+        if getattr(account, key) > 0
+    ]
+    return {
+        "customer_name": customer.full_name,
+        "product": account.product,
+        "account_masked": f"****{account.account_number[-4:]}",
+        "currency": account.currency,
+        "balance": balance_rows(link),
+        "total_due": money(account.total_due),
+        "due_date": account.due_date,
+        "days_past_due": account.days_past_due,
+        "on_hold": case.state == CaseState.ON_HOLD,
+        "credit_report": credit_report_sentences(link, now, disputed=bool(disputes)),
+        "options": [o for o in views if o.code != HARDSHIP],
+        "hardship": next((o for o in views if o.code == HARDSHIP), None),
+        "hardship_components": components,
+        "withheld": withheld_texts(options),
+        "plan": plan_view(plan, now) if plan is not None else None,
+        "open_disputes": [
+            {"kind": kind_labels.get(d.kind, d.kind), "opened_at": d.opened_at, "due": d.sla_due_at}
+            for d in disputes
+        ],
+        "contact_masked": point.masked_value if point is not None else "",
+        "opt_out_channels": opt_out_channels,
+        "customer_tz": zone_of(link),
+        "cooling_off_days": selectors.case_pack(case, now).cooling_off_days,
+        "contact_phone": settings.CONTACT_PHONE,
+        "complaint_escalation": settings.COMPLAINT_ESCALATION,
+    }

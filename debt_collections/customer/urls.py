@@ -1,0 +1,23 @@
+"""Mounted at ``/n/`` by ``config.urls``. The token is the signed link id; every path starts with it."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from debt_collections.customer import actions, views
+
+app_name = "negotiation"
+
+urlpatterns = [
+    path("<str:token>/", views.page, name="page"),
+    path("<str:token>/verify/", views.verify, name="verify"),
+    path("<str:token>/not-me/", views.wrong_party, name="wrong-party"),
+    path("<str:token>/leave/", views.leave, name="leave"),
+    path("<str:token>/accept/", actions.accept, name="accept"),
+    path("<str:token>/withdraw/", actions.withdraw, name="withdraw"),
+    path("<str:token>/hardship/", actions.hardship, name="hardship"),
+    path("<str:token>/dispute/", actions.dispute, name="dispute"),
+    path("<str:token>/complaint/", actions.complaint, name="complaint"),
+    path("<str:token>/callback/", actions.callback, name="callback"),
+    path("<str:token>/opt-out/", actions.opt_out, name="opt-out"),
+]

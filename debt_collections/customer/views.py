@@ -1,0 +1,247 @@
+"""The customer's negotiation page: ``/n/<token>/``. No login; the signed link and an identity check.
+
+Before verification every response (page, failed check, wrong-party acknowledgement, language switch,
+unusable-link page) carries only the lender's name, a neutral sentence, the identity form and the
+"not me" button: templates ``verify.html``, ``unavailable.html`` and ``wrong_party_done.html`` get no
+account data in their context at all, so a template mistake cannot leak any. The account is read only
+in ``context.page_context``, for a verified session.
+
+Every view, attempt and action is audited with the link as actor. Actions live in ``actions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from debt_collections import selectors
+from debt_collections.customer.context import page_context
+from debt_collections.customer.forms import (
+    CallbackForm,
+    ComplaintForm,
+    DisputeForm,
+    HardshipForm,
+    OptOutForm,
+    VerifyForm,
+)
+from debt_collections.customer.messages import flash_text
+from debt_collections.customer.session import LANGUAGES, LinkSession
+from debt_collections.models import NegotiationLink
+from debt_collections.services import (
+    LinkUnusable,
+    link_record_view,
+    link_report_wrong_party,
+    link_resolve,
+    link_verify,
+)
+from debt_collections.services.links import WRONG_PARTY_REASON
+
+View = Callable[..., HttpResponse]
+
+
+def page_url(token: str, anchor: str = "") -> str:
+    return reverse("negotiation:page", args=[token]) + (f"#{anchor}" if anchor else "")
+
+
+def _activate(request: HttpRequest, lang: str) -> None:
+    translation.activate(lang)
+    request.LANGUAGE_CODE = lang
+
+
+def _neutral(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """Render a pre-verification template with the only things it may know."""
+    base = {"lender_name": settings.LENDER_NAME, "languages": LANGUAGES}
+    return render(request, f"negotiation/{template}", base | context, status=status)
+
+
+def unavailable(request: HttpRequest, token: str, exc: LinkUnusable, now: datetime) -> HttpResponse:
+    """The neutral page for a bad token (404, nothing audited: there is no link) or an expired, revoked or
+    locked link (410, audited), with the contact phone and, for a known link, the "not me" button."""
+    link = exc.link
+    if link is None:
+        return _neutral(
+            request, "unavailable.html", {"reason": "invalid", "contact_phone": settings.CONTACT_PHONE}, 404
+        )
+    state = LinkSession.load(request.session, link)
+    _activate(request, state.language)
+    link_record_view(link_id=link.id, now=now, page=f"unavailable:{exc.reason}", verified=False)
+    context = {
+        "reason": exc.reason,
+        "token": token,
+        "contact_phone": settings.CONTACT_PHONE,
+        "can_report": link.revoke_reason != WRONG_PARTY_REASON,
+    }
+    return _neutral(request, "unavailable.html", context, 410)
+
+
+def _verify_page(
+    request: HttpRequest, token: str, form: VerifyForm, *, notice: str = "", status: int = 200
+) -> HttpResponse:
+    return _neutral(request, "verify.html", {"token": token, "form": form, "notice": notice}, status)
+
+
+def with_link(
+    view: Callable[[HttpRequest, str, NegotiationLink, LinkSession, datetime], HttpResponse],
+) -> View:
+    """Resolve the token (or answer with the neutral unusable-link page), load the link's session state
+    and activate the customer's language (or the one chosen on the page)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+        now = timezone.now()
+        try:
+            link = link_resolve(token, now=now)
+        except LinkUnusable as exc:
+            if request.method == "GET" and exc.link is not None and request.GET.get("lang") in LANGUAGES:
+                LinkSession.load(request.session, exc.link).choose_language(request.GET["lang"])
+            return unavailable(request, token, exc, now)
+        state = LinkSession.load(request.session, link)
+        _activate(request, state.language)
+        return view(request, token, link, state, now)
+
+    return wrapper
+
+
+@never_cache
+@require_GET
+@with_link
+def page(
+    request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+) -> HttpResponse:
+    """The page: the identity form until verified, then the account, the options and the requests.
+
+    ``?lang=en|zh-hans`` stores the language for this link in the session and redirects to the page.
+    """
+    verified = state.is_verified(now)
+    lang = request.GET.get("lang")
+    if lang in LANGUAGES:
+        state.choose_language(lang)
+        link_record_view(link_id=link.id, now=now, page="language", verified=verified, detail={"lang": lang})
+        return HttpResponseRedirect(page_url(token))
+    if not verified:
+        notice = ""
+        if state.lapsed(now):
+            state.forget_verification()
+            notice = flash_text("idle")
+        flash = state.pop_flash(levels=("info",))
+        link_record_view(link_id=link.id, now=now, page="verify", verified=False)
+        return _verify_page(request, token, VerifyForm(), notice=flash["text"] if flash else notice)
+    state.touch(now)
+    link_record_view(link_id=link.id, now=now, page="page", verified=True)
+    return render_page(request, token, link, state, now)
+
+
+def render_page(
+    request: HttpRequest,
+    token: str,
+    link: NegotiationLink,
+    state: LinkSession,
+    now: datetime,
+    *,
+    forms: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The verified page. ``forms`` replaces the blank forms with bound ones that have errors."""
+    context = page_context(link, now)
+    today = selectors.customer_today(link.case, now)
+    blank: dict[str, Any] = {
+        "hardship_form": HardshipForm(components=context["hardship_components"]),
+        "dispute_form": DisputeForm(),
+        "complaint_form": ComplaintForm(),
+        "callback_form": CallbackForm(today=today),
+        "optout_form": OptOutForm(channels=[c for c, _label in context["opt_out_channels"]]),
+    }
+    context |= blank | (forms or {})
+    context |= {
+        "lender_name": settings.LENDER_NAME,
+        "languages": LANGUAGES,
+        "token": token,
+        "flash": state.pop_flash(),
+        "verified": True,
+    }
+    return render(request, "negotiation/page.html", context, status=status)
+
+
+@never_cache
+@require_POST
+@with_link
+def verify(
+    request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+) -> HttpResponse:
+    """Check the identity answers. A malformed answer is shown as such and not counted as a failed check
+    (it is a typing slip, not a guess); a wrong one is counted, and the fifth locks the link."""
+    form = VerifyForm(request.POST)
+    if not form.is_valid():
+        link_record_view(link_id=link.id, now=now, page="verify", verified=False, detail={"form": "invalid"})
+        return _verify_page(request, token, form)
+    try:
+        ok = link_verify(
+            link_id=link.id,
+            national_id_last4=form.cleaned_data["national_id_last4"],
+            date_of_birth=form.cleaned_data["date_of_birth"],
+            now=now,
+        )
+    except LinkUnusable as exc:
+        return unavailable(request, token, exc, now)
+    if ok:
+        state.mark_verified(now)
+        return HttpResponseRedirect(page_url(token))
+    link.refresh_from_db(fields=["failed_checks", "locked_at"])
+    if link.locked_at is not None:
+        return unavailable(request, token, LinkUnusable("locked", reason="locked", link=link), now)
+    left = max(selectors.case_pack(link.case, now).link_max_failed_checks - link.failed_checks, 0)
+    form = VerifyForm()
+    form_error = (
+        gettext("Those details do not match our records.")
+        + " "
+        + ngettext("You can try %(left)d more time.", "You can try %(left)d more times.", left)
+        % {"left": left}
+    )
+    return _neutral(request, "verify.html", {"token": token, "form": form, "form_error": form_error})
+
+
+@never_cache
+@require_POST
+def wrong_party(request: HttpRequest, token: str) -> HttpResponse:
+    """ "This is not me / wrong number": needs no verification, and works on an expired or locked link too.
+
+    The acknowledgement is shown here only: the number is quarantined, so nothing is sent to it.
+    """
+    now = timezone.now()
+    try:
+        link = link_resolve(token, now=now)
+    except LinkUnusable as exc:
+        if exc.link is None:
+            return unavailable(request, token, exc, now)
+        link = exc.link
+    state = LinkSession.load(request.session, link)
+    _activate(request, state.language)
+    link_report_wrong_party(link_id=link.id, now=now)
+    state.forget_verification()
+    kind = link.contact_point.kind if link.contact_point is not None else ""
+    return _neutral(request, "wrong_party_done.html", {"kind": kind})
+
+
+@never_cache
+@require_POST
+@with_link
+def leave(
+    request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+) -> HttpResponse:
+    """End the verified session on this device (a shared phone)."""
+    was_verified = state.is_verified(now)
+    state.forget_verification()
+    state.flash("info", flash_text("signed_out"))
+    link_record_view(link_id=link.id, now=now, page="leave", verified=was_verified)
+    return HttpResponseRedirect(page_url(token))

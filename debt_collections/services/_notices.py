@@ -1,0 +1,128 @@
+"""Notices the negotiation services send: where to, with which words, queued inside the caller's
+transaction through ``notifications.services.notice_queue`` (which asks the gate, stores the row, audits
+it and hands it to a worker only after commit).
+
+Labels are translated here because the renderer takes ready-made strings (``template_library``); a
+locale without a label falls back to English rather than to a raw code.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from accounts.models import ContactPoint
+from debt_collections.audit import Actor
+from debt_collections.errors import InvalidInput
+from debt_collections.models import CollectionCase, Dispute, RepaymentPlan
+from debt_collections.policies import get_pack
+from debt_collections.policies.localtime import local_wall, resolve_zone
+from notifications.rendering import money
+
+if TYPE_CHECKING:
+    from notifications.models import Notice
+
+_PLAN_KIND: dict[str, dict[str, str]] = {
+    "en": {"installment": "installment plan", "deferral": "payment deferral", "settlement": "settlement"},
+    "zh-hans": {"installment": "分期还款方案", "deferral": "延期还款方案", "settlement": "一次性结清方案"},
+}
+_DISPUTE_KIND: dict[str, dict[str, str]] = {
+    "en": {"dispute": "dispute", "complaint": "complaint"},
+    "zh-hans": {"dispute": "异议", "complaint": "投诉"},
+}
+_OUTCOME: dict[str, dict[str, str]] = {
+    "en": {"upheld": "upheld", "rejected": "not upheld"},
+    "zh-hans": {"upheld": "成立", "rejected": "不成立"},
+}
+
+
+def _label(table: dict[str, dict[str, str]], locale: str, key: str) -> str:
+    return table.get(locale, table["en"]).get(key, key)
+
+
+def local_text(case: CollectionCase, instant: datetime, *, with_time: bool = False) -> str:
+    """``instant`` on the customer's wall clock: a date, or a date and minute when ``with_time``."""
+    zone = resolve_zone(case.customer.time_zone, get_pack(case.customer.jurisdiction).timezone_default)
+    wall = local_wall(instant, zone)
+    return wall.strftime("%Y-%m-%d %H:%M") if with_time else wall.date().isoformat()
+
+
+def notice_point(case: CollectionCase, contact_point_id: int | None) -> ContactPoint | None:
+    """The point a service notice goes to: the one asked for (it must be the customer's own), else the
+    customer's verified phone, else their verified email, else ``None`` (no notice; the audit says so).
+
+    Raises ``InvalidInput`` for a point that does not exist or is not the customer's.
+    """
+    if contact_point_id is not None:
+        point = ContactPoint.objects.filter(pk=contact_point_id, customer_id=case.customer_id).first()
+        if point is None:
+            raise InvalidInput(
+                f"Contact point {contact_point_id} is not one of this customer's.", code="contact_point"
+            )
+        return point
+    verified = ContactPoint.objects.filter(customer_id=case.customer_id, status=ContactPoint.Status.VERIFIED)
+    for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
+        point = verified.filter(kind=kind).order_by("-verified_at", "pk").first()
+        if point is not None:
+            return point
+    return None
+
+
+def queue(
+    *,
+    case: CollectionCase,
+    template_key: str,
+    point: ContactPoint | None,
+    actor: Actor,
+    now: datetime,
+    extra: dict[str, Any],
+    due_date: date | None = None,
+) -> Notice | None:
+    """Queue the notice in the caller's transaction; never raises for a gate block.
+
+    A block is stored as a ``blocked`` notice and audited by ``notice_queue``; a block by time rules only
+    (contact hours) is deferred to the first allowed instant. Returns the notice, or ``None`` without a
+    contact point.
+    """
+    from notifications.services import notice_queue
+
+    if point is None:
+        return None
+    return notice_queue(
+        case_id=case.pk,
+        template_key=template_key,
+        contact_point_id=point.pk,
+        actor=actor,
+        now=now,
+        due_date=due_date,
+        extra_context=extra,
+        defer_when_time_blocked=True,
+        raise_when_blocked=False,
+    )
+
+
+def plan_context(case: CollectionCase, plan: RepaymentPlan) -> dict[str, Any]:
+    """``plan.confirmation`` / ``plan.offer`` variables: the kind, the total and the whole schedule."""
+    locale = case.customer.locale
+    context: dict[str, Any] = {
+        "plan_kind": _label(_PLAN_KIND, locale, plan.kind),
+        "plan_total": money(plan.total),
+        "currency": plan.currency,
+        "schedule": [
+            {"number": i.number, "due_date": i.due_date.isoformat(), "amount": money(i.amount)}
+            for i in plan.installments.order_by("number")
+        ],
+    }
+    if plan.cooling_off_until is not None:
+        # The exact minute, in the customer's time: a bare date would suggest the whole day is included.
+        context["cooling_off_until"] = local_text(case, plan.cooling_off_until, with_time=True)
+    return context
+
+
+def dispute_kind_label(case: CollectionCase, dispute: Dispute) -> str:
+    family = "complaint" if dispute.kind == Dispute.Kind.CONDUCT_COMPLAINT else "dispute"
+    return _label(_DISPUTE_KIND, case.customer.locale, family)
+
+
+def outcome_label(case: CollectionCase, outcome: str) -> str:
+    return _label(_OUTCOME, case.customer.locale, outcome)

@@ -1,0 +1,295 @@
+"""Signed links to the customer's negotiation page: create, resolve, verify, revoke, wrong-party report.
+
+The token is a ``TimestampSigner`` signature over the link's opaque UUID, never the case id, so a token
+says nothing about the case even to someone who decodes it. Whether a link may still be used is decided
+by its row (expiry, revocation, lock after failed identity checks), not by the signature's age, so an
+agent can revoke a link at any time.
+
+Every event is audited with the link as the actor (``link:<uuid>``); submitted identity answers are
+never written anywhere.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ContactPoint
+from debt_collections.audit import Actor, audit_append
+from debt_collections.compliance import pack_for
+from debt_collections.errors import DomainError, InvalidInput
+from debt_collections.models import TERMINAL, CaseTask, NegotiationLink
+from debt_collections.services.cases import _check_actor, _lock_case
+from debt_collections.services.contacts import contact_report_wrong_party
+
+LINK_SALT = "negotiation-link"
+WRONG_PARTY_REASON = "wrong party reported on the page"
+
+
+class LinkUnusable(DomainError):
+    """The token is not a link of ours, or the link expired, was revoked or is locked.
+
+    ``reason`` is one of ``invalid``, ``expired``, ``revoked``, ``locked``; ``link`` is the row when
+    the token named one (``None`` for ``invalid``), so the page can still offer the wrong-party button.
+    """
+
+    code = "link_unusable"
+    http_status = 410
+
+    def __init__(self, message: str, *, reason: str, link: NegotiationLink | None = None) -> None:
+        super().__init__(message, code=f"link_{reason}")
+        self.reason = reason
+        self.link = link
+        if reason == "invalid":
+            self.http_status = 404
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=LINK_SALT)
+
+
+def link_token(link: NegotiationLink) -> str:
+    """The signed token for ``link`` (its UUID and a timestamp, signed with SECRET_KEY). Pure."""
+    return _signer().sign(str(link.id))
+
+
+def link_url(link: NegotiationLink) -> str:
+    """The absolute URL of the negotiation page for ``link``."""
+    return f"{settings.SITE_URL}/n/{link_token(link)}/"
+
+
+def link_unusable_reason(link: NegotiationLink, now: datetime) -> str | None:
+    """Why ``link`` cannot be used at ``now`` (``revoked``, ``locked``, ``expired``), or None. Pure."""
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.locked_at is not None:
+        return "locked"
+    if now >= link.expires_at:
+        return "expired"
+    return None
+
+
+def _check_usable(link: NegotiationLink, now: datetime) -> None:
+    reason = link_unusable_reason(link, now)
+    if reason is not None:
+        raise LinkUnusable(f"This link is {reason}.", reason=reason, link=link)
+
+
+def link_create(
+    *, case_id: int, actor: Actor, contact_point_id: int | None = None, now: datetime | None = None
+) -> tuple[NegotiationLink, str]:
+    """A new link for the case, expiring after the pack's ``link_expiry_days``; returns it and its URL.
+
+    ``contact_point_id`` names where the link is sent (its wrong-party report and channel opt-outs act
+    on it); it must belong to the case's customer and must not be a reported wrong party. Raises
+    ``InvalidInput`` for a closed or resolved case or a foreign/reported contact point, ``NotPermitted``
+    outside the actor's scope. Not idempotent: every call creates a new link.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock_case(case_id)
+        _check_actor(actor, case, None, now)
+        if case.state in TERMINAL:
+            raise InvalidInput("A closed or resolved case gets no negotiation link.", code="case_terminal")
+        point = None
+        if contact_point_id is not None:
+            point = ContactPoint.objects.filter(pk=contact_point_id, customer_id=case.customer_id).first()
+            if point is None:
+                raise InvalidInput(
+                    f"Contact point {contact_point_id} is not one of this customer's.", code="not_found"
+                )
+            if point.status == ContactPoint.Status.WRONG_PARTY:
+                raise InvalidInput("This contact point was reported as a wrong party.", code="wrong_party")
+        pack = pack_for(case, now)
+        link = NegotiationLink.objects.create(
+            case=case,
+            contact_point=point,
+            created_at=now,
+            created_by=actor.label,
+            expires_at=now + timedelta(days=pack.link_expiry_days),
+        )
+        audit_append(
+            actor=actor,
+            action="link.create",
+            at=now,
+            case=case,
+            payload={
+                "link": str(link.id),
+                "contact_point": point.pk if point else None,
+                "expires_at": link.expires_at,
+                "policy_version": pack.version,
+            },
+        )
+    return link, link_url(link)
+
+
+def link_resolve(token: str, *, now: datetime) -> NegotiationLink:
+    """The link a token names, if it may be used at ``now``. Read-only.
+
+    Raises ``LinkUnusable`` with reason ``invalid`` (bad signature, unknown link), ``revoked``,
+    ``locked`` or ``expired``; the last three carry the link.
+    """
+    try:
+        link_id = _signer().unsign(token)
+        link = NegotiationLink.objects.select_related("case", "case__customer", "contact_point").get(
+            pk=link_id
+        )
+    except (signing.BadSignature, NegotiationLink.DoesNotExist, ValidationError, ValueError) as exc:
+        # ValidationError/ValueError: a validly signed value that is not a UUID (cannot happen with our
+        # own tokens, but must never become a 500).
+        raise LinkUnusable("This link is not valid.", reason="invalid") from exc
+    _check_usable(link, now)
+    return link
+
+
+def link_revoke(*, link_id: Any, actor: Actor, reason: str, now: datetime | None = None) -> NegotiationLink:
+    """Revoke a link (an agent sent a new one, the number changed hands). Safe to repeat: a revoked link
+    keeps its first revocation and nothing is audited again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        link = NegotiationLink.objects.select_for_update(of=("self",)).select_related("case").get(pk=link_id)
+        if link.revoked_at is not None:
+            return link
+        if actor.user is not None:
+            _check_actor(actor, link.case, None, now)
+        _revoke(link, actor=actor, reason=reason, now=now)
+    return link
+
+
+def _revoke(link: NegotiationLink, *, actor: Actor, reason: str, now: datetime) -> None:
+    link.revoked_at = now
+    link.revoke_reason = reason[:200]
+    link.save(update_fields=["revoked_at", "revoke_reason"])
+    audit_append(
+        actor=actor,
+        action="link.revoke",
+        at=now,
+        case=link.case,
+        payload={"link": str(link.id), "reason": reason},
+    )
+
+
+def _same(submitted: str, expected: str) -> bool:
+    return hmac.compare_digest(submitted.encode("utf-8"), expected.encode("utf-8"))
+
+
+def link_verify(*, link_id: Any, national_id_last4: str, date_of_birth: date, now: datetime) -> bool:
+    """Check the answers against the customer's record; True when both match.
+
+    Both answers are compared in constant time, and always both (no early exit that would tell which one
+    was wrong). A failure increments ``failed_checks`` under a row lock (two tabs cannot both get a free
+    attempt) and locks the link at the pack's ``link_max_failed_checks``; failures are counted over the
+    link's life, not reset by a success. Each check is audited with the link as actor, without the
+    submitted values. Raises ``LinkUnusable`` if the link is revoked, locked or expired.
+    """
+    with transaction.atomic():
+        link = (
+            NegotiationLink.objects.select_for_update(of=("self",))
+            .select_related("case", "case__customer")
+            .get(pk=link_id)
+        )
+        _check_usable(link, now)
+        customer = link.case.customer
+        last4_ok = _same(national_id_last4.strip().upper(), customer.national_id_last4.strip().upper())
+        dob_ok = _same(date_of_birth.isoformat(), customer.date_of_birth.isoformat())
+        ok = last4_ok & dob_ok
+        actor = Actor.link(link.id)
+        if ok:
+            link.last_verified_at = now
+            link.save(update_fields=["last_verified_at"])
+            audit_append(
+                actor=actor, action="link.verified", at=now, case=link.case, payload={"link": str(link.id)}
+            )
+            return True
+        pack = pack_for(link.case, now)
+        link.failed_checks += 1
+        locked = link.failed_checks >= pack.link_max_failed_checks
+        if locked:
+            link.locked_at = now
+        link.save(update_fields=["failed_checks", "locked_at"])
+        audit_append(
+            actor=actor,
+            action="link.verify_failed",
+            at=now,
+            case=link.case,
+            payload={
+                "link": str(link.id),
+                "failed_checks": link.failed_checks,
+                "max_failed_checks": pack.link_max_failed_checks,
+                "locked": locked,
+            },
+        )
+    return False
+
+
+def link_report_wrong_party(*, link_id: Any, now: datetime | None = None) -> NegotiationLink:
+    """Whoever holds the link says "this is not me / wrong number". Needs no verification.
+
+    In one transaction: the link's contact point is reported wrong party (quarantined by its value for
+    every customer, pending notices to it blocked), the link is revoked, and a ``find_new_contact`` task
+    is opened for the agent. No acknowledgement is sent: the number is quarantined, so the page shows it.
+    Works on an expired or locked link too (a wrong party must always be able to stop the contact).
+    Safe to repeat: a link already revoked for this reason changes nothing.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        link = NegotiationLink.objects.select_for_update(of=("self",)).select_related("case").get(pk=link_id)
+        if link.revoked_at is not None and link.revoke_reason == WRONG_PARTY_REASON:
+            return link
+        actor = Actor.link(link.id)
+        quarantine_id = None
+        if link.contact_point_id is not None:
+            entry = contact_report_wrong_party(
+                contact_point_id=link.contact_point_id, actor=actor, now=now, source=f"link:{link.id}"
+            )
+            quarantine_id = entry.pk
+        if link.revoked_at is None:
+            _revoke(link, actor=actor, reason=WRONG_PARTY_REASON, now=now)
+        else:  # revoked earlier for another reason: keep that time, record why it matters now
+            link.revoke_reason = WRONG_PARTY_REASON
+            link.save(update_fields=["revoke_reason"])
+        task = CaseTask.objects.create(
+            case=link.case,
+            kind=CaseTask.Kind.FIND_NEW_CONTACT,
+            due_at=now,
+            note="The person reached through a negotiation link said it is not them / a wrong number. "
+            "Find and verify a new contact for the customer.",
+            created_at=now,
+            created_by=actor.label,
+        )
+        audit_append(
+            actor=actor,
+            action="link.wrong_party",
+            at=now,
+            case=link.case,
+            payload={
+                "link": str(link.id),
+                "contact_point": link.contact_point_id,
+                "quarantine": quarantine_id,
+                "task": task.pk,
+            },
+        )
+    return link
+
+
+def link_record_view(
+    *, link_id: Any, now: datetime, page: str, verified: bool, detail: dict[str, Any] | None = None
+) -> None:
+    """Audit one view of the page (or a refused action) with the link as actor. Append-only; each call
+    writes one event. ``detail`` must never hold identity answers or free text from the customer."""
+    with transaction.atomic():
+        link = NegotiationLink.objects.select_related("case").get(pk=link_id)
+        audit_append(
+            actor=Actor.link(link.id),
+            action="link.view",
+            at=now,
+            case=link.case,
+            payload={"link": str(link.id), "page": page, "verified": verified, **(detail or {})},
+        )

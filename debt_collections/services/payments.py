@@ -1,0 +1,245 @@
+"""Payments: recorded once per external reference, allocated in the pack's order, never to a disputed
+amount (DESIGN §8), and then the case follows: installments paid, plan completed, case resolved.
+
+Locks: the account's open case first (``_lock_case`` also locks its account row), then the account, as
+every other writer of balances does (waivers), so two of them never wait on each other in a circle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from accounts.models import CreditAccount
+from debt_collections import selectors
+from debt_collections.audit import Actor, audit_append
+from debt_collections.errors import InvalidInput, NotPermitted
+from debt_collections.models import HOLDABLE, TERMINAL, CaseState, CollectionCase, Dispute, Payment
+from debt_collections.policies import PAYMENT_COMPONENTS, allocate_payment, get_pack, quantize
+from debt_collections.services import cases as case_services
+from debt_collections.services import plans as plan_services
+from debt_collections.services.cases import _check_actor, _lock_case
+
+# Resolving a case because nothing is owed is a consequence of the money, decided by policy, not by the
+# person who keyed the payment in (an agent may not resolve by hand): the system acts, the reason names
+# the payment, and the payment's own event names the person.
+SETTLEMENT = Actor.system("settlement")
+
+
+def _require_recorder(actor: Actor) -> None:
+    user = actor.user
+    if user is None or user.is_superuser or user.is_agent or user.is_supervisor:
+        return
+    raise NotPermitted("Only agents, supervisors or the payments feed record payments.")
+
+
+def _same_payment(existing: Payment, *, account_id: int, amount: Decimal, currency: str) -> Payment:
+    if existing.account_id != account_id or existing.amount != amount or existing.currency != currency:
+        raise InvalidInput(
+            f"The reference {existing.external_reference} was already recorded as {existing.amount} "
+            f"{existing.currency} on another payment; it cannot be reused for a different one.",
+            code="reference_conflict",
+        )
+    return existing
+
+
+def withheld_by_disputes(account_id: int) -> dict[str, Decimal]:
+    """Per balance component, the amount under an open dispute (a payment is never allocated to it).
+
+    A dispute naming a component without an amount withholds the whole component; one without a
+    component withholds nothing here (the hold already pauses collection).
+    """
+    open_disputes = Dispute.objects.filter(case__account_id=account_id, status=Dispute.Status.OPEN).exclude(
+        disputed_component=""
+    )
+    account = CreditAccount.objects.get(pk=account_id)
+    withheld: dict[str, Decimal] = {}
+    whole = set(
+        open_disputes.filter(disputed_amount__isnull=True).values_list("disputed_component", flat=True)
+    )
+    sums = (
+        open_disputes.filter(disputed_amount__isnull=False)
+        .values("disputed_component")
+        .annotate(total=Sum("disputed_amount"))
+    )
+    for row in sums:
+        withheld[row["disputed_component"]] = row["total"]
+    for component in whole:
+        withheld[component] = getattr(account, component)
+    return {c: v for c, v in withheld.items() if c in PAYMENT_COMPONENTS and v > 0}
+
+
+def _allocation_json(
+    order: tuple[str, ...], applied: Mapping[str, Decimal], unapplied: Decimal, withheld: dict[str, Decimal]
+) -> dict[str, object]:
+    return {
+        "order": list(order),
+        "applied": {c: str(applied[c]) for c in order},
+        "unapplied": str(unapplied),
+        "withheld_by_dispute": {c: str(v) for c, v in withheld.items()},
+    }
+
+
+def settle_if_nothing_owed(
+    *, case: CollectionCase, applied: Decimal, actor: Actor, now: datetime, reason: str
+) -> None:
+    """After the balance went down by ``applied``: pay the plan's installments, and when nothing is
+    owed any more complete the plan (case ``resolved``) or resolve the case. In the caller's transaction.
+
+    A case on hold stays on hold (the hold saved where to resume); a charged-off case stays charged off.
+    """
+    account = CreditAccount.objects.get(pk=case.account_id)
+    cleared = account.total_due == 0
+    case.refresh_from_db(fields=["state"])
+    if case.state == CaseState.ON_PLAN or (
+        case.state == CaseState.ON_HOLD and case.resume_state == CaseState.ON_PLAN
+    ):
+        plan_services.plan_apply_payment(
+            case_id=case.pk, amount=applied, actor=actor, now=now, balance_cleared=cleared
+        )
+        case.refresh_from_db(fields=["state"])
+    # Still on_plan here only without a live plan behind it (a cleared balance completes a live plan).
+    if cleared and case.state in HOLDABLE:
+        case_services.case_resolve(case_id=case.pk, actor=SETTLEMENT, reason=reason, now=now)
+
+
+def payment_record(
+    *,
+    account_id: int,
+    external_reference: str,
+    amount: Decimal,
+    currency: str,
+    received_at: datetime,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Payment:
+    """Record a payment and allocate it.
+
+    Idempotent by ``external_reference``: the same reference again returns the stored payment and writes
+    nothing (no second allocation, no audit event); the same reference with another account, amount or
+    currency is ``InvalidInput`` ``reference_conflict``. The amount goes to the balance components in the
+    pack's ``payment_allocation_order``, never to an amount under an open dispute; what cannot be
+    allocated is kept as ``unapplied`` in ``Payment.allocation``. On the account's open case the live
+    plan's installments are paid oldest first; when nothing is owed the plan completes or the case is
+    resolved.
+
+    Raises ``InvalidInput`` (``not_found``, ``currency_mismatch``, a non-positive or over-precise amount,
+    ``reference_conflict``) and ``NotPermitted`` (role, scope, agency licence).
+    """
+    now = now or timezone.now()
+    reference = external_reference.strip()
+    if not reference or len(reference) > 64:
+        raise InvalidInput("The external reference must be 1 to 64 characters.", code="invalid_reference")
+    if isinstance(amount, float) or not isinstance(amount, Decimal | int):
+        raise InvalidInput("The amount must be a decimal number.", code="invalid_amount")
+    amount = Decimal(amount)
+    if not amount.is_finite() or amount <= 0:
+        raise InvalidInput("The amount must be positive.", code="invalid_amount")
+    if received_at.tzinfo is None:
+        raise InvalidInput("received_at must include a time zone.", code="invalid_received_at")
+    _require_recorder(actor)
+    existing = Payment.objects.filter(external_reference=reference).first()
+    if existing is not None:
+        return _same_payment(existing, account_id=account_id, amount=amount, currency=currency)
+
+    with transaction.atomic():
+        case_id = (
+            CollectionCase.objects.filter(account_id=account_id)
+            .exclude(state__in=TERMINAL)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        case = _lock_case(case_id) if case_id is not None else None
+        account = (
+            CreditAccount.objects.select_for_update().select_related("customer").filter(pk=account_id).first()
+        )
+        if account is None:
+            raise InvalidInput(f"Account {account_id} does not exist.", code="not_found")
+        if actor.user is not None:
+            if case is not None:
+                _check_actor(actor, case, None, now)
+            elif actor.user.agency_id is not None:
+                raise NotPermitted("Agency users record payments only on cases placed with their agency.")
+        existing = Payment.objects.filter(external_reference=reference).first()  # a racer won meanwhile
+        if existing is not None:
+            return _same_payment(existing, account_id=account_id, amount=amount, currency=currency)
+        if currency != account.currency:
+            raise InvalidInput(
+                f"The payment is in {currency} but the account is in {account.currency}.",
+                code="currency_mismatch",
+            )
+        try:
+            exact = quantize(amount, currency)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), code="currency_mismatch") from exc
+        if exact != amount:
+            raise InvalidInput(f"{amount} has more precision than {currency} allows.", code="invalid_amount")
+
+        if case is not None:
+            pack = selectors.case_pack(case, now)
+        else:
+            pack = get_pack(account.customer.jurisdiction, now.date())
+        withheld = withheld_by_disputes(account.pk)
+        payable = {
+            c: max(getattr(account, c) - withheld.get(c, Decimal(0)), Decimal(0)) for c in PAYMENT_COMPONENTS
+        }
+        allocation = allocate_payment(amount, payable, pack.payment_allocation_order, currency)
+        try:
+            # The row first, in its own savepoint: a concurrent payment with the same reference (to
+            # another account, so not serialized by our locks) fails here, before any balance moves.
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    account=account,
+                    case=case,
+                    external_reference=reference,
+                    amount=amount,
+                    currency=currency,
+                    received_at=received_at,
+                    allocation=_allocation_json(
+                        pack.payment_allocation_order, allocation.applied, allocation.unapplied, withheld
+                    ),
+                    recorded_by=actor.user,
+                )
+        except IntegrityError:
+            existing = Payment.objects.filter(external_reference=reference).first()
+            if existing is None:
+                raise
+            return _same_payment(existing, account_id=account_id, amount=amount, currency=currency)
+        applied = {c: v for c, v in allocation.applied.items() if v > 0}
+        if applied:
+            # Conditional: a component can never go below zero, whatever happened since we read it.
+            conditions = {f"{c}__gte": v for c, v in applied.items()}
+            changes = {c: F(c) - v for c, v in applied.items()}
+            if CreditAccount.objects.filter(pk=account.pk, **conditions).update(**changes) != 1:
+                # Unreachable while the account row is locked; refuse rather than let a balance go negative.
+                raise InvalidInput("The balance changed during allocation; retry.", code="retry")
+        audit_append(
+            actor=actor,
+            action="payment.recorded",
+            at=now,
+            case=case,
+            payload={
+                "payment": payment.pk,
+                "account": account.account_number,
+                "external_reference": reference,
+                "amount": amount,
+                "currency": currency,
+                "received_at": received_at,
+                "allocation": payment.allocation,
+                "policy_version": pack.version,
+            },
+        )
+        if case is not None and applied:
+            settle_if_nothing_owed(
+                case=case,
+                applied=allocation.total_applied,
+                actor=actor,
+                now=now,
+                reason=f"paid in full (payment {reference})",
+            )
+    return payment

@@ -1,0 +1,554 @@
+"""Repayment plans: offer, accept, withdraw, cancel, pay, activate and break (DESIGN §4, §7, §8).
+
+Every amount comes from ``selectors.negotiation_options`` at the moment of the call (never from a form),
+so a plan always sums exactly to the balance it was agreed on. Locks are taken case first, then plan,
+everywhere, so two services never wait on each other in opposite orders.
+
+A plan is ``offered → accepted → active → completed | broken``, ``accepted → withdrawn`` within the
+cooling-off period and ``offered → cancelled``. The case follows: ``negotiating → on_plan`` on
+acceptance, back to ``negotiating`` on withdrawal, ``resolved`` on completion, ``active`` when broken.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from debt_collections import selectors
+from debt_collections.audit import Actor, audit_append
+from debt_collections.errors import DomainError, InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.models import (
+    LIVE_PLAN_STATES,
+    CaseState,
+    CollectionCase,
+    Installment,
+    PlanState,
+    RepaymentPlan,
+)
+from debt_collections.policies import HARDSHIP, Option, PolicyPack, deferral_code, get_pack, installment_code
+from debt_collections.services import _notices
+from debt_collections.services import cases as case_services
+from debt_collections.services.cases import _check_actor, _lock_case
+from notifications.rendering import money
+
+logger = logging.getLogger(__name__)
+
+CYCLE = Actor.system("collection_cycle")
+# States from which a customer may still choose an option: engaging first moves early/active cases on.
+_NEGOTIABLE = (CaseState.EARLY, CaseState.ACTIVE, CaseState.NEGOTIATING)
+
+
+@dataclass
+class StepResult:
+    """What a daily-cycle step changed, and the plans it could not change (the next run retries)."""
+
+    changed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def plan_code(plan: RepaymentPlan) -> str:
+    """The option code a plan was made from (``pay_in_full``, ``installment:6``, ``deferral:30``)."""
+    if plan.kind == RepaymentPlan.Kind.INSTALLMENT:
+        return installment_code(plan.months)
+    if plan.kind == RepaymentPlan.Kind.DEFERRAL:
+        return deferral_code(plan.deferral_days or 0)
+    return "pay_in_full"
+
+
+def _require_negotiator(actor: Actor) -> None:
+    """Customers (link actors) and agents or supervisors negotiate; compliance officers review."""
+    user = actor.user
+    if user is None or user.is_superuser or user.is_agent or user.is_supervisor:
+        return
+    raise NotPermitted("Only agents and supervisors negotiate plans; compliance officers review them.")
+
+
+def _require_negotiable(case: CollectionCase) -> None:
+    if case.state == CaseState.ON_HOLD:
+        raise InvalidInput(
+            "The case is on hold (a dispute, complaint or hardship review): no plan can start until the "
+            "hold is released.",
+            code="case_on_hold",
+        )
+    if case.plans.filter(state__in=LIVE_PLAN_STATES).exists():
+        raise InvalidInput("The case already has a plan in place.", code="live_plan")
+    if case.state not in _NEGOTIABLE:
+        raise InvalidInput(
+            f"No plan can start while the case is '{case.get_state_display()}'.", code="case_not_negotiable"
+        )
+
+
+def _option(case: CollectionCase, code: str, now: datetime) -> Option:
+    """The option with ``code`` as offered now; ``InvalidInput`` when it is unknown or not offered."""
+    if code == HARDSHIP:
+        raise InvalidInput(
+            "A hardship waiver is a request for a person to decide, not a plan: use the waiver request.",
+            code="not_a_plan",
+        )
+    options = selectors.negotiation_options(case=case, now=now)
+    option = options.get(code)
+    if option is None or option.plan_kind is None:
+        why = "; ".join(options.withheld.values())
+        raise InvalidInput(
+            f"The option '{code}' is not available for this case now" + (f": {why}" if why else "."),
+            code="option_unavailable",
+        )
+    return option
+
+
+def _create_plan(*, case: CollectionCase, option: Option, actor: Actor, now: datetime) -> RepaymentPlan:
+    pack = selectors.case_pack(case, now)
+    first_due = option.first_due_date
+    if option.plan_kind is None or first_due is None:  # hardship was refused by _option
+        raise InvalidInput(f"The option '{option.code}' does not create a plan.", code="not_a_plan")
+    plan = RepaymentPlan.objects.create(
+        case=case,
+        kind=option.plan_kind,
+        currency=case.account.currency,
+        total=option.total,
+        months=max(option.months, 1),
+        deferral_days=option.deferral_days,
+        first_due_date=first_due,
+        offered_at=now,
+        offered_by=actor.label,
+        policy_version=pack.version,
+    )
+    Installment.objects.bulk_create(
+        Installment(plan=plan, number=p.number, due_date=p.due_date, amount=p.amount) for p in option.schedule
+    )
+    return plan
+
+
+def _terms(plan: RepaymentPlan) -> dict[str, object]:
+    return {
+        "plan": plan.pk,
+        "option": plan_code(plan),
+        "kind": plan.kind,
+        "total": plan.total,
+        "currency": plan.currency,
+        "months": plan.months,
+        "deferral_days": plan.deferral_days,
+        "schedule": [[i.number, i.due_date, i.amount] for i in plan.installments.order_by("number")],
+        "policy_version": plan.policy_version,
+    }
+
+
+def _cancel_other_offers(case: CollectionCase, keep: RepaymentPlan, now: datetime) -> list[int]:
+    cancelled = []
+    for other in case.plans.select_for_update().filter(state=PlanState.OFFERED).exclude(pk=keep.pk):
+        other.cancel(at=now, reason=f"superseded by plan {keep.pk}")
+        other.save()
+        cancelled.append(other.pk)
+    return cancelled
+
+
+def _accept(
+    *, case: CollectionCase, plan: RepaymentPlan, actor: Actor, now: datetime, contact_point_id: int | None
+) -> None:
+    """Accept ``plan`` and move the case to ``on_plan``; in the caller's transaction, case locked."""
+    pack = selectors.case_pack(case, now)
+    # Refuse a point that is not the customer's before anything changes.
+    point = _notices.notice_point(case, contact_point_id)
+    plan.accept(at=now, by=actor.label, cooling_off_until=now + timedelta(days=pack.cooling_off_days))
+    plan.save()
+    superseded = _cancel_other_offers(case, plan, now)
+    if case.state in (CaseState.EARLY, CaseState.ACTIVE):
+        case_services.case_engage(case_id=case.pk, actor=actor, reason=f"plan {plan.pk} accepted", now=now)
+    case_services.case_start_plan(
+        case_id=case.pk, actor=actor, reason=f"{plan_code(plan)} accepted", plan_id=plan.pk, now=now
+    )
+    audit_append(
+        actor=actor,
+        action="plan.accepted",
+        at=now,
+        case=case,
+        payload={
+            **_terms(plan),
+            "cooling_off_until": plan.cooling_off_until,
+            "superseded_offers": superseded,
+            "confirmation_to": point.pk if point else None,
+        },
+    )
+    _notices.queue(
+        case=case,
+        template_key="plan.confirmation",
+        point=point,
+        actor=actor,
+        now=now,
+        extra=_notices.plan_context(case, plan),
+    )
+
+
+def plan_accept_option(
+    *,
+    case_id: int,
+    option_code: str,
+    actor: Actor,
+    now: datetime | None = None,
+    contact_point_id: int | None = None,
+) -> RepaymentPlan:
+    """The customer (or an agent on their behalf) accepts an option: the plan is created exactly as
+    offered now and accepted in the same transaction, the case moves to ``on_plan`` (engaging it first
+    if it was ``early`` or ``active``), and ``plan.confirmation`` with the schedule and the end of the
+    cooling-off period is queued to ``contact_point_id`` or the customer's verified phone, else email.
+
+    ``pay_in_full`` is a one-installment settlement due in ``PAY_IN_FULL_DAYS``; ``deferral:N`` one
+    payment of the whole balance in N days. Returns the accepted plan.
+
+    Raises ``InvalidInput`` for an unknown or unavailable code (``option_unavailable``), ``hardship``
+    (``not_a_plan``), a case on hold (``case_on_hold``), a case with a live plan (``live_plan``) or a
+    finished one; ``NotPermitted`` outside the actor's scope or role. Not idempotent: a second call for
+    the same case is refused with ``live_plan``.
+    """
+    now = now or timezone.now()
+    _require_negotiator(actor)
+    with transaction.atomic():
+        case = _lock_case(case_id)
+        _check_actor(actor, case, None, now)
+        _require_negotiable(case)
+        option = _option(case, option_code, now)
+        plan = _create_plan(case=case, option=option, actor=actor, now=now)
+        _accept(case=case, plan=plan, actor=actor, now=now, contact_point_id=contact_point_id)
+    return plan
+
+
+def plan_offer(
+    *,
+    case_id: int,
+    option_code: str,
+    actor: Actor,
+    now: datetime | None = None,
+    contact_point_id: int | None = None,
+) -> RepaymentPlan:
+    """An agent offers an option: a plan in state ``offered`` (early/active cases move to
+    ``negotiating``). With ``contact_point_id``, ``plan.offer`` is queued to that point through the gate.
+
+    Returns the offered plan. Raises as ``plan_accept_option``. Each call makes a new offer; accepting
+    one cancels the others.
+    """
+    now = now or timezone.now()
+    _require_negotiator(actor)
+    with transaction.atomic():
+        case = _lock_case(case_id)
+        _check_actor(actor, case, None, now)
+        _require_negotiable(case)
+        option = _option(case, option_code, now)
+        point = _notices.notice_point(case, contact_point_id) if contact_point_id is not None else None
+        plan = _create_plan(case=case, option=option, actor=actor, now=now)
+        if case.state in (CaseState.EARLY, CaseState.ACTIVE):
+            case_services.case_engage(case_id=case.pk, actor=actor, reason=f"plan {plan.pk} offered", now=now)
+        audit_append(actor=actor, action="plan.offered", at=now, case=case, payload=_terms(plan))
+        _notices.queue(
+            case=case,
+            template_key="plan.offer",
+            point=point,
+            actor=actor,
+            now=now,
+            extra=_notices.plan_context(case, plan),
+        )
+    return plan
+
+
+def _lock_plan(plan_id: int) -> tuple[CollectionCase, RepaymentPlan]:
+    """Lock the plan's case, then the plan (the order every service uses)."""
+    case_id = RepaymentPlan.objects.filter(pk=plan_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise InvalidInput(f"Plan {plan_id} does not exist.", code="not_found")
+    case = _lock_case(case_id)
+    return case, RepaymentPlan.objects.select_for_update().get(pk=plan_id)
+
+
+def plan_accept(
+    *, plan_id: int, actor: Actor, now: datetime | None = None, contact_point_id: int | None = None
+) -> RepaymentPlan:
+    """Accept an offered plan, as ``plan_accept_option`` does for a new one.
+
+    The offer must still be what the options would offer now (same code, same total; first due date not
+    passed): a balance that changed since (a payment, a waiver) makes it ``offer_outdated``, and the
+    agent offers again. Raises ``TransitionNotAllowed`` for a plan that is not ``offered``, else as
+    ``plan_accept_option``.
+    """
+    now = now or timezone.now()
+    _require_negotiator(actor)
+    with transaction.atomic():
+        case, plan = _lock_plan(plan_id)
+        _check_actor(actor, case, None, now)
+        if plan.state != PlanState.OFFERED:
+            raise TransitionNotAllowed(
+                f"Only an offered plan can be accepted; this one is {plan.get_state_display()}.",
+                code="plan_not_offered",
+            )
+        _require_negotiable(case)
+        current = selectors.negotiation_options(case=case, now=now).get(plan_code(plan))
+        if (
+            current is None
+            or current.total != plan.total
+            or plan.first_due_date < selectors.customer_today(case, now)
+        ):
+            raise InvalidInput(
+                "This offer no longer matches the balance or the options available today; cancel it and "
+                "offer again.",
+                code="offer_outdated",
+            )
+        _accept(case=case, plan=plan, actor=actor, now=now, contact_point_id=contact_point_id)
+    return plan
+
+
+def plan_withdraw(*, plan_id: int, actor: Actor, now: datetime | None = None) -> RepaymentPlan:
+    """The customer withdraws within the cooling-off period, penalty-free: the plan is ``withdrawn`` and
+    the case goes back to ``negotiating`` to choose again. A withdrawn deferral does not use the
+    once-in-12-months allowance.
+
+    Raises ``TransitionNotAllowed``: ``cooling_off_over`` at or after ``cooling_off_until`` (or once the
+    plan is active), ``plan_not_accepted`` for a plan in another state, ``case_on_hold`` while the case is
+    held (the hold saved ``on_plan`` as the state to resume). Not repeatable: a second call is refused.
+    """
+    now = now or timezone.now()
+    _require_negotiator(actor)
+    with transaction.atomic():
+        case, plan = _lock_plan(plan_id)
+        _check_actor(actor, case, None, now)
+        until = plan.cooling_off_until
+        if plan.state == PlanState.ACTIVE or (plan.state == PlanState.ACCEPTED and until and now >= until):
+            ended = f" at {until:%Y-%m-%d %H:%M} UTC" if until else ""
+            raise TransitionNotAllowed(
+                f"The cooling-off period ended{ended}; the plan can no longer be withdrawn penalty-free.",
+                code="cooling_off_over",
+            )
+        if plan.state != PlanState.ACCEPTED:
+            raise TransitionNotAllowed(
+                f"Only an accepted plan can be withdrawn; this one is {plan.get_state_display()}.",
+                code="plan_not_accepted",
+            )
+        if case.state != CaseState.ON_PLAN:
+            # Withdrawing now would leave the hold resuming to on_plan with no plan behind it.
+            raise TransitionNotAllowed(
+                "The case is on hold; the plan can be withdrawn once the hold is released.",
+                code="case_on_hold",
+            )
+        plan.withdraw(at=now)
+        plan.save()
+        audit_append(
+            actor=actor,
+            action="plan.withdrawn",
+            at=now,
+            case=case,
+            payload={"plan": plan.pk, "option": plan_code(plan), "cooling_off_until": plan.cooling_off_until},
+        )
+        case_services.case_withdraw_plan(
+            case_id=case.pk, actor=actor, reason=f"plan {plan.pk} withdrawn in cooling-off", now=now
+        )
+    return plan
+
+
+def plan_cancel(
+    *, plan_id: int, actor: Actor, reason: str = "", now: datetime | None = None
+) -> RepaymentPlan:
+    """Cancel an offer that was not accepted. The case state is left as it is (still negotiating).
+
+    Raises ``TransitionNotAllowed`` (``plan_not_offered``) for a plan in any other state.
+    """
+    now = now or timezone.now()
+    _require_negotiator(actor)
+    with transaction.atomic():
+        case, plan = _lock_plan(plan_id)
+        _check_actor(actor, case, None, now)
+        if plan.state != PlanState.OFFERED:
+            raise TransitionNotAllowed(
+                f"Only an offered plan can be cancelled; this one is {plan.get_state_display()}.",
+                code="plan_not_offered",
+            )
+        plan.cancel(at=now, reason=reason or "offer cancelled")
+        plan.save()
+        payload = {"plan": plan.pk, "reason": reason}
+        audit_append(actor=actor, action="plan.cancelled", at=now, case=case, payload=payload)
+    return plan
+
+
+def plan_apply_payment(
+    *, case_id: int, amount: Decimal, actor: Actor, now: datetime, balance_cleared: bool = False
+) -> RepaymentPlan | None:
+    """Apply ``amount`` (what a payment reduced the balance by) to the live plan's installments, oldest
+    first; complete the plan, and the case, when every installment is paid or nothing is owed any more
+    (``balance_cleared``, e.g. after a waiver the plan total outgrew the balance).
+
+    Runs in the payment's transaction (call it from ``payment_record``). Returns the plan, or ``None``
+    without a live plan. A case on hold keeps its plan live: the hold saved ``on_plan`` to resume to.
+    """
+    with transaction.atomic():
+        case = _lock_case(case_id)
+        plan = case.plans.select_for_update().filter(state__in=LIVE_PLAN_STATES).first()
+        if plan is None:
+            return None
+        remaining = amount
+        paid: dict[int, Decimal] = {}
+        for installment in (
+            plan.installments.select_for_update().filter(paid_amount__lt=F("amount")).order_by("number")
+        ):
+            if remaining <= 0:
+                break
+            take = min(remaining, installment.amount - installment.paid_amount)
+            installment.paid_amount += take
+            if installment.paid_amount == installment.amount:
+                installment.paid_at = now
+            installment.save(update_fields=["paid_amount", "paid_at"])
+            paid[installment.number] = take
+            remaining -= take
+        if paid:
+            audit_append(
+                actor=actor,
+                action="plan.payment_applied",
+                at=now,
+                case=case,
+                payload={"plan": plan.pk, "installments": paid, "not_applied_to_plan": remaining},
+            )
+        all_paid = not plan.installments.filter(paid_amount__lt=F("amount")).exists()
+        if (all_paid or balance_cleared) and case.state == CaseState.ON_PLAN:
+            plan.complete(at=now)
+            plan.save()
+            audit_append(actor=actor, action="plan.completed", at=now, case=case, payload={"plan": plan.pk})
+            case_services.case_complete_plan(
+                case_id=case.pk, actor=actor, reason=f"plan {plan.pk} paid", now=now
+            )
+    return plan
+
+
+# --- the daily cycle's steps ------------------------------------------------------------------------
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def _in_range(lo: int | None, hi: int | None) -> dict[str, int]:
+    bounds = {}
+    if lo is not None:
+        bounds["case__account_id__gte"] = lo
+    if hi is not None:
+        bounds["case__account_id__lte"] = hi
+    return bounds
+
+
+def plan_activate_after_cooling_off(
+    *, as_of: date, now: datetime, lo: int | None = None, hi: int | None = None
+) -> StepResult:
+    """Accepted plans whose cooling-off has ended (by ``now`` and within ``as_of``) become ``active``.
+
+    ``lo``/``hi`` restrict to an account-id chunk. Safe to repeat: an active plan is not picked again.
+    """
+    cutoff = min(now, _end_of(as_of))
+    result = StepResult()
+    due = RepaymentPlan.objects.filter(
+        state=PlanState.ACCEPTED, cooling_off_until__lte=cutoff, **_in_range(lo, hi)
+    ).order_by("pk")
+    for plan_id in due.values_list("pk", flat=True):
+        try:
+            with transaction.atomic():
+                case, plan = _lock_plan(plan_id)
+                if plan.state != PlanState.ACCEPTED or plan.cooling_off_until is None:
+                    continue
+                if plan.cooling_off_until > cutoff:
+                    continue
+                plan.activate()
+                plan.save()
+                audit_append(
+                    actor=CYCLE,
+                    action="plan.activated",
+                    at=now,
+                    case=case,
+                    payload={"plan": plan.pk, "cooling_off_until": plan.cooling_off_until},
+                )
+                result.changed += 1
+        except DomainError as exc:
+            result.errors.append(f"plan {plan_id}: {exc.message}")
+    return result
+
+
+def _first_missed(plan: RepaymentPlan, pack: PolicyPack, as_of: date) -> Installment | None:
+    """The oldest installment still unpaid more than ``plan_grace_days`` after its due date."""
+    last_on_time = as_of - timedelta(days=pack.plan_grace_days + 1)
+    return (
+        plan.installments.filter(paid_amount__lt=F("amount"), due_date__lte=last_on_time)
+        .order_by("number")
+        .first()
+    )
+
+
+def plan_break_missed(
+    *, as_of: date, now: datetime, lo: int | None = None, hi: int | None = None
+) -> StepResult:
+    """Break live plans with an installment unpaid past the pack's grace period on ``as_of``: the plan is
+    ``broken``, the case goes back to ``active`` and ``plan.broken`` is queued through the gate (deferred
+    to contact hours if need be; recorded as blocked if the gate refuses).
+
+    Due on D with 5 days' grace: still fine on D+5, broken on D+6. Cases on hold are skipped: collection
+    is paused, and a hold saved ``on_plan`` to resume to. Safe to repeat: a broken plan is not live.
+    """
+    result = StepResult()
+    # Cheap pre-filter (any grace); the pack's own grace is applied per plan under the lock.
+    candidates = (
+        Installment.objects.filter(
+            plan__state__in=LIVE_PLAN_STATES,
+            plan__case__state=CaseState.ON_PLAN,
+            paid_amount__lt=F("amount"),
+            due_date__lt=as_of,
+            **{f"plan__{k}": v for k, v in _in_range(lo, hi).items()},
+        )
+        .values_list("plan_id", flat=True)
+        .distinct()
+        .order_by("plan_id")
+    )
+    for plan_id in list(candidates):
+        try:
+            with transaction.atomic():
+                case, plan = _lock_plan(plan_id)
+                if plan.state not in LIVE_PLAN_STATES or case.state != CaseState.ON_PLAN:
+                    continue
+                pack = get_pack(case.customer.jurisdiction, as_of)
+                missed = _first_missed(plan, pack, as_of)
+                if missed is None:
+                    continue
+                reason = (
+                    f"installment {missed.number} due {missed.due_date} unpaid past the "
+                    f"{pack.plan_grace_days}-day grace period"
+                )
+                plan.break_(at=now, reason=reason)
+                plan.save()
+                audit_append(
+                    actor=CYCLE,
+                    action="plan.broken",
+                    at=now,
+                    case=case,
+                    payload={
+                        "plan": plan.pk,
+                        "installment": missed.number,
+                        "due_date": missed.due_date,
+                        "unpaid": missed.amount - missed.paid_amount,
+                        "grace_days": pack.plan_grace_days,
+                        "policy_version": pack.version,
+                    },
+                )
+                case_services.case_break_plan(case_id=case.pk, actor=CYCLE, reason=reason, now=now)
+                _notices.queue(
+                    case=case,
+                    template_key="plan.broken",
+                    point=_notices.notice_point(case, None),
+                    actor=CYCLE,
+                    now=now,
+                    due_date=missed.due_date,
+                    extra={
+                        **_notices.plan_context(case, plan),
+                        "missed_amount": money(missed.amount - missed.paid_amount),
+                        "missed_due_date": missed.due_date.isoformat(),
+                    },
+                )
+                result.changed += 1
+        except DomainError as exc:
+            result.errors.append(f"plan {plan_id}: {exc.message}")
+    return result
