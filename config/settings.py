@@ -152,6 +152,11 @@ SPECTACULAR_SETTINGS = {
         "CaseTransitionEnum": "debt_collections.permissions.MANUAL_TRANSITIONS",
         "ContactChannelEnum": "debt_collections.models.ContactAttempt.Channel",
         "NoticeChannelEnum": "notifications.models.Channel",
+        "PlanKindEnum": "debt_collections.models.RepaymentPlan.Kind",
+        "DisputeKindEnum": "debt_collections.models.Dispute.Kind",
+        "DisputeOutcomeEnum": "debt_collections.serializers_negotiation.OUTCOME_CHOICES",
+        # The contact-attempt outcome keeps the name it had before dispute outcomes joined the schema.
+        "OutcomeEnum": "debt_collections.models.ContactAttempt.Outcome",
     },
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from debt_collections import api, api_contacts
+from debt_collections import api, api_contacts, api_negotiation
 
 app_name = "api"
 
@@ -19,4 +19,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="case-contact-attempts",
     ),
     path("cases/<int:id>/notices/", api_contacts.CaseNoticesView.as_view(), name="case-notices"),
+    # negotiation (api_negotiation)
+    path("cases/<int:id>/options/", api_negotiation.CaseOptionsView.as_view(), name="case-options"),
+    path("cases/<int:id>/plans/", api_negotiation.CasePlansView.as_view(), name="case-plans"),
+    path("plans/<int:id>/accept/", api_negotiation.PlanAcceptView.as_view(), name="plan-accept"),
+    path("plans/<int:id>/withdraw/", api_negotiation.PlanWithdrawView.as_view(), name="plan-withdraw"),
+    path("plans/<int:id>/cancel/", api_negotiation.PlanCancelView.as_view(), name="plan-cancel"),
+    path("cases/<int:id>/waivers/", api_negotiation.CaseWaiversView.as_view(), name="case-waivers"),
+    path("waivers/<int:id>/approve/", api_negotiation.WaiverApproveView.as_view(), name="waiver-approve"),
+    path("waivers/<int:id>/reject/", api_negotiation.WaiverRejectView.as_view(), name="waiver-reject"),
+    path("payments/", api_negotiation.PaymentsView.as_view(), name="payments"),
+    path("cases/<int:id>/disputes/", api_negotiation.CaseDisputesView.as_view(), name="case-disputes"),
+    path("disputes/", api_negotiation.DisputeQueueView.as_view(), name="dispute-queue"),
+    path("disputes/<int:id>/resolve/", api_negotiation.DisputeResolveView.as_view(), name="dispute-resolve"),
 ]

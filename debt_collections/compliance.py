@@ -148,7 +148,9 @@ def histories(*, people: set[tuple[int, str]], now: datetime) -> dict[tuple[int,
                     contact_point_value=value,
                     connected=a.connected,
                     conversation=a.conversation,
-                    allowed=a.allowed,
+                    # An inbound contact is the customer reaching us: it starts the quiet period after a
+                    # conversation, but it is not one of our attempts and must not use up the caps.
+                    allowed=a.allowed and a.direction == ContactAttempt.Direction.OUTBOUND,
                 ),
             )
         )

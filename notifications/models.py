@@ -141,6 +141,9 @@ class Notice(models.Model):
     # Why it was queued, e.g. "ladder:reminder.firm" for the daily cycle's reminder ladder, so a rung is
     # sent once per case whether it went out as the rung's template or as a limited-content prompt.
     purpose = models.CharField(max_length=64, blank=True, db_index=True)
+    # Context beyond the case's own data (a plan's schedule, a dispute's kind and dates), kept so the
+    # text rendered again at send time says the same thing.
+    context = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-queued_at", "-pk"]

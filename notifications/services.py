@@ -20,7 +20,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import ContactPoint, Customer
-from debt_collections.audit import Actor, PendingEvent, audit_append, audit_append_many
+from debt_collections.audit import Actor, PendingEvent, audit_append, audit_append_many, to_jsonable
 from debt_collections.compliance import GateRequest, gate_decide, gate_decide_many
 from debt_collections.errors import ComplianceBlocked, InvalidInput, NotPermitted
 from debt_collections.models import CollectionCase
@@ -273,6 +273,7 @@ def notice_queue(
             decision=decision.to_dict(),
             queued_at=now,
             queued_by=actor.label,
+            context=to_jsonable(extra_context or {}),
         )
         action = {Notice.Status.PENDING: "notice.queued", Notice.Status.BLOCKED: "notice.blocked"}[status]
         audit_append(
@@ -486,7 +487,9 @@ def notice_send(*, notice_id: int, now: datetime | None = None) -> Notice:
         # Re-render at claim time so the text sent (and stored) reflects today's balances.
         subject, body, digest = render(
             notice.template,
-            build_context(template=notice.template, case=case, point=notice.contact_point, now=now),
+            build_context(
+                template=notice.template, case=case, point=notice.contact_point, now=now, extra=notice.context
+            ),
         )
         notice.subject, notice.body, notice.body_hash = subject, body, digest
         notice.status = Notice.Status.SENDING
@@ -598,26 +601,29 @@ def notice_block_pending_to(
 
 def templates_install_library(*, now: datetime | None = None) -> int:
     """Make sure every text of ``template_library`` has an approved version (data migration 0002 does
-    this on a new database; tests that flush tables call it again). Returns how many were created."""
+    this on a new database; tests that flush tables call it again). A text with only drafts or rejected
+    versions gets the library text as its next version, approved. Returns how many were created."""
     from notifications.template_library import LIBRARY
 
     created = 0
     with transaction.atomic():
         for text in LIBRARY:
-            if NoticeTemplate.objects.filter(key=text.key, channel=text.channel, locale=text.locale).exists():
+            versions = NoticeTemplate.objects.filter(key=text.key, channel=text.channel, locale=text.locale)
+            if versions.filter(status=NoticeTemplate.Status.APPROVED).exists():
                 continue
+            latest = versions.aggregate(v=Max("version"))["v"] or 0
             template = NoticeTemplate(
                 key=text.key,
                 channel=text.channel,
                 locale=text.locale,
-                version=1,
+                version=latest + 1,
                 subject=text.subject,
                 body=text.body,
                 limited_content=text.limited_content,
                 is_service=text.is_service,
-                decision_note="Shipped with the release; approved in its compliance review.",
             )
-            template.approve(by=None, at=now or timezone.now(), note=template.decision_note)
+            template.approve(by=None, at=now or timezone.now(),
+                             note="Shipped with the release; approved in its compliance review.")
             template.save()
             created += 1
     return created

@@ -12,6 +12,8 @@ from django.test import Client
 
 from accounts.models import Role, User
 from debt_collections.db_triggers import drop_audit_triggers
+from debt_collections.models import AuditChainHead
+from notifications.services import templates_install_library
 from tests.factories import AgencyFactory, UserFactory
 
 
@@ -45,6 +47,10 @@ def _audit_triggers_for_flush(request: pytest.FixtureRequest) -> Iterator[None]:
         blocker = request.getfixturevalue("django_db_blocker")
         with blocker.unblock():
             drop_audit_triggers(connection)
+            # A flush at the end of an earlier transactional test also removed the rows migrations put
+            # there: the audit chain head and the shipped notice templates. Put them back.
+            AuditChainHead.objects.get_or_create(pk=1)
+            templates_install_library()
     yield
 
 

@@ -7,7 +7,7 @@ plain words, never a stack trace. Refusals are audited too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -212,13 +212,14 @@ def callback(
     zone = zone_of(link)
     day = form.cleaned_data["day"]
     start_at, end_at = CALLBACK_WINDOWS[form.cleaned_data["window"]]
-    start = first_instant_at_or_after(day, start_at, zone)
+    # A window already under way today starts in a minute: "call me during the rest of it".
+    start = max(first_instant_at_or_after(day, start_at, zone), now + timedelta(minutes=1))
     end = first_instant_at_or_after(day, end_at, zone)
-    if end <= now:
+    if end <= start:
         form.add_error("window", flash_text("window_passed"))
         return _invalid(request, token, link, state, now, "callback", {"callback_form": form})
     services.callback_request(
-        case_id=link.case_id, window_start=max(start, now), window_end=end, actor=Actor.link(link.id), now=now
+        case_id=link.case_id, window_start=start, window_end=end, actor=Actor.link(link.id), now=now
     )
     text = flash_text(
         "callback_requested",

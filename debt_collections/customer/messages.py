@@ -59,8 +59,17 @@ BY_CODE: dict[str, Promise] = {
     "cooling_off_over": _(
         "The free withdrawal period for this plan has ended. Please call us to talk it over."
     ),
-    "deferral_used": _("A payment break can only be agreed once in 12 months, and it has been used."),
+    "case_on_hold": _(
+        "While we look into your request, nothing new can start on your account. We will contact you "
+        "when we have finished."
+    ),
+    "live_plan": _("You already have a plan. To choose another, first withdraw from it."),
+    "option_unavailable": FLASH["option_unavailable"],
+    "outside_contact_hours": _("We cannot call at that time. Please choose another day or time."),
+    "invalid_window": _("Please choose a time in the future, within the next 14 days."),
+    "case_finished": _("There is nothing left to arrange on this account."),
     "case_terminal": _("There is nothing left to arrange on this account."),
+    "exceeds_balance": _("Your balance has changed. Please look at the page again."),
 }
 
 

@@ -17,7 +17,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -184,6 +184,8 @@ def verify(
     form = VerifyForm(request.POST)
     if not form.is_valid():
         link_record_view(link_id=link.id, now=now, page="verify", verified=False, detail={"form": "invalid"})
+        # Keep the errors, drop the values: identity answers are never echoed into a page (shared phones).
+        form.data = QueryDict()
         return _verify_page(request, token, form)
     try:
         ok = link_verify(

@@ -275,7 +275,8 @@ def case_hold(
 
 
 def _no_open_dispute(case: CollectionCase, now: datetime) -> None:
-    if case.hold_reason == HoldReason.DISPUTE and case.disputes.filter(status=Dispute.Status.OPEN).exists():
+    # Any open dispute, whatever the hold was first placed for: collection never resumes on a disputed debt.
+    if case.disputes.filter(status=Dispute.Status.OPEN).exists():
         raise TransitionNotAllowed(
             "The case has an open dispute: resolve the dispute before releasing the hold.",
             code="dispute_open",

@@ -173,14 +173,14 @@ def _transitions(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleR
     report.charged_off += len(
         case_services.case_charge_off_many(case_ids=to_charge_off, actor=ACTOR, now=now)
     )
-    end_of_day = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
+    # Only holds that have ended by the start of the cycle date (and by now): a hold ending later that
+    # day still protects the customer today and is released by tomorrow's run. Deterministic per date.
+    start_of_day = datetime.combine(as_of, time.min, tzinfo=UTC)
     for case_id in in_range.filter(
-        state=CaseState.ON_HOLD, hold_until__isnull=False, hold_until__lt=end_of_day
+        state=CaseState.ON_HOLD, hold_until__isnull=False, hold_until__lte=min(now, start_of_day)
     ).values_list("pk", flat=True):
         try:
-            case_services.case_release_expired_hold(
-                case_id=case_id, actor=ACTOR, now=max(now, end_of_day - timedelta(seconds=1))
-            )
+            case_services.case_release_expired_hold(case_id=case_id, actor=ACTOR, now=now)
             report.holds_released += 1
         except DomainError as exc:  # e.g. the dispute behind the hold is still open: it stays held
             report.errors.append(f"case {case_id}: {exc.message}")

@@ -250,11 +250,6 @@ def test_verify_audit_names_an_event_whose_time_was_moved() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: verify_chain reads the chain head, then the events in a separate query; an event committed "
-    "in between makes count > head.last_seq and is reported as 'events removed' (a false tamper alarm).",
-)
 def test_an_event_appended_while_the_chain_is_being_verified_is_not_reported_as_tampering(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

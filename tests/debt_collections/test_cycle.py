@@ -273,9 +273,6 @@ def test_hold_that_has_not_expired_stays() -> None:
     assert not Notice.objects.filter(case=case).exists()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _transitions releases every hold ending before the end of the "
-                   "cycle date, stamped 23:59:59, so a hold ending later that day is lifted early and the "
-                   "ladder contacts the customer while the hold should still protect them")
 def test_hold_ending_later_on_the_cycle_day_is_not_released_before_it_ends() -> None:
     # Given a hardship hold that ends at 10:00 UTC on D, and the cycle running at 04:00 UTC on D
     case = held_case(until=datetime(2026, 3, 2, 10, 0, tzinfo=UTC))

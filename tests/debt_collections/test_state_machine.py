@@ -293,11 +293,6 @@ def test_release_is_refused_while_the_dispute_behind_a_dispute_hold_is_open() ->
     assert _reload(case).state == S.ACTIVE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _no_open_dispute only checks when hold_reason == 'dispute'; a dispute opened while the "
-    "case is already on another hold can be released past, resuming collection on a disputed debt.",
-)
 def test_release_is_refused_while_any_dispute_is_open_whatever_the_hold_reason() -> None:
     # given a case on a complaint hold, and a dispute opened while it was held
     case = make_case(S.ACTIVE)

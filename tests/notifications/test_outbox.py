@@ -233,8 +233,6 @@ def test_service_notice_still_goes_out_while_the_case_is_on_hold(
     assert len(sent_messages()) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: notice_send re-renders the body at claim time without the "
-                   "extra_context given to notice_queue, so the sent text loses it")
 def test_notice_queued_with_extra_context_is_sent_with_that_context(
     django_capture_on_commit_callbacks: Capture,
 ) -> None:
@@ -451,8 +449,6 @@ def test_opt_out_token_signed_for_another_purpose_is_404() -> None:
     assert Client().get(f"/o/{forged}/").status_code == 404
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the opt-out view is CSRF-protected, so the RFC 8058 one-click "
-                   "POST that DjangoEmailBackend advertises in List-Unsubscribe-Post is refused with 403")
 def test_one_click_unsubscribe_post_from_a_mail_provider_opts_out() -> None:
     # Given an email address and the List-Unsubscribe URL an email to it carries
     person = CustomerFactory.create()

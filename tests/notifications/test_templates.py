@@ -222,8 +222,6 @@ def test_install_library_after_the_data_migration_creates_nothing() -> None:
     assert NoticeTemplate.objects.count() == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: templates_install_library skips a text when any version exists, "
-                   "so a text whose only version is a draft (or rejected) is left with no approved version")
 def test_install_library_approves_a_text_whose_only_version_is_a_draft(compliance: User) -> None:
     # Given a flushed table where someone drafted a text before the library was installed
     NoticeTemplate.objects.all().delete()
