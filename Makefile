@@ -20,6 +20,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py run_collection_cycle
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite (SQLite by default; DATABASE_URL / REDIS_URL switch to real services)
@@ -34,6 +35,10 @@ typecheck: install
 	$(BIN)/mypy .
 
 check: lint typecheck test
+
+## bench: the cycle and notice benchmark (see bench/cycle_bench.py; PostgreSQL + Redis via env vars)
+bench: install
+	$(BIN)/python bench/cycle_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache artifacts

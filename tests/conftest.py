@@ -54,6 +54,24 @@ def _audit_triggers_for_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _celery_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run in-process in every test but the integration ones, which start real workers.
+
+    With REDIS_URL set (CI's second pass) tasks would otherwise be published to a broker no worker of
+    this test listens to; only tests marked ``integration`` talk to a real worker.
+    """
+    from config.celery import app
+
+    if request.node.get_closest_marker("integration") is not None:
+        yield
+        return
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
 @pytest.fixture
 def agency(db: Any) -> Any:
     return AgencyFactory.create(name="North Star Recoveries")

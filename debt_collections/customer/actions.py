@@ -115,6 +115,13 @@ def accept(
     options = selectors.negotiation_options(case=link.case, now=now)
     code = form.cleaned_data["option"] if form.is_valid() else ""
     if code == HARDSHIP or code not in options.codes:
+        services.link_record_view(
+            link_id=link.id,
+            now=now,
+            page="refused:accept",
+            verified=True,
+            detail={"code": "option_unavailable"},
+        )
         state.flash("error", flash_text("option_unavailable"))
         return HttpResponseRedirect(page_url(token, "options"))
     plan: RepaymentPlan = services.plan_accept_option(

@@ -20,14 +20,15 @@ from django.utils.translation import gettext, ngettext
 from accounts.models import ContactPoint
 from debt_collections import selectors
 from debt_collections.customer.forms import DISPUTE_KINDS, OPT_OUT_CHANNELS, WAIVER_COMPONENTS
+from debt_collections.customer.messages import BY_CODE
 from debt_collections.models import CaseState, Dispute, NegotiationLink, PlanState, RepaymentPlan
 from debt_collections.policies import HARDSHIP, PAY_IN_FULL, NegotiationOptions, Option, get_pack
 from debt_collections.policies.localtime import resolve_zone
 
 # Channels a person can stop on each kind of contact point.
-CHANNELS_FOR_KIND = {
-    ContactPoint.Kind.PHONE: ["sms", "call"],
-    ContactPoint.Kind.EMAIL: ["email"],
+CHANNELS_FOR_KIND: dict[str, list[str]] = {
+    ContactPoint.Kind.PHONE.value: ["sms", "call"],
+    ContactPoint.Kind.EMAIL.value: ["email"],
 }
 
 
@@ -141,7 +142,7 @@ def withheld_texts(options: NegotiationOptions) -> list[str]:
 
 def plan_view(plan: RepaymentPlan, now: datetime) -> PlanView:
     if plan.kind == RepaymentPlan.Kind.INSTALLMENT:
-        title = ngettext("%(months)d monthly payments", "%(months)d monthly payments", plan.months) % {
+        title = ngettext("%(months)d monthly payment", "%(months)d monthly payments", plan.months) % {
             "months": plan.months
         }
     elif plan.kind == RepaymentPlan.Kind.DEFERRAL:
@@ -219,6 +220,14 @@ def page_context(link: NegotiationLink, now: datetime) -> dict[str, Any]:
     customer = case.customer
     options = selectors.negotiation_options(case=case, now=now)
     views = option_views(options)
+    # A plan can start only from these states (the plan services refuse the others); a live plan
+    # (on_plan) is explained by the options' own ``withheld`` text.
+    plans_open = case.state in (CaseState.EARLY, CaseState.ACTIVE, CaseState.NEGOTIATING, CaseState.ON_PLAN)
+    closed_text = (
+        str(BY_CODE["case_on_hold"])
+        if case.state == CaseState.ON_HOLD
+        else gettext("To agree a plan, please call us on %(phone)s.") % {"phone": settings.CONTACT_PHONE}
+    )
     plan = selectors.live_plan(case)
     disputes = [d for d in selectors.disputes_for_case(case) if d.status == Dispute.Status.OPEN]
     kind_labels = dict(DISPUTE_KINDS) | {Dispute.Kind.CONDUCT_COMPLAINT.value: gettext("Complaint")}
@@ -245,10 +254,10 @@ def page_context(link: NegotiationLink, now: datetime) -> dict[str, Any]:
         "days_past_due": account.days_past_due,
         "on_hold": case.state == CaseState.ON_HOLD,
         "credit_report": credit_report_sentences(link, now, disputed=bool(disputes)),
-        "options": [o for o in views if o.code != HARDSHIP],
+        "options": [o for o in views if o.code != HARDSHIP] if plans_open else [],
         "hardship": next((o for o in views if o.code == HARDSHIP), None),
         "hardship_components": components,
-        "withheld": withheld_texts(options),
+        "withheld": withheld_texts(options) if plans_open else [closed_text],
         "plan": plan_view(plan, now) if plan is not None else None,
         "open_disputes": [
             {"kind": kind_labels.get(d.kind, d.kind), "opened_at": d.opened_at, "due": d.sla_due_at}

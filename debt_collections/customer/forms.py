@@ -40,6 +40,9 @@ OPT_OUT_CHANNELS = {"sms": _("text message (SMS)"), "call": _("phone calls"), "e
 class PageForm(forms.Form):
     """Django renders ``aria-invalid`` and ``aria-describedby`` (help text, errors) on each field."""
 
+    # Labels are phrases or questions ("Date of birth", "What is wrong?"): no colon after them.
+    label_suffix = ""
+
 
 class VerifyForm(PageForm):
     national_id_last4 = forms.CharField(

@@ -71,7 +71,10 @@ def withheld_by_disputes(account_id: int) -> dict[str, Decimal]:
         withheld[row["disputed_component"]] = row["total"]
     for component in whole:
         withheld[component] = getattr(account, component)
-    return {c: v for c, v in withheld.items() if c in PAYMENT_COMPONENTS and v > 0}
+    # Sum() comes back unscaled on SQLite (Decimal("30")): keep the currency's minor unit.
+    return {
+        c: quantize(v, account.currency) for c, v in withheld.items() if c in PAYMENT_COMPONENTS and v > 0
+    }
 
 
 def _allocation_json(

@@ -168,7 +168,12 @@ def test_a_wrong_answer_counts_and_is_audited_without_the_submitted_values(
     assert link.failed_checks == 1 and link.locked_at is None
     event = AuditEvent.objects.get(action="link.verify_failed")
     assert event.actor == f"link:{link.id}"
-    assert event.payload == {"link": str(link.id), "failed_checks": 1, "max_failed_checks": 5, "locked": False}
+    assert event.payload == {
+        "link": str(link.id),
+        "failed_checks": 1,
+        "max_failed_checks": 5,
+        "locked": False,
+    }
     stored = str(list(AuditEvent.objects.values_list("payload", flat=True)))
     assert last4 not in stored and dob.isoformat() not in stored
 
@@ -209,9 +214,9 @@ def test_wrong_party_quarantines_revokes_and_opens_a_task(case: CollectionCase, 
 
     link.refresh_from_db()
     assert link.revoked_at == NOW
-    assert set(ContactPoint.objects.filter(pk__in=[phone.pk, same_number.pk]).values_list("status", flat=True)) == {
-        ContactPoint.Status.WRONG_PARTY
-    }
+    assert set(
+        ContactPoint.objects.filter(pk__in=[phone.pk, same_number.pk]).values_list("status", flat=True)
+    ) == {ContactPoint.Status.WRONG_PARTY}
     assert QuarantinedContact.objects.filter(value=phone.value, lifted_at__isnull=True).exists()
     task = CaseTask.objects.get(case=case)
     assert task.kind == CaseTask.Kind.FIND_NEW_CONTACT and task.created_by == f"link:{link.id}"
@@ -276,7 +281,9 @@ def test_the_command_prints_the_full_url(case: CollectionCase, phone: ContactPoi
     settings.SITE_URL = "https://pay.example.com"
     out = StringIO()
 
-    call_command("negotiation_link", str(case.pk), "--contact-point", str(phone.pk), stdout=out, stderr=StringIO())
+    call_command(
+        "negotiation_link", str(case.pk), "--contact-point", str(phone.pk), stdout=out, stderr=StringIO()
+    )
 
     url = out.getvalue().strip()
     link = NegotiationLink.objects.get(case=case)
