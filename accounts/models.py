@@ -239,7 +239,14 @@ class CreditAccount(models.Model):
 
 
 class CreditLimitChange(models.Model):
-    """A reduction or freeze of a credit line: takes effect only after its advance notice period."""
+    """A reduction or freeze of a credit line: takes effect only after its advance notice period.
+
+    ``scheduled → applied`` (the daily cycle, once the notice period has passed) or ``scheduled →
+    under_review`` (the customer appealed) ``→ scheduled | applied`` (upheld) ``| cancelled`` (reversed
+    before it took effect); ``applied → under_review → applied | reversed`` (appealed after it took
+    effect; reversed restores the old limit). A freeze keeps the limit and blocks drawing on it while the
+    latest applied change of the account is a freeze. Written only by ``debt_collections.services.limits``.
+    """
 
     class Reason(models.TextChoices):
         DELINQUENCY = "delinquency", _("Delinquency")
@@ -250,8 +257,14 @@ class CreditLimitChange(models.Model):
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
+        UNDER_REVIEW = "under_review", _("Under review (appealed)")
         APPLIED = "applied", _("Applied")
         CANCELLED = "cancelled", _("Cancelled")
+        REVERSED = "reversed", _("Reversed after review")
+
+    class Decision(models.TextChoices):
+        UPHELD = "upheld", _("Upheld: the change stands")
+        REVERSED = "reversed", _("Reversed")
 
     account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="limit_changes")
     old_limit = money_field()
@@ -268,14 +281,32 @@ class CreditLimitChange(models.Model):
     effective_at = models.DateTimeField()
     appeal_text = models.TextField(blank=True)
     appealed_at = models.DateTimeField(null=True, blank=True)
-    appeal_decision = models.CharField(max_length=16, blank=True)
+    appeal_decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(new_limit__gte=0), name="limitchange_new_limit_non_negative"),
+            # A reduction or a freeze, never an increase.
+            models.CheckConstraint(
+                condition=Q(new_limit__lte=models.F("old_limit")), name="limitchange_never_an_increase"
+            ),
+            # Maker-checker: whoever asked for the change never reviews the appeal against it.
+            models.CheckConstraint(
+                condition=Q(reviewed_by__isnull=True)
+                | Q(requested_by__isnull=True)
+                | ~Q(reviewed_by=models.F("requested_by")),
+                name="limitchange_reviewer_is_not_requester",
+            ),
         ]
+        indexes = [models.Index(fields=["status", "effective_at"], name="limitchange_status_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.account} {self.old_limit} → {self.new_limit}"

@@ -40,6 +40,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 LENDER_NAME = os.environ.get("LENDER_NAME", "Harbour Consumer Finance")
 
 INSTALLED_APPS = [
+    # Before the admin: compliance/templates/admin/index.html adds the workspace link to the admin index.
+    "compliance",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/v1/", include("debt_collections.api_urls")),
     path("o/<str:token>/", opt_out, name="opt-out"),
     path("n/", include("debt_collections.customer.urls")),
+    path("compliance/", include("compliance.urls")),
 ]

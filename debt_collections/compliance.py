@@ -222,9 +222,14 @@ class GateRequest:
 
 
 def gate_decide_many(
-    *, requests: list[GateRequest], actor_user: User | None, now: datetime
+    *, requests: list[GateRequest], actor_user: User | None, now: datetime, count_allowed: bool = False
 ) -> list[Decision]:
-    """``gate_decide`` for many contacts at once (the daily cycle): a fixed number of queries in all."""
+    """``gate_decide`` for many contacts at once: a fixed number of queries in all.
+
+    With ``count_allowed`` (sending), each contact the gate allows is added to the history of the
+    person and the number before the next one is decided, so a batch never slips two notices under a
+    cap that has room for one.
+    """
     people = {(r.case.customer_id, r.contact_point.value) for r in requests}
     history = histories(people=people, now=now)
     blocked_values = quarantined_values({r.contact_point.value for r in requests})
@@ -232,18 +237,28 @@ def gate_decide_many(
     decisions = []
     for r in requests:
         value = r.contact_point.value
-        decisions.append(
-            decide_contact(
-                policy=pack_for(r.case, now),
-                case=case_snapshot(r.case),
-                history=history[(r.case.customer_id, value)],
-                contact_point=contact_point_snapshot(r.contact_point, quarantined=value in blocked_values),
-                channel=r.channel,
-                template=template_snapshot(r.template),
-                now=now,
-                actor=actor,
-            )
+        decision = decide_contact(
+            policy=pack_for(r.case, now),
+            case=case_snapshot(r.case),
+            history=history[(r.case.customer_id, value)],
+            contact_point=contact_point_snapshot(r.contact_point, quarantined=value in blocked_values),
+            channel=r.channel,
+            template=template_snapshot(r.template),
+            now=now,
+            actor=actor,
         )
+        decisions.append(decision)
+        if count_allowed and decision.allowed:
+            placed = PastContact(
+                at=now,
+                channel=r.channel,
+                contact_point_value=value,
+                allowed=True,
+                template_key=r.template.key if r.template else None,
+            )
+            for (customer_id, other_value), past in history.items():
+                if customer_id == r.case.customer_id or other_value == value:
+                    past.append(placed)
     return decisions
 
 

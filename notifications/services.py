@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -28,7 +28,7 @@ from debt_collections.policies import TIME_RULES, Decision
 from debt_collections.services.cases import _check_actor, _lock_case
 from notifications.channels import DeliveryError, backend_for
 from notifications.models import CHANNEL_FOR_KIND, Notice, NoticeTemplate
-from notifications.rendering import build_context, local_date, render
+from notifications.rendering import build_context, local_date, opt_out_url, render
 from notifications.selectors import latest_template
 
 logger = logging.getLogger(__name__)
@@ -427,124 +427,171 @@ def notice_queue_many(
 
 
 def notice_send(*, notice_id: int, now: datetime | None = None) -> Notice:
-    """Send one notice if it is still due. Safe to run twice or concurrently: only one claim wins.
+    """Send one notice if it is still due (see ``notice_send_many``). Returns the row as it ends up."""
+    sent = notice_send_many(notice_ids=[notice_id], now=now)
+    return sent[0] if sent else Notice.objects.get(pk=notice_id)
 
-    1. In a transaction: lock the row, re-check the gate, and either block it, defer it, or claim it.
-    2. Outside any transaction: the provider call, with the notice's idempotency key.
-    3. In a transaction: record ``sent`` with the provider reference, or ``failed`` with the error.
+
+def _claimable(notice: Notice, now: datetime) -> bool:
+    claim_expired = (
+        notice.status == Notice.Status.SENDING
+        and notice.claimed_at is not None
+        and notice.claimed_at < now - timedelta(seconds=settings.NOTICE_CLAIM_TIMEOUT_SECONDS)
+    )
+    if notice.status != Notice.Status.PENDING and not claim_expired:
+        return False
+    return notice.not_before is None or notice.not_before <= now
+
+
+def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> list[Notice]:
+    """Send the notices that are still due. Safe to run twice or concurrently: only one claim wins.
+
+    1. In one transaction: lock the rows (rows another worker holds are skipped: it is sending them),
+       lock their customers, re-check the gate for each (counting the ones this batch sends), and
+       block, defer or claim each one (``pending → sending``).
+    2. Outside any transaction: one provider call per claimed notice, with its idempotency key.
+    3. In one transaction: record ``sent`` with the provider reference, or ``failed`` with the error.
+
+    Returns the rows this call handled (claimed, blocked or deferred), in id order.
     """
     now = now or timezone.now()
     system = Actor.system("notice_send")
+    skip_locked = connection.features.has_select_for_update_skip_locked
     with transaction.atomic():
-        notice = (
-            Notice.objects.select_for_update()
+        locked = list(
+            Notice.objects.select_for_update(of=("self",), skip_locked=skip_locked)
             .select_related("template", "contact_point", "case__customer", "case__account")
-            .get(pk=notice_id)
+            .filter(pk__in=notice_ids)
+            .order_by("pk")
         )
-        claim_expired = (
-            notice.status == Notice.Status.SENDING
-            and notice.claimed_at is not None
-            and notice.claimed_at < now - timedelta(seconds=settings.NOTICE_CLAIM_TIMEOUT_SECONDS)
+        due = [n for n in locked if _claimable(n, now)]
+        if not due:
+            return []
+        # One gate decision at a time per person: two workers must not both fill the last slot of a cap.
+        list(
+            Customer.objects.select_for_update()
+            .filter(pk__in={n.case.customer_id for n in due})
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        if notice.status != Notice.Status.PENDING and not claim_expired:
-            return notice
-        if notice.not_before is not None and notice.not_before > now:
-            return notice
-        case: CollectionCase = notice.case
-        Customer.objects.select_for_update().filter(pk=case.customer_id).first()
-        decision = gate_decide(
-            case=case,
-            contact_point=notice.contact_point,
-            channel=notice.channel,
-            template=notice.template,
+        decisions = gate_decide_many(
+            requests=[
+                GateRequest(
+                    case=n.case, contact_point=n.contact_point, channel=n.channel, template=n.template
+                )
+                for n in due
+            ],
             actor_user=None,
             now=now,
+            count_allowed=True,
         )
-        notice.decision = decision.to_dict()
-        if not decision.allowed:
-            if _only_time_rules(decision):
-                notice.not_before = decision.next_allowed_at
-                notice.status = Notice.Status.PENDING
-                notice.save(update_fields=["decision", "not_before", "status"])
-                audit_append(
-                    actor=system,
-                    action="notice.deferred",
-                    at=now,
-                    case=case,
-                    payload={"notice": notice.pk, **decision.to_dict()},
+        events: list[PendingEvent] = []
+        claimed: list[Notice] = []
+        for notice, decision in zip(due, decisions, strict=True):
+            notice.decision = decision.to_dict()
+            if decision.allowed:
+                # Re-rendered at claim time so the text sent (and stored) reflects today's balances.
+                notice.subject, notice.body, notice.body_hash = render(
+                    notice.template,
+                    build_context(
+                        template=notice.template,
+                        case=notice.case,
+                        point=notice.contact_point,
+                        now=now,
+                        extra=notice.context,
+                    ),
                 )
-                return notice
-            notice.status = Notice.Status.BLOCKED
-            notice.save(update_fields=["decision", "status"])
-            audit_append(
-                actor=system,
-                action="notice.blocked",
-                at=now,
-                case=case,
-                payload={"notice": notice.pk, "at_send_time": True, **decision.to_dict()},
-            )
-            return notice
-        # Re-render at claim time so the text sent (and stored) reflects today's balances.
-        subject, body, digest = render(
-            notice.template,
-            build_context(
-                template=notice.template, case=case, point=notice.contact_point, now=now, extra=notice.context
-            ),
+                notice.status = Notice.Status.SENDING
+                notice.claimed_at = now
+                notice.attempts += 1
+                claimed.append(notice)
+            elif _only_time_rules(decision):
+                notice.status = Notice.Status.PENDING
+                notice.not_before = decision.next_allowed_at
+                events.append(
+                    PendingEvent(
+                        action="notice.deferred",
+                        case_id=notice.case_id,
+                        actor=system,
+                        payload={"notice": notice.pk, **notice.decision},
+                    )
+                )
+            else:
+                notice.status = Notice.Status.BLOCKED
+                events.append(
+                    PendingEvent(
+                        action="notice.blocked",
+                        case_id=notice.case_id,
+                        actor=system,
+                        payload={"notice": notice.pk, "at_send_time": True, **notice.decision},
+                    )
+                )
+        Notice.objects.bulk_update(
+            due,
+            ["decision", "subject", "body", "body_hash", "status", "claimed_at", "attempts", "not_before"],
         )
-        notice.subject, notice.body, notice.body_hash = subject, body, digest
-        notice.status = Notice.Status.SENDING
-        notice.claimed_at = now
-        notice.attempts += 1
-        notice.save(
-            update_fields=["decision", "subject", "body", "body_hash", "status", "claimed_at", "attempts"]
+        audit_append_many(events, at=now)
+
+    outcomes: list[tuple[Notice, str, str]] = []
+    for notice in claimed:
+        opt_out = (
+            opt_out_url(contact_point_id=notice.contact_point_id, channel=notice.channel)
+            if notice.channel != "letter"
+            else ""
         )
-    opt_out = build_context(template=notice.template, case=case, point=notice.contact_point, now=now).get(
-        "opt_out_url", ""
-    )
-    try:
-        reference = backend_for(notice.channel).send(
-            to=notice.recipient,
-            subject=notice.subject,
-            body=notice.body,
-            idempotency_key=notice.idempotency_key,
-            opt_out_url=opt_out,
-        )
-        error = ""
-    except DeliveryError as exc:
-        reference, error = "", str(exc)
-    done = timezone.now()
-    with transaction.atomic():
-        notice = Notice.objects.select_for_update().get(pk=notice_id)
-        if error:
-            notice.status = Notice.Status.FAILED
-            notice.last_error = error
-            notice.save(update_fields=["status", "last_error"])
-            audit_append(
-                actor=system,
-                action="notice.failed",
-                at=done,
-                case=case,
-                payload={"notice": notice.pk, "error": error, "attempts": notice.attempts},
+        try:
+            reference = backend_for(notice.channel).send(
+                to=notice.recipient,
+                subject=notice.subject,
+                body=notice.body,
+                idempotency_key=notice.idempotency_key,
+                opt_out_url=opt_out,
             )
-        else:
-            notice.status = Notice.Status.SENT
-            notice.provider_reference = reference
-            notice.sent_at = done
-            notice.save(update_fields=["status", "provider_reference", "sent_at"])
-            audit_append(
-                actor=system,
-                action="notice.sent",
-                at=done,
-                case=case,
-                payload={
-                    "notice": notice.pk,
-                    "provider_reference": reference,
-                    "body_hash": notice.body_hash,
-                    "template": notice.template.key,
-                    "version": notice.template.version,
-                },
+            outcomes.append((notice, reference, ""))
+        except DeliveryError as exc:
+            outcomes.append((notice, "", str(exc)))
+
+    if outcomes:
+        done = timezone.now()
+        with transaction.atomic():
+            events = []
+            for notice, reference, error in outcomes:
+                if error:
+                    notice.status = Notice.Status.FAILED
+                    notice.last_error = error
+                    events.append(
+                        PendingEvent(
+                            action="notice.failed",
+                            case_id=notice.case_id,
+                            actor=system,
+                            payload={"notice": notice.pk, "error": error, "attempts": notice.attempts},
+                        )
+                    )
+                else:
+                    notice.status = Notice.Status.SENT
+                    notice.provider_reference = reference
+                    notice.sent_at = done
+                    events.append(
+                        PendingEvent(
+                            action="notice.sent",
+                            case_id=notice.case_id,
+                            actor=system,
+                            payload={
+                                "notice": notice.pk,
+                                "provider_reference": reference,
+                                "body_hash": notice.body_hash,
+                                "template": notice.template.key,
+                                "version": notice.template.version,
+                            },
+                        )
+                    )
+            # A claim outlives any sane provider call (NOTICE_CLAIM_TIMEOUT_SECONDS); were it to lapse, the relay's
+            # retry carries the same idempotency key, which the provider deduplicates.
+            Notice.objects.bulk_update(
+                [n for n, _r, _e in outcomes], ["status", "provider_reference", "sent_at", "last_error"]
             )
-    return notice
+            audit_append_many(events, at=done)
+    return due
 
 
 def notice_relay_due(*, now: datetime | None = None, limit: int = 1000) -> list[int]:
@@ -622,8 +669,11 @@ def templates_install_library(*, now: datetime | None = None) -> int:
                 limited_content=text.limited_content,
                 is_service=text.is_service,
             )
-            template.approve(by=None, at=now or timezone.now(),
-                             note="Shipped with the release; approved in its compliance review.")
+            template.approve(
+                by=None,
+                at=now or timezone.now(),
+                note="Shipped with the release; approved in its compliance review.",
+            )
             template.save()
             created += 1
     return created

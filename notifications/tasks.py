@@ -24,9 +24,7 @@ def send_notice_batch(notice_ids: list[int]) -> int:
     Each notice is still claimed on its own row, so a batch delivered twice, or overlapping a single
     ``send_notice``, sends nothing twice.
     """
-    for notice_id in notice_ids:
-        services.notice_send(notice_id=notice_id)
-    return len(notice_ids)
+    return len(services.notice_send_many(notice_ids=list(notice_ids)))
 
 
 @shared_task(name="notifications.relay_pending_notices", ignore_result=True)

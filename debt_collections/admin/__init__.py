@@ -5,8 +5,9 @@ Thin entry points only: every write goes through ``debt_collections.services``; 
 groups (``accounts.admin.has_staff_role`` and friends), never from Django model permissions.
 
 Modules: ``access`` (role and scope helpers), ``filters`` (list filters), ``forms`` (the transition,
-assignment and placement forms), ``cases`` (the case admin), ``records`` (read-only attempts,
-payments, disputes, audit events).
+assignment and placement forms), ``cases`` (the case admin), ``case_actions`` and ``action_forms`` (the
+case page's contact and negotiation actions and record sections), ``records`` (read-only attempts,
+payments, audit events, and the dispute queue), ``queues`` (pending waivers, case tasks).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from debt_collections.admin import cases, records  # noqa: F401  (imported to register the admins)
+from debt_collections.admin import cases, queues, records  # noqa: F401  (imported to register the admins)
 
 admin.site.site_header = _("Collections case management")
 admin.site.site_title = _("Collections case management")

@@ -33,6 +33,7 @@ from debt_collections.admin.access import (
     can_work_cases,
     has_staff_role,
 )
+from debt_collections.admin.case_actions import CaseActionsMixin
 from debt_collections.admin.display import money, summarize_payload
 from debt_collections.admin.filters import AssignedToFilter, DaysPastDueFilter, NextActionDueFilter
 from debt_collections.admin.forms import (
@@ -79,7 +80,7 @@ TRANSITION_TEXT: dict[str, tuple[StrPromise, StrPromise]] = {
 
 
 @admin.register(CollectionCase)
-class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
+class CollectionCaseAdmin(CaseActionsMixin, admin.ModelAdmin[CollectionCase]):
     list_display = (
         "id",
         "customer",
@@ -256,6 +257,8 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
         ]
         may_manage = may_act and can_manage_cases(user)
         return {
+            # Contact attempts, notices, plans, waivers, disputes, tasks and their forms (case_actions).
+            **self.actions_context(request, case, may_act=may_act),
             "case": case,
             "customer": customer,
             "customer_local_time": _local_time(customer.time_zone, timezone.now()),
@@ -323,6 +326,7 @@ class CollectionCaseAdmin(admin.ModelAdmin[CollectionCase]):
             view(self.transition_view, "transition"),
             view(self.assign_view, "assign"),
             view(self.place_view, "place"),
+            *self.action_urls(),
         ]
         return custom + super().get_urls()
 

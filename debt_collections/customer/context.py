@@ -32,6 +32,12 @@ CHANNELS_FOR_KIND: dict[str, list[str]] = {
 }
 
 
+def rate(value: Decimal) -> str:
+    """An annual rate as stored (3 places), without a trailing zero: ``18.250`` → ``18.25``, ``9.125``."""
+    text = f"{value:.3f}"
+    return text[:-1] if text.endswith("0") else text
+
+
 def money(value: Decimal) -> str:
     """``1234.5`` → ``"1,234.50"``: the same text in both languages (digits and separators are shared)."""
     return f"{value:,.2f}"
@@ -178,13 +184,13 @@ def balance_rows(link: NegotiationLink) -> list[Row]:
         Row(
             gettext("Interest"),
             money(account.interest),
-            gettext("%(rate)s%% a year") % {"rate": f"{account.interest_rate_apr:.2f}"},
+            gettext("%(rate)s%% a year") % {"rate": rate(account.interest_rate_apr)},
         ),
         Row(gettext("Fees"), money(account.fees)),
         Row(
             gettext("Penalty interest"),
             money(account.penalty_interest),
-            gettext("%(rate)s%% a year") % {"rate": f"{account.penalty_rate_apr:.2f}"},
+            gettext("%(rate)s%% a year") % {"rate": rate(account.penalty_rate_apr)},
         ),
     ]
 

@@ -40,8 +40,10 @@ OPT_OUT_CHANNELS = {"sms": _("text message (SMS)"), "call": _("phone calls"), "e
 class PageForm(forms.Form):
     """Django renders ``aria-invalid`` and ``aria-describedby`` (help text, errors) on each field."""
 
-    # Labels are phrases or questions ("Date of birth", "What is wrong?"): no colon after them.
-    label_suffix = ""
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Labels are phrases or questions ("Date of birth", "What is wrong?"): no colon after them.
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class VerifyForm(PageForm):

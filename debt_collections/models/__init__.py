@@ -27,6 +27,7 @@ from debt_collections.models.negotiation import (
     RepaymentPlan,
     WaiverState,
 )
+from debt_collections.models.reporting import BureauRecord, CreditReportNotice, LimitChangeAppeal
 
 __all__ = [
     "GENESIS_HASH",
@@ -34,15 +35,18 @@ __all__ = [
     "TERMINAL",
     "AuditChainHead",
     "AuditEvent",
+    "BureauRecord",
     "CaseState",
     "CaseTask",
     "CloseReason",
     "CollectionCase",
     "ContactAttempt",
+    "CreditReportNotice",
     "Dispute",
     "FeeWaiver",
     "HoldReason",
     "LIVE_PLAN_STATES",
+    "LimitChangeAppeal",
     "Installment",
     "NegotiationLink",
     "Payment",

@@ -8,6 +8,15 @@ it needs, so it can be tested exhaustively and called from services, tasks and v
 
 from __future__ import annotations
 
+from debt_collections.policies.credit_impact import (
+    GradeText,
+    amount_band,
+    credit_impact,
+    grade_text,
+    grades_for,
+    reporting_threshold,
+)
+from debt_collections.policies.credit_impact import Grade as CreditImpactGrade
 from debt_collections.policies.decision import NON_TIME_RULES, RULE_ORDER, TIME_RULES, Decision, Rule
 from debt_collections.policies.gate import SEARCH_HORIZON, decide_contact, time_blockers_at
 from debt_collections.policies.money import (
@@ -80,7 +89,9 @@ __all__ = [
     "CaseSnapshot",
     "ContactHistory",
     "ContactPointSnapshot",
+    "CreditImpactGrade",
     "Decision",
+    "GradeText",
     "NegotiationOptions",
     "Option",
     "PastContact",
@@ -91,14 +102,19 @@ __all__ = [
     "UnknownPolicyPack",
     "add_months",
     "allocate_payment",
+    "amount_band",
+    "credit_impact",
     "compute_options",
     "decide_contact",
     "deferral_code",
     "get_pack",
+    "grade_text",
+    "grades_for",
     "installment_code",
     "minor_unit",
     "pack_versions",
     "quantize",
+    "reporting_threshold",
     "split_installments",
     "strictest",
     "time_blockers_at",

@@ -44,16 +44,16 @@ from debt_collections.services.links import (
     link_verify,
 )
 from debt_collections.services.payments import payment_record
+from debt_collections.services.plan_cycle import plan_activate_after_cooling_off, plan_break_missed
 from debt_collections.services.plans import (
     plan_accept,
     plan_accept_option,
-    plan_activate_after_cooling_off,
     plan_apply_payment,
-    plan_break_missed,
     plan_cancel,
     plan_offer,
     plan_withdraw,
 )
+from debt_collections.services.tasks import task_complete
 from debt_collections.services.waivers import waiver_approve, waiver_reject, waiver_request
 
 __all__ = [
@@ -98,6 +98,7 @@ __all__ = [
     "plan_cancel",
     "plan_offer",
     "plan_withdraw",
+    "task_complete",
     "waiver_approve",
     "waiver_reject",
     "waiver_request",

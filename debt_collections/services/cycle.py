@@ -282,10 +282,10 @@ def cycle_run_chunk(*, as_of: date, lo: int, hi: int, now: datetime | None = Non
     _open_cases(lo=lo, hi=hi, now=now, report=report)
     # Plans before the other transitions: a plan broken today makes its case active, and charge-off must
     # judge that case in this run, not in a second run for the same date (which must change nothing).
-    from debt_collections.services import plans as plan_services
+    from debt_collections.services import plan_cycle
 
-    activated = plan_services.plan_activate_after_cooling_off(as_of=as_of, now=now, lo=lo, hi=hi)
-    broken = plan_services.plan_break_missed(as_of=as_of, now=now, lo=lo, hi=hi)
+    activated = plan_cycle.plan_activate_after_cooling_off(as_of=as_of, now=now, lo=lo, hi=hi)
+    broken = plan_cycle.plan_break_missed(as_of=as_of, now=now, lo=lo, hi=hi)
     report.plans_activated, report.plans_broken = activated.changed, broken.changed
     report.errors.extend([*activated.errors, *broken.errors])
     _transitions(lo=lo, hi=hi, as_of=as_of, now=now, report=report)

@@ -38,26 +38,33 @@ def _require_recorder(actor: Actor) -> None:
     raise NotPermitted("Only agents, supervisors or the payments feed record payments.")
 
 
-def _same_payment(existing: Payment, *, account_id: int, amount: Decimal, currency: str) -> Payment:
+def _replay(
+    existing: Payment, *, account_id: int, amount: Decimal, currency: str, actor: Actor, now: datetime
+) -> Payment:
+    """The stored payment for a repeated reference, or ``reference_conflict``.
+
+    The conflict names nothing of the stored payment: the reference may belong to an account the
+    caller may not see.
+    """
     if existing.account_id != account_id or existing.amount != amount or existing.currency != currency:
         raise InvalidInput(
-            f"The reference {existing.external_reference} was already recorded as {existing.amount} "
-            f"{existing.currency} on another payment; it cannot be reused for a different one.",
+            f"The reference {existing.external_reference} was already used for a different payment.",
             code="reference_conflict",
         )
+    if actor.user is not None and existing.case is not None:
+        _check_actor(actor, existing.case, None, now)
     return existing
 
 
-def withheld_by_disputes(account_id: int) -> dict[str, Decimal]:
+def withheld_by_disputes(account: CreditAccount) -> dict[str, Decimal]:
     """Per balance component, the amount under an open dispute (a payment is never allocated to it).
 
     A dispute naming a component without an amount withholds the whole component; one without a
     component withholds nothing here (the hold already pauses collection).
     """
-    open_disputes = Dispute.objects.filter(case__account_id=account_id, status=Dispute.Status.OPEN).exclude(
-        disputed_component=""
-    )
-    account = CreditAccount.objects.get(pk=account_id)
+    open_disputes = Dispute.objects.filter(
+        case__account_id=account.pk, status=Dispute.Status.OPEN
+    ).exclude(disputed_component="")
     withheld: dict[str, Decimal] = {}
     whole = set(
         open_disputes.filter(disputed_amount__isnull=True).values_list("disputed_component", flat=True)
@@ -146,11 +153,15 @@ def payment_record(
     if received_at.tzinfo is None:
         raise InvalidInput("received_at must include a time zone.", code="invalid_received_at")
     _require_recorder(actor)
-    existing = Payment.objects.filter(external_reference=reference).first()
-    if existing is not None:
-        return _same_payment(existing, account_id=account_id, amount=amount, currency=currency)
+    at = now  # bound for the closure (mypy does not narrow ``now`` inside it)
+
+    def replay(existing: Payment) -> Payment:
+        return _replay(existing, account_id=account_id, amount=amount, currency=currency, actor=actor, now=at)
 
     with transaction.atomic():
+        existing = Payment.objects.filter(external_reference=reference).select_related("case").first()
+        if existing is not None:  # a replay: no lock, no write, no audit
+            return replay(existing)
         case_id = (
             CollectionCase.objects.filter(account_id=account_id)
             .exclude(state__in=TERMINAL)
@@ -168,9 +179,9 @@ def payment_record(
                 _check_actor(actor, case, None, now)
             elif actor.user.agency_id is not None:
                 raise NotPermitted("Agency users record payments only on cases placed with their agency.")
-        existing = Payment.objects.filter(external_reference=reference).first()  # a racer won meanwhile
-        if existing is not None:
-            return _same_payment(existing, account_id=account_id, amount=amount, currency=currency)
+        existing = Payment.objects.filter(external_reference=reference).select_related("case").first()
+        if existing is not None:  # a concurrent call with the same reference won while we waited
+            return replay(existing)
         if currency != account.currency:
             raise InvalidInput(
                 f"The payment is in {currency} but the account is in {account.currency}.",
@@ -187,7 +198,7 @@ def payment_record(
             pack = selectors.case_pack(case, now)
         else:
             pack = get_pack(account.customer.jurisdiction, now.date())
-        withheld = withheld_by_disputes(account.pk)
+        withheld = withheld_by_disputes(account)
         payable = {
             c: max(getattr(account, c) - withheld.get(c, Decimal(0)), Decimal(0)) for c in PAYMENT_COMPONENTS
         }
@@ -209,10 +220,10 @@ def payment_record(
                     recorded_by=actor.user,
                 )
         except IntegrityError:
-            existing = Payment.objects.filter(external_reference=reference).first()
+            existing = Payment.objects.filter(external_reference=reference).select_related("case").first()
             if existing is None:
                 raise
-            return _same_payment(existing, account_id=account_id, amount=amount, currency=currency)
+            return replay(existing)
         applied = {c: v for c, v in allocation.applied.items() if v > 0}
         if applied:
             # Conditional: a component can never go below zero, whatever happened since we read it.

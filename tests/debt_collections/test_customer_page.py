@@ -125,7 +125,7 @@ def assert_reveals_nothing(html: str, case: CollectionCase, token: str = "") -> 
     ]
     for value in [*AMOUNTS.values(), TOTAL]:
         secrets += [f"{value:,.2f}", str(value), f"{value:.2f}".replace(".", ",")]
-    secrets += [f"{account.interest_rate_apr:.2f}", f"{account.penalty_rate_apr:.2f}", account.product]
+    secrets += ["18.25", "9.125", account.product]
     assert case.pk > 9999
     secrets += [f"C{case.pk:07d}", str(case.pk)]
     for secret in secrets:
@@ -366,7 +366,7 @@ def test_the_right_answers_show_the_breakdown_the_rates_and_the_options(
     assert "李雪梅" in html
     for value in [*AMOUNTS.values(), TOTAL]:
         assert f"{value:,.2f}" in html
-    assert "18.25%" in html and "9.12%" in html
+    assert "18.25%" in html and "9.125%" in html
     assert "征信" in html and "14 天" in html and "5 年" in html
     for title in ["一次性结清", "6 期按月还款", "延期 30 天还款", "申请困难减免"]:
         assert title in html, title

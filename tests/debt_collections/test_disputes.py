@@ -3,7 +3,8 @@ the outcome (DESIGN §9)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -21,15 +22,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("negotiation_env")]
 __all__ = ["negotiation_env"]
 
 
-def open_dispute(case: CollectionCase, kind: str = "amount_wrong", *, actor: Actor = SYSTEM, **kw: object) -> Dispute:
+def open_dispute(
+    case: CollectionCase, kind: str = "amount_wrong", *, actor: Actor = SYSTEM, now: datetime = NOW
+) -> Dispute:
     return services.dispute_open(
-        case_id=case.pk,
-        kind=kind,
-        description="The customer says so.",
-        channel="phone",
-        actor=actor,
-        now=kw.pop("now", NOW),  # type: ignore[arg-type]
-        **kw,  # type: ignore[arg-type]
+        case_id=case.pk, kind=kind, description="The customer says so.", channel="phone", actor=actor, now=now
     )
 
 
@@ -83,7 +80,12 @@ def test_if_the_hold_fails_no_dispute_is_left_behind() -> None:
 
 @pytest.mark.parametrize(
     ("jurisdiction", "kind", "days"),
-    [("CN", "credit_report", 20), ("CN", "not_my_debt", 15), ("US", "credit_report", 30), ("UK", "amount_wrong", 56)],
+    [
+        ("CN", "credit_report", 20),
+        ("CN", "not_my_debt", 15),
+        ("US", "credit_report", 30),
+        ("UK", "amount_wrong", 56),
+    ],
 )
 def test_the_sla_clock_comes_from_the_pack(jurisdiction: str, kind: str, days: int) -> None:
     case, _phone = case_with_phone(jurisdiction=jurisdiction)
@@ -128,7 +130,7 @@ def test_a_disputed_amount_needs_its_component() -> None:
             description="",
             channel="phone",
             actor=SYSTEM,
-            disputed_amount=__import__("decimal").Decimal("10.00"),
+            disputed_amount=Decimal("10.00"),
             now=NOW,
         )
 
@@ -154,7 +156,10 @@ def test_open_disputes_are_listed_for_compliance_soonest_due_first(compliance: U
     amount = open_dispute(second, "amount_wrong", now=NOW + timedelta(days=1))  # due in 16 days
     done = open_dispute(third, "already_paid")
     services.dispute_resolve(
-        dispute_id=done.pk, outcome="rejected", outcome_text="No payment found.", actor=Actor.for_user(compliance)
+        dispute_id=done.pk,
+        outcome="rejected",
+        outcome_text="No payment found.",
+        actor=Actor.for_user(compliance),
     )
 
     assert list(selectors.open_disputes(compliance)) == [amount, report]

@@ -1,0 +1,13 @@
+"""Celery entry points of the workspace."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from compliance import services
+
+
+@shared_task(name="compliance.verify_audit_chain", acks_late=True, ignore_result=True)
+def verify_audit_chain(verification_id: int) -> bool | None:
+    """Run one requested verification (``AuditVerification`` row); safe to deliver twice."""
+    return services.verification_execute(verification_id=verification_id).ok

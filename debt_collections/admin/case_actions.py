@@ -1,0 +1,581 @@
+"""The case page's contact and negotiation actions, and the read-only sections around them.
+
+Mixed into ``CollectionCaseAdmin`` (``cases``): ``action_urls`` adds one custom admin URL per action and
+``actions_context`` adds the forms and the record sections to the change page. Every view is POST only,
+finds the case through the admin's scoped queryset (404 outside it), checks the role (403), calls one
+service, turns a ``DomainError`` into an admin message and redirects back to the section it acted on.
+The one view that calls two services, the negotiation link, says why on its docstring.
+
+A compliance block is reported in plain words: each blocking rule with the gate's reason, and when the
+contact becomes possible in the customer's local time and in UTC. ``ComplianceBlocked`` carries only
+the rule ids and the time, so the reasons are read back from the decision the service stored and
+audited (for the call or notice just refused, the audit event at the ``now`` passed to the service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Customer, User
+from debt_collections import selectors, services
+from debt_collections.admin.access import admin_user, can_manage_cases, can_work_cases
+from debt_collections.admin.action_forms import (
+    DisputeForm,
+    LogCallForm,
+    PaymentForm,
+    PlanOfferForm,
+    SendLinkForm,
+    SendNoticeForm,
+    WaiverDecisionForm,
+    WaiverRequestForm,
+)
+from debt_collections.admin.display import money
+from debt_collections.admin.forms import form_errors_text
+from debt_collections.audit import Actor
+from debt_collections.errors import ComplianceBlocked, DomainError
+from debt_collections.models import TERMINAL, AuditEvent, CaseTask, CollectionCase, ContactAttempt, FeeWaiver
+from debt_collections.policies import get_pack
+from notifications.models import Notice
+from notifications.rendering import local_date
+from notifications.selectors import notices_for_case
+from notifications.services import idempotency_key, notice_queue
+
+if TYPE_CHECKING:
+    from django.contrib.admin import AdminSite
+    from django_stubs_ext import StrPromise
+
+# How many attempts and notices the case page lists (newest first); the record admins have them all.
+ROW_LIMIT = 100
+# The audit actions under which the services store a blocked decision with its reasons.
+BLOCK_EVENTS = ("contact.blocked", "notice.blocked")
+LINK_TEMPLATE_KEY = "plan.offer"
+
+# Plain words for each gate rule, used when the stored decision has no reason for it.
+RULE_TEXT: dict[str, StrPromise] = {
+    "HOURS": gettext_lazy("outside contact hours (customer time)"),
+    "FREQ_7D": gettext_lazy("the limit of contacts with this person in 7 days is reached"),
+    "DAILY": gettext_lazy("today's call limit is reached"),
+    "CONVERSATION_WAIT": gettext_lazy("too soon after the last conversation"),
+    "HOLD": gettext_lazy("the case is on hold"),
+    "CEASE": gettext_lazy("the customer asked us to stop communicating"),
+    "OPT_OUT": gettext_lazy("the customer opted out of this channel"),
+    "WRONG_PARTY": gettext_lazy("this number or address was reported as a wrong party"),
+    "REASSIGNED": gettext_lazy("the number may have a new owner; verify it first"),
+    "DISCLOSURE": gettext_lazy("an unverified contact point gets only limited-content notices"),
+    "THIRD_PARTY": gettext_lazy("not one of the customer's own contact points"),
+    "AGENCY_LICENCE": gettext_lazy("your agency's licence or contract is not valid today"),
+    "TEMPLATE": gettext_lazy("this template version is not approved"),
+    "VULNERABLE": gettext_lazy("the lower limits for a vulnerable customer are reached"),
+}
+
+# What a view's service call returns: the message level and text.
+Outcome = tuple[int, str]
+ServiceCall = Callable[[CollectionCase, dict[str, Any], Actor, datetime], Outcome]
+
+
+# --- plain words for times and gate decisions ----------------------------------------------------
+
+
+def customer_zone(customer: Customer) -> ZoneInfo:
+    """The customer's zone (the pack's default when unset); UTC if neither names a real zone, so the
+    page still renders (the gate itself refuses to guess, see ``policies.localtime.resolve_zone``)."""
+    try:
+        return ZoneInfo(customer.time_zone or get_pack(customer.jurisdiction).timezone_default)
+    except (KeyError, ValueError):  # ZoneInfoNotFoundError and UnknownPolicyPack are KeyErrors
+        return ZoneInfo("UTC")
+
+
+def local_and_utc(instant: datetime, zone: ZoneInfo) -> str:
+    """``2026-03-11 08:00 Asia/Shanghai (00:00 UTC)``; the UTC date is written only when it differs."""
+    local, utc = instant.astimezone(zone), instant.astimezone(UTC)
+    utc_text = f"{utc:%H:%M} UTC" if utc.date() == local.date() else f"{utc:%Y-%m-%d %H:%M} UTC"
+    return f"{local:%Y-%m-%d %H:%M} {zone.key} ({utc_text})"
+
+
+def blocked_text(
+    *, rule_ids: Iterable[str], next_allowed_at: datetime | None, reasons: Mapping[str, str], zone: ZoneInfo
+) -> str:
+    """``Blocked: HOURS — <reason>. Possible from <local> (<UTC>).``, naming every blocking rule."""
+    parts = []
+    for rule in rule_ids:
+        reason = (reasons.get(rule) or str(RULE_TEXT.get(rule, ""))).strip().rstrip(".")
+        parts.append(f"{rule} — {reason}." if reason else f"{rule}.")
+    text = _("Blocked: %(rules)s") % {"rules": " ".join(parts)}
+    if next_allowed_at is not None:
+        return text + " " + _("Possible from %(when)s.") % {"when": local_and_utc(next_allowed_at, zone)}
+    return (
+        text
+        + " "
+        + _(
+            "Waiting will not lift this block: its cause must be dealt with first (for example verify the "
+            "number, release the hold or approve the template)."
+        )
+    )
+
+
+def _audited_reasons(case: CollectionCase, now: datetime) -> Mapping[str, str]:
+    """The gate's reason per rule for the block a service stored at ``now`` on this case."""
+    event = (
+        AuditEvent.objects.filter(case_id=case.pk, at=now, action__in=BLOCK_EVENTS).order_by("-seq").first()
+    )
+    reasons = event.payload.get("reasons") if event is not None and isinstance(event.payload, dict) else None
+    return reasons if isinstance(reasons, dict) else {}
+
+
+def _decision_text(decision: Mapping[str, Any], zone: ZoneInfo) -> str:
+    """``blocked_text`` for a decision stored on a notice (``Decision.to_dict()``)."""
+    raw_next = decision.get("next_allowed_at")
+    return blocked_text(
+        rule_ids=decision.get("blocked_by") or [],
+        next_allowed_at=datetime.fromisoformat(raw_next) if raw_next else None,
+        reasons=decision.get("reasons") or {},
+        zone=zone,
+    )
+
+
+def _notice_outcome(notice: Notice, case: CollectionCase, now: datetime) -> Outcome:
+    """The message for what ``notice_queue`` returned: new, or an earlier row with the same key."""
+    point = notice.contact_point.masked_value
+    if notice.queued_at != now:  # idempotent repeat: the service returned the row it already had
+        if notice.status == Notice.Status.BLOCKED:
+            return messages.ERROR, _(
+                "This notice was already tried today for %(point)s and stays blocked. %(why)s"
+            ) % {"point": point, "why": _decision_text(notice.decision, customer_zone(case.customer))}
+        return messages.WARNING, _(
+            "%(key)s already went to %(point)s today (%(status)s); it is not sent twice."
+        ) % {"key": notice.template.key, "point": point, "status": notice.get_status_display()}
+    return messages.SUCCESS, _(
+        "Notice %(key)s v%(version)s queued by %(channel)s to %(point)s; it is sent once the gate checks "
+        "again at send time."
+    ) % {
+        "key": notice.template.key,
+        "version": notice.template.version,
+        "channel": notice.get_channel_display(),
+        "point": point,
+    }
+
+
+# --- the record sections -------------------------------------------------------------------------
+
+
+def _attempt_rows(case: CollectionCase, zone: ZoneInfo) -> list[dict[str, Any]]:
+    attempts = case.contact_attempts.select_related("contact_point", "agent").order_by("-placed_at", "-pk")
+    return [
+        {
+            "attempt": a,
+            "at": local_and_utc(a.placed_at, zone),
+            "point": a.contact_point.masked_value,
+            "blocked_by": ", ".join(a.blocked_by or []),
+            "next_allowed": local_and_utc(a.next_allowed_at, zone) if a.next_allowed_at else "",
+        }
+        for a in attempts[:ROW_LIMIT]
+    ]
+
+
+def _notice_rows(case: CollectionCase, zone: ZoneInfo) -> list[dict[str, Any]]:
+    notices = notices_for_case(case.pk).order_by("-queued_at", "-pk")
+    rows = []
+    for n in notices[:ROW_LIMIT]:
+        decision = n.decision if isinstance(n.decision, dict) else {}
+        raw_next = decision.get("next_allowed_at")
+        rows.append(
+            {
+                "notice": n,
+                "at": local_and_utc(n.queued_at, zone),
+                "point": n.contact_point.masked_value,
+                "blocked_by": ", ".join(decision.get("blocked_by") or []),
+                "next_allowed": local_and_utc(datetime.fromisoformat(raw_next), zone) if raw_next else "",
+                "not_before": local_and_utc(n.not_before, zone) if n.not_before else "",
+            }
+        )
+    return rows
+
+
+def _plan_options(case: CollectionCase, now: datetime) -> list[tuple[str, str]]:
+    """The plan options the policy offers now, labelled with their cost (hardship is a waiver, not here)."""
+    if case.state in TERMINAL:
+        return []
+    found = selectors.negotiation_options(case=case, now=now)
+    choices = []
+    for option in found.options:
+        if option.plan_kind is None:
+            continue
+        label = f"{option.code}: {money(option.total, found.currency)}"
+        if option.monthly_amount is not None and option.payment_count > 1:
+            label += f" ({option.payment_count} × {money(option.monthly_amount, found.currency)})"
+        choices.append((option.code, label))
+    return choices
+
+
+class _PickForm(forms.Form):
+    """One row of a case section (a waiver, a task), limited to the rows of this case."""
+
+    item = forms.ModelChoiceField(queryset=FeeWaiver.objects.none())
+
+    def __init__(self, *args: Any, rows: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = rows  # type: ignore[attr-defined]
+
+
+# --- the mixin -------------------------------------------------------------------------------------
+
+
+class CaseActionsMixin:
+    """Contact and negotiation actions for ``CollectionCaseAdmin``; see the module docstring."""
+
+    admin_site: AdminSite
+    # URL suffix → view method name; the URL name is ``collections_collectioncase_<suffix>``.
+    ACTION_VIEWS: dict[str, str] = {
+        "log_call": "log_call_view",
+        "send_notice": "send_notice_view",
+        "send_link": "send_link_view",
+        "record_payment": "record_payment_view",
+        "open_dispute": "open_dispute_view",
+        "request_waiver": "request_waiver_view",
+        "decide_waiver": "decide_waiver_view",
+        "offer_plan": "offer_plan_view",
+        "complete_task": "complete_task_view",
+    }
+
+    if TYPE_CHECKING:  # provided by CollectionCaseAdmin
+
+        def _acting_case(self, request: HttpRequest, object_id: str) -> CollectionCase: ...
+
+        def _change_url(self, case_id: int) -> str: ...
+
+    def action_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                f"<path:object_id>/{suffix}/",
+                self.admin_site.admin_view(getattr(self, view)),
+                name=f"collections_collectioncase_{suffix}",
+            )
+            for suffix, view in self.ACTION_VIEWS.items()
+        ]
+
+    def actions_context(self, request: HttpRequest, case: CollectionCase, *, may_act: bool) -> dict[str, Any]:
+        """The record sections for everyone who may see the case; the forms for those who may act."""
+        now = timezone.now()
+        zone = customer_zone(case.customer)
+        context: dict[str, Any] = {
+            "attempt_rows": _attempt_rows(case, zone),
+            "notice_rows": _notice_rows(case, zone),
+            "row_limit": ROW_LIMIT,
+            "plans": list(selectors.plans_for_case(case)),
+            "waivers": list(
+                selectors.waivers_for_case(case).select_related("requested_by_user", "decided_by")
+            ),
+            "disputes": list(selectors.disputes_for_case(case)),
+            "open_tasks": list(case.tasks.filter(done_at__isnull=True).order_by("due_at", "pk")),
+            "may_act": may_act,
+            "action_urls": {
+                suffix: reverse(
+                    f"admin:collections_collectioncase_{suffix}",
+                    args=[case.pk],
+                    current_app=self.admin_site.name,
+                )
+                for suffix in self.ACTION_VIEWS
+            },
+        }
+        if not may_act or case.state in TERMINAL:
+            return context
+        customer, user = case.customer, admin_user(request)
+        options = _plan_options(case, now)
+        context.update(
+            log_call_form=LogCallForm(customer=customer, auto_id="id_call_%s"),
+            notice_form=SendNoticeForm(customer=customer, auto_id="id_notice_%s"),
+            link_form=SendLinkForm(customer=customer, auto_id="id_link_%s"),
+            dispute_form=DisputeForm(auto_id="id_dispute_%s"),
+            waiver_form=WaiverRequestForm(auto_id="id_waiver_%s"),
+            plan_form=PlanOfferForm(options=options, auto_id="id_plan_%s") if options else None,
+            payment_form=PaymentForm(
+                auto_id="id_payment_%s",
+                initial={"currency": case.account.currency, "received_at": now.replace(microsecond=0)},
+            )
+            if can_manage_cases(user)
+            else None,
+        )
+        return context
+
+    # --- the views ---------------------------------------------------------------------------------
+
+    def _post_action(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        form: Callable[[CollectionCase], forms.Form],
+        call: ServiceCall,
+        section: str,
+        allowed: Callable[[User | None], bool] = can_work_cases,
+    ) -> HttpResponse:
+        """The shared shape of every action: POST, scope (404), role (403), form, one service, message."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        case = self._acting_case(request, object_id)
+        user = admin_user(request)
+        if user is None or not allowed(user):
+            raise PermissionDenied
+        bound = form(case)
+        if not bound.is_valid():
+            messages.error(request, form_errors_text(bound))
+        else:
+            now = timezone.now()  # read once: given to the service, and used to find its stored decision
+            try:
+                level, text = call(case, bound.cleaned_data, Actor.for_user(user), now)
+            except ComplianceBlocked as exc:
+                messages.error(
+                    request,
+                    blocked_text(
+                        rule_ids=exc.rule_ids,
+                        next_allowed_at=exc.next_allowed_at,
+                        reasons=_audited_reasons(case, now),
+                        zone=customer_zone(case.customer),
+                    ),
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.add_message(request, level, text)
+        return HttpResponseRedirect(f"{self._change_url(case.pk)}#{section}")
+
+    def log_call_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
+            attempt = services.contact_attempt_log(
+                case_id=case.pk,
+                actor=actor,
+                contact_point_id=data["contact_point"].pk,
+                channel=ContactAttempt.Channel.CALL,
+                direction=data["direction"],
+                connected=data["connected"],
+                conversation=data["conversation"],
+                outcome=data["outcome"],
+                note=data["note"],
+                now=now,
+            )
+            if attempt.direction == ContactAttempt.Direction.INBOUND:
+                return messages.SUCCESS, _("Inbound call recorded.")
+            return messages.SUCCESS, _("Call logged; the compliance gate allowed it.")
+
+        return self._post_action(
+            request,
+            object_id,
+            form=lambda case: LogCallForm(request.POST, customer=case.customer),
+            call=call,
+            section="case-attempts",
+        )
+
+    def send_notice_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
+            notice = notice_queue(
+                case_id=case.pk,
+                template_key=data["template_key"],
+                contact_point_id=data["contact_point"].pk,
+                actor=actor,
+                now=now,
+            )
+            return _notice_outcome(notice, case, now)
+
+        return self._post_action(
+            request,
+            object_id,
+            form=lambda case: SendNoticeForm(request.POST, customer=case.customer),
+            call=call,
+            section="case-notices",
+        )
+
+    def send_link_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A new negotiation link, sent as the ``plan.offer`` notice whose ``portal_url`` is the link.
+
+        Two services in one transaction (``link_create``, then ``notice_queue``), so a link is never
+        stored without the notice that carries it. A gate block is stored as a blocked notice (not
+        raised, which would roll the record back); the link then exists unsent and expires by itself.
+        """
+
+        def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
+            point = data["contact_point"]
+            key = idempotency_key(
+                case_id=case.pk,
+                template_key=LINK_TEMPLATE_KEY,
+                contact_point_id=point.pk,
+                due_date=local_date(now, case.customer.time_zone),
+            )
+            if Notice.objects.filter(idempotency_key=key).exists():
+                # notice_queue would return that row and the new link would go nowhere.
+                return messages.WARNING, _(
+                    "An offer already went to %(point)s today (one a day per contact point); no new link "
+                    "was made."
+                ) % {"point": point.masked_value}
+            with transaction.atomic():
+                link, url = services.link_create(
+                    case_id=case.pk, actor=actor, contact_point_id=point.pk, now=now
+                )
+                notice = notice_queue(
+                    case_id=case.pk,
+                    template_key=LINK_TEMPLATE_KEY,
+                    contact_point_id=point.pk,
+                    actor=actor,
+                    now=now,
+                    extra_context={"portal_url": url},
+                    raise_when_blocked=False,
+                )
+            zone = customer_zone(case.customer)
+            if notice.status == Notice.Status.BLOCKED:
+                return messages.ERROR, _("The link was made but not sent. %(why)s") % {
+                    "why": _decision_text(notice.decision, zone)
+                }
+            return messages.SUCCESS, _(
+                "Negotiation link queued in the %(key)s notice by %(channel)s to %(point)s; it expires "
+                "%(expires)s."
+            ) % {
+                "key": LINK_TEMPLATE_KEY,
+                "channel": notice.get_channel_display(),
+                "point": point.masked_value,
+                "expires": local_and_utc(link.expires_at, zone),
+            }
+
+        return self._post_action(
+            request,
+            object_id,
+            form=lambda case: SendLinkForm(request.POST, customer=case.customer),
+            call=call,
+            section="case-notices",
+        )
+
+    def record_payment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
+            payment = services.payment_record(
+                account_id=case.account_id,
+                external_reference=data["external_reference"].strip(),
+                amount=data["amount"],
+                currency=data["currency"].upper(),
+                received_at=data["received_at"],
+                actor=actor,
+                now=now,
+            )
+            return messages.SUCCESS, _("Payment %(ref)s of %(amount)s recorded.") % {
+                "ref": payment.external_reference,
+                "amount": money(payment.amount, payment.currency),
+            }
+
+        return self._post_action(
+            request,
+            object_id,
+            form=lambda case: PaymentForm(request.POST),
+            call=call,
+            section="case-payment",
+            allowed=can_manage_cases,
+        )
+
+    def open_dispute_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
+            dispute = services.dispute_open(
+                case_id=case.pk,
+                kind=data["kind"],
+                description=data["description"],
+                channel=data["channel"],
+                actor=actor,
+                disputed_amount=data["disputed_amount"],
+                disputed_component=data["disputed_component"],
+                now=now,
+            )
+            return messages.SUCCESS, _(
+                "%(kind)s recorded; collection contact stops while it is open. The answer is due by %(due)s."
+            ) % {
+                "kind": dispute.get_kind_display(),
+                "due": local_and_utc(dispute.sla_due_at, customer_zone(case.customer)),
+            }
+
+        return self._post_action(
+            request,
+            object_id,
+            form=lambda case: DisputeForm(request.POST),
+            call=call,
+            section="case-disputes",
+        )
+
+    def request_waiver_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
+            waiver = services.waiver_request(
+                case_id=case.pk,
+                component=data["component"],
+                amount=data["amount"],
+                reason=data["reason"],
+                actor=actor,
+                hardship=data["hardship"],
+                now=now,
+            )
+            return messages.SUCCESS, _(
+                "Waiver of %(amount)s %(component)s requested; another person must decide it."
+            ) % {
+                "amount": money(waiver.amount, case.account.currency),
+                "component": waiver.get_component_display().lower(),
+            }
+
+        return self._post_action(
+            request,
+            object_id,
+            form=lambda case: WaiverRequestForm(request.POST),
+            call=call,
+            section="case-waivers",
+        )
+
+    def decide_waiver_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        class Form(_PickForm, WaiverDecisionForm):
+            pass
+
+        def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
+            waiver: FeeWaiver = data["item"]
+            if data["decision"] == "approve":
+                services.waiver_approve(waiver_id=waiver.pk, actor=actor, note=data["note"], now=now)
+                return messages.SUCCESS, _("Waiver #%(id)s approved and applied.") % {"id": waiver.pk}
+            services.waiver_reject(waiver_id=waiver.pk, actor=actor, note=data["note"], now=now)
+            return messages.SUCCESS, _("Waiver #%(id)s rejected.") % {"id": waiver.pk}
+
+        return self._post_action(
+            request,
+            object_id,
+            form=lambda case: Form(request.POST, rows=case.waivers.all()),
+            call=call,
+            section="case-waivers",
+        )
+
+    def offer_plan_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
+            plan = services.plan_offer(case_id=case.pk, option_code=data["option_code"], actor=actor, now=now)
+            return messages.SUCCESS, _("Offered: %(plan)s.") % {"plan": plan}
+
+        return self._post_action(
+            request,
+            object_id,
+            form=lambda case: PlanOfferForm(request.POST, options=_plan_options(case, timezone.now())),
+            call=call,
+            section="case-plans",
+        )
+
+    def complete_task_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
+            task: CaseTask = data["item"]
+            services.task_complete(task_id=task.pk, actor=actor, now=now)
+            return messages.SUCCESS, _("Task done: %(task)s.") % {"task": task.get_kind_display()}
+
+        return self._post_action(
+            request,
+            object_id,
+            form=lambda case: _PickForm(request.POST, rows=case.tasks.all()),
+            call=call,
+            section="case-tasks",
+        )

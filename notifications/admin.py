@@ -1,0 +1,163 @@
+"""Admin for the outbox and the notice templates: read-only lists, decisions through the services.
+
+* ``Notice``: every notice of the cases the user may see, with the exact text sent (or refused) and the
+  gate's decision; the recipient is shown masked, searched by its exact value.
+* ``NoticeTemplate``: the standardized texts. Everyone with a staff role reads the approved and retired
+  versions; compliance officers also see drafts and rejected ones and approve or reject drafts through
+  ``template_approve`` / ``template_reject``, which refuse an author approving their own text.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from debt_collections.admin.access import CaseScopedReadOnlyAdminMixin, admin_user, has_staff_role
+from debt_collections.admin.queues import note_action, run_each
+from debt_collections.admin.search import phone_search_candidates
+from notifications.models import Notice, NoticeTemplate
+from notifications.services import template_approve, template_reject
+
+
+@admin.register(Notice)
+class NoticeAdmin(CaseScopedReadOnlyAdminMixin, admin.ModelAdmin[Notice]):
+    list_display = (
+        "queued_at",
+        "case",
+        "template_version",
+        "channel",
+        "masked_recipient",
+        "status",
+        "blocked_by",
+        "sent_at",
+    )
+    list_filter = ("status", "channel", "template__key")
+    list_select_related = ("case", "template", "contact_point")
+    search_fields = ("=recipient",)
+    search_help_text = gettext_lazy(
+        "The exact phone number (13800001234 or +8613800001234) or email address."
+    )
+    date_hierarchy = "queued_at"
+    # The raw recipient and contact point would show the full number; the masked one is shown instead.
+    exclude = ("contact_point", "recipient")
+    readonly_fields = ("masked_recipient",)
+
+    @admin.display(description=gettext_lazy("Template"), ordering="template__key")
+    def template_version(self, obj: Notice) -> str:
+        return f"{obj.template.key} v{obj.template.version}"
+
+    @admin.display(description=gettext_lazy("Recipient"))
+    def masked_recipient(self, obj: Notice) -> str:
+        return obj.contact_point.masked_value
+
+    @admin.display(description=gettext_lazy("Blocked by"))
+    def blocked_by(self, obj: Notice) -> str:
+        decision = obj.decision if isinstance(obj.decision, dict) else {}
+        return ", ".join(decision.get("blocked_by") or []) or "—"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Notice], search_term: str
+    ) -> tuple[QuerySet[Notice], bool]:
+        # Exact matches only (no substring search on numbers): the value as typed, or its E.164 forms.
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        phones = phone_search_candidates(search_term)
+        if phones:
+            results = results | queryset.filter(recipient__in=sorted(phones))
+        return results, may_have_duplicates
+
+
+def can_decide_templates(user: User | None) -> bool:
+    """Compliance officers approve and reject notice templates (the services check it too)."""
+    return user is not None and (user.is_superuser or user.is_compliance)
+
+
+# What people outside compliance see: the texts in use and their history, not unreviewed drafts.
+PUBLISHED = (NoticeTemplate.Status.APPROVED, NoticeTemplate.Status.RETIRED)
+
+
+@admin.register(NoticeTemplate)
+class NoticeTemplateAdmin(admin.ModelAdmin[NoticeTemplate]):
+    list_display = (
+        "key",
+        "channel",
+        "locale",
+        "version",
+        "status",
+        "limited_content",
+        "is_service",
+        "author",
+        "approved_by",
+        "approved_at",
+    )
+    list_filter = ("status", "channel", "locale", "key", "limited_content", "is_service")
+    list_select_related = ("author", "approved_by")
+    search_fields = ("key", "body")
+    ordering = ("key", "channel", "locale", "-version")
+    actions = ("approve_selected", "reject_selected")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[NoticeTemplate]:
+        user = admin_user(request)
+        qs = super().get_queryset(request)
+        if not has_staff_role(user):
+            return qs.none()
+        return qs if can_decide_templates(user) else qs.filter(status__in=PUBLISHED)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return has_staff_role(admin_user(request))
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return has_staff_role(admin_user(request))
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return can_decide_templates(admin_user(request))
+
+    # Versions are created by services (template_create_draft, the library installer) and never edited.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    @admin.action(description=gettext_lazy("Approve the selected drafts"), permissions=["decide"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[NoticeTemplate]) -> None:
+        run_each(
+            request,
+            queryset,
+            lambda row, actor: template_approve(template_id=row.pk, actor=actor),
+            done=_("Approved (the previous version of each is retired): %(rows)s."),
+            not_done=_("Not approved: %(rows)s"),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Reject the selected drafts (asks for a reason)"), permissions=["decide"]
+    )
+    def reject_selected(
+        self, request: HttpRequest, queryset: QuerySet[NoticeTemplate]
+    ) -> TemplateResponse | None:
+        def apply(note: str) -> None:
+            run_each(
+                request,
+                queryset,
+                lambda row, actor: template_reject(template_id=row.pk, actor=actor, note=note),
+                done=_("Rejected: %(rows)s."),
+                not_done=_("Not rejected: %(rows)s"),
+            )
+
+        return note_action(
+            self,
+            request,
+            queryset,
+            action="reject_selected",
+            title=_("Reject notice template drafts"),
+            submit=_("Reject"),
+            apply=apply,
+        )
+
