@@ -42,6 +42,10 @@ PALETTE: tuple[str, ...] = (
     "#888888",
 )
 
+ROTATED_LABEL_CHARS = 22
+CHAR_WIDTH = 6.0  # average width of an 11 px label character
+SIN40 = math.sin(math.radians(40))
+COS40 = math.cos(math.radians(40))
 FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', sans-serif\""
 
 
@@ -68,13 +72,16 @@ class Chart:
     colors: dict[str, str] = field(default_factory=dict)  # series name -> colour override
 
 
-def nice_ticks(maximum: float, target: int = 5) -> list[float]:
-    """Tick values from 0 to at least ``maximum``: about ``target`` steps of 1, 2, 2.5 or 5 × 10ⁿ."""
+def nice_ticks(maximum: float, target: int = 5, *, integer: bool = False) -> list[float]:
+    """Tick values from 0 to at least ``maximum``: about ``target`` steps of 1, 2, 2.5 or 5 × 10ⁿ
+    (whole steps only when ``integer``: counts have no 0.2)."""
     if maximum <= 0 or not math.isfinite(maximum):
         return [0.0, 1.0]
     raw = maximum / target
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if integer:
+        step = max(1, math.ceil(step))
     count = math.ceil(maximum / step - 1e-9)
     return [round(i * step, 10) for i in range(count + 1)]
 
@@ -89,12 +96,27 @@ def _value_text(value: Number) -> str:
     return _fmt(float(value))
 
 
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _attr(text: str) -> str:
     return str(escape(text))
 
 
-def _color(chart: Chart, index: int, series: Series) -> str:
-    return series.color or chart.colors.get(series.name) or PALETTE[index % len(PALETTE)]
+def _colors(chart: Chart) -> list[str]:
+    """One colour per series: its own, else the chart's override, else the next palette colour that no
+    series has taken explicitly (so "Allowed" in green never shares its colour with a rule)."""
+    fixed = [s.color or chart.colors.get(s.name, "") for s in chart.series]
+    free = [c for c in PALETTE if c not in fixed] or list(PALETTE)
+    colors, i = [], 0
+    for color in fixed:
+        if color:
+            colors.append(color)
+        else:
+            colors.append(free[i % len(free)])
+            i += 1
+    return colors
 
 
 def _summary(chart: Chart, totals: list[float]) -> str:
@@ -115,18 +137,28 @@ def _legend(chart: Chart, left: float, top: float, width: float) -> tuple[list[s
     if len(chart.series) < 2:
         return [], 0.0
     parts = ['<g class="legend">']
+    colors = _colors(chart)
     x, y, row_height = left, top, 18.0
     for i, series in enumerate(chart.series):
         item_width = 22 + 7 * len(series.name) + 14
         if x + item_width > left + width and x > left:
             x, y = left, y + row_height
         parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="12" height="12" fill="{_color(chart, i, series)}"></rect>'
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="12" height="12" fill="{colors[i]}"></rect>'
             f'<text x="{x + 17:.1f}" y="{y + 10:.1f}" font-size="12" {FONT}>{escape(series.name)}</text>'
         )
         x += item_width
     parts.append("</g>")
     return parts, y - top + row_height + 6
+
+
+def _head(chart: Chart, label: str, width: int, height: int) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{_attr(label)}" '
+        f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMidYMid meet"'
+        + (f' aria-describedby="{_attr(chart.described_by)}"' if chart.described_by else "")
+        + f"><title>{escape(chart.title)}</title>"
+    )
 
 
 def render(chart: Chart) -> SafeString:
@@ -140,30 +172,31 @@ def render(chart: Chart) -> SafeString:
     peak = max(totals if chart.stacked else [v for row in values for v in row], default=0.0)
     width, height = chart.width, chart.height
     label = _summary(chart, totals)
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{_attr(label)}" '
-        f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMidYMid meet"'
-        + (f' aria-describedby="{_attr(chart.described_by)}"' if chart.described_by else "")
-        + f"><title>{escape(chart.title)}</title>"
-    )
     if not n or peak <= 0:
         return mark_safe(  # noqa: S308 - every interpolated text is escaped above
-            head
+            _head(chart, label, width, height)
             + f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" fill="none" stroke="#ccc">'
             f'</rect><text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" font-size="14" '
             f'fill="#555" {FONT}>No data for the selected period.</text></svg>'
         )
 
-    rotate = n > 8 or max(len(c) for c in chart.categories) > 10
-    left, right, top = 64.0, 12.0, 10.0
+    shown = [_short(c, ROTATED_LABEL_CHARS) for c in chart.categories]
+    longest = max(len(c) for c in shown)
+    rotate = n > 8 or longest * CHAR_WIDTH > (width - 76) / n
+    # Rotated labels hang down and to the left of their tick: room below, and left of the first one.
+    first_reach = len(shown[0]) * CHAR_WIDTH * COS40 - (width - 76) / n / 2 if rotate else 0.0
+    left, right, top = max(64.0, first_reach + 8), 12.0, 10.0
     legend, legend_height = _legend(chart, left, top, width - left - right)
     plot_top = top + legend_height + 8
-    bottom = 86.0 if rotate else 48.0
+    bottom = (24 + longest * CHAR_WIDTH * SIN40 if rotate else 32.0) + (20 if chart.x_label else 0)
+    # Long labels get their room below the plot, not out of it.
+    height = max(height, int(height + bottom - 80))
     plot_height = height - plot_top - bottom
     plot_width = width - left - right
-    ticks = nice_ticks(peak)
+    whole = all(isinstance(v, int) for series in chart.series for v in series.values)
+    ticks = nice_ticks(peak, integer=whole)
     scale = plot_height / ticks[-1]
-    parts = [head, *legend]
+    parts = [_head(chart, label, width, height), *legend]
 
     # y axis: grid lines, tick labels, axis label
     for tick in ticks:
@@ -183,6 +216,7 @@ def render(chart: Chart) -> SafeString:
     # bars
     band = plot_width / n
     bar_width = band * 0.7
+    colors = _colors(chart)
     for ci, category in enumerate(chart.categories):
         x0 = left + ci * band + (band - bar_width) / 2
         stack = 0.0
@@ -190,7 +224,7 @@ def render(chart: Chart) -> SafeString:
             value = values[si][ci]
             if value <= 0:
                 continue
-            color = _color(chart, si, series)
+            color = colors[si]
             if chart.stacked:
                 x, w = x0, bar_width
                 y = plot_top + plot_height - (stack + value) * scale
@@ -207,7 +241,7 @@ def render(chart: Chart) -> SafeString:
         # category label
         cx = left + ci * band + band / 2
         ly = plot_top + plot_height + 14
-        text = escape(category if len(category) <= 28 else category[:27] + "…")
+        text = escape(shown[ci] if rotate else category)
         if rotate:
             parts.append(
                 f'<text transform="translate({cx:.1f} {ly:.1f}) rotate(-40)" text-anchor="end" '

@@ -130,7 +130,7 @@ def agency_register(today: date) -> list[AgencyStatus]:
         active_users=Count("users", filter=Q(users__is_active=True), distinct=True),
     ).order_by("name")
     return [
-        agency_status(a, today, open_cases=a.open_cases, users=a.active_users)  # type: ignore[attr-defined]
+        agency_status(a, today, open_cases=a.open_cases, users=a.active_users)
         for a in agencies
     ]
 

@@ -80,6 +80,20 @@ def _audit_actors(events: list[AuditEvent]) -> dict[tuple[str, Any], str]:
     return actors
 
 
+def summarize(payload: Any, limit: int = 240) -> str:
+    """One line: ``from → to`` first, then the other non-empty fields (the full payload is one click away)."""
+    if not isinstance(payload, dict):
+        return str(payload)[:limit]
+    parts = [f"{payload['from']} → {payload['to']}"] if "from" in payload and "to" in payload else []
+    parts += [
+        f"{k}: {v}"
+        for k, v in payload.items()
+        if k not in ("from", "to", "reasons") and v not in (None, "", [], {})
+    ]
+    text = "; ".join(parts)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _audit_entries(events: list[AuditEvent]) -> list[Entry]:
     return [
         Entry(
@@ -87,7 +101,7 @@ def _audit_entries(events: list[AuditEvent]) -> list[Entry]:
             kind="audit",
             title=e.action,
             actor=e.actor,
-            facts=[("seq", str(e.seq)), ("hash", e.hash[:16] + "…")],
+            facts=[("summary", summarize(e.payload) or "—"), ("seq · hash", f"{e.seq} · {e.hash[:16]}…")],
             payload_json=json.dumps(e.payload, ensure_ascii=False, sort_keys=True, indent=2),
             seq=e.seq,
         )

@@ -9,9 +9,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -46,6 +49,8 @@ class NoticeAdmin(CaseScopedReadOnlyAdminMixin, admin.ModelAdmin[Notice]):
     # The raw recipient and contact point would show the full number; the masked one is shown instead.
     exclude = ("contact_point", "recipient")
     readonly_fields = ("masked_recipient",)
+    # Notice.__str__ names the full recipient; the record page's title and breadcrumb use a masked one.
+    change_form_template = "admin/collections/masked_change_form.html"
 
     @admin.display(description=gettext_lazy("Template"), ordering="template__key")
     def template_version(self, obj: Notice) -> str:
@@ -59,6 +64,31 @@ class NoticeAdmin(CaseScopedReadOnlyAdminMixin, admin.ModelAdmin[Notice]):
     def blocked_by(self, obj: Notice) -> str:
         decision = obj.decision if isinstance(obj.decision, dict) else {}
         return ", ".join(decision.get("blocked_by") or []) or "—"
+
+    def masked_title(self, obj: Notice) -> str:
+        return f"{obj.template.key} → {obj.contact_point.masked_value} ({obj.get_status_display()})"
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        notice = self.get_object(request, unquote(object_id))
+        if notice is not None:
+            title = self.masked_title(notice)
+            extra_context = {**(extra_context or {}), "subtitle": title, "masked_title": title}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        notice = self.get_object(request, unquote(object_id))
+        if notice is not None:
+            title = _("Change history: %s") % self.masked_title(notice)
+            extra_context = {**(extra_context or {}), "title": title}
+        return super().history_view(request, object_id, extra_context)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Notice], search_term: str

@@ -19,7 +19,7 @@ from django.template import Context, Engine, Template
 
 from accounts.models import ContactPoint
 from debt_collections.models import CollectionCase
-from debt_collections.policies import get_pack
+from debt_collections.policies import credit_impact, get_pack, grade_text
 from notifications.models import NoticeTemplate
 
 _ENGINE = Engine(autoescape=False, debug=False)
@@ -63,6 +63,8 @@ def debt_context(*, case: CollectionCase, now: datetime) -> dict[str, Any]:
     customer = case.customer
     pack = get_pack(customer.jurisdiction, now.date())
     today = local_date(now, customer.time_zone)
+    # What the bureau is (or is not yet) told at this many days past due, in the customer's language.
+    impact = grade_text(credit_impact(pack, account.days_past_due), customer.locale)
     return {
         "lender_name": settings.LENDER_NAME,
         "customer_name": customer.full_name,
@@ -78,9 +80,11 @@ def debt_context(*, case: CollectionCase, now: datetime) -> dict[str, Any]:
         "days_past_due": account.days_past_due,
         "due_date": account.due_date.isoformat() if account.due_date else "",
         "dispute_by": (today + timedelta(days=pack.dispute_window_days)).isoformat(),
-        "credit_report_text": "",
+        "credit_report_text": ("" if customer.locale == "zh-hans" else " ").join(
+            (impact.what, impact.reads_as)
+        ),
         "report_eligible_date": (today + timedelta(days=pack.credit_report_prenotice_days)).isoformat(),
-        "retention_text": "",
+        "retention_text": impact.stays,
     }
 
 

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts.models import ContactPoint, Customer
@@ -443,6 +443,25 @@ def _claimable(notice: Notice, now: datetime) -> bool:
     return notice.not_before is None or notice.not_before <= now
 
 
+def _set_per_row(column: str, values: dict[int, str]) -> None:
+    """One UPDATE giving each row its own value of a text column (``CASE id WHEN … END``): Django's
+    bulk_update builds the same statement through the expression API at many times the CPU cost."""
+    if not values:
+        return
+    table = Notice._meta.db_table
+    cases = " ".join("WHEN %s THEN %s" for _ in values)
+    placeholders = ", ".join("%s" for _ in values)
+    params: list[object] = []
+    for pk, value in values.items():
+        params.extend([pk, value])
+    params.extend(values)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = CASE id {cases} END WHERE id IN ({placeholders})",  # noqa: S608
+            params,
+        )
+
+
 def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> list[Notice]:
     """Send the notices that are still due. Safe to run twice or concurrently: only one claim wins.
 
@@ -488,10 +507,11 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
         events: list[PendingEvent] = []
         claimed: list[Notice] = []
         for notice, decision in zip(due, decisions, strict=True):
+            previous_decision = notice.decision
             notice.decision = decision.to_dict()
             if decision.allowed:
                 # Re-rendered at claim time so the text sent (and stored) reflects today's balances.
-                notice.subject, notice.body, notice.body_hash = render(
+                subject, body, digest = render(
                     notice.template,
                     build_context(
                         template=notice.template,
@@ -501,6 +521,11 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
                         extra=notice.context,
                     ),
                 )
+                if digest != notice.body_hash or notice.decision != previous_decision:
+                    notice.subject, notice.body, notice.body_hash = subject, body, digest
+                    Notice.objects.filter(pk=notice.pk).update(
+                        subject=subject, body=body, body_hash=digest, decision=notice.decision
+                    )
                 notice.status = Notice.Status.SENDING
                 notice.claimed_at = now
                 notice.attempts += 1
@@ -508,6 +533,9 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
             elif _only_time_rules(decision):
                 notice.status = Notice.Status.PENDING
                 notice.not_before = decision.next_allowed_at
+                Notice.objects.filter(pk=notice.pk).update(
+                    decision=notice.decision, not_before=notice.not_before
+                )
                 events.append(
                     PendingEvent(
                         action="notice.deferred",
@@ -518,6 +546,7 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
                 )
             else:
                 notice.status = Notice.Status.BLOCKED
+                Notice.objects.filter(pk=notice.pk).update(decision=notice.decision, status=notice.status)
                 events.append(
                     PendingEvent(
                         action="notice.blocked",
@@ -526,9 +555,9 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
                         payload={"notice": notice.pk, "at_send_time": True, **notice.decision},
                     )
                 )
-        Notice.objects.bulk_update(
-            due,
-            ["decision", "subject", "body", "body_hash", "status", "claimed_at", "attempts", "not_before"],
+        # The claim itself is one statement for the whole batch (most rows change nothing else).
+        Notice.objects.filter(pk__in=[n.pk for n in claimed]).update(
+            status=Notice.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
         audit_append_many(events, at=now)
 
@@ -585,11 +614,12 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
                             },
                         )
                     )
-            # A claim outlives any sane provider call (NOTICE_CLAIM_TIMEOUT_SECONDS); were it to lapse, the relay's
-            # retry carries the same idempotency key, which the provider deduplicates.
-            Notice.objects.bulk_update(
-                [n for n, _r, _e in outcomes], ["status", "provider_reference", "sent_at", "last_error"]
-            )
+            sent = [n for n, _r, e in outcomes if not e]
+            Notice.objects.filter(pk__in=[n.pk for n in sent]).update(status=Notice.Status.SENT, sent_at=done)
+            _set_per_row("provider_reference", {n.pk: n.provider_reference for n in sent})
+            for notice, _reference, error in outcomes:
+                if error:
+                    Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.FAILED, last_error=error)
             audit_append_many(events, at=done)
     return due
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MONEY_DIGITS, MONEY_PLACES, ContactPoint, Customer
@@ -35,30 +34,31 @@ def contact_point_label(point: ContactPoint) -> str:
     return f"{point.get_kind_display()} {point.masked_value} ({point.get_status_display()})"
 
 
-class ContactPointField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return contact_point_label(obj)
-
-
-def _points(customer: Customer, kinds: tuple[str, ...]) -> QuerySet[ContactPoint]:
-    return ContactPoint.objects.filter(customer=customer, kind__in=kinds).order_by("kind", "pk")
+def customer_points(customer: Customer) -> list[ContactPoint]:
+    """The customer's contact points, read once per page and shared by every form that offers them."""
+    return list(ContactPoint.objects.filter(customer=customer).order_by("kind", "pk"))
 
 
 class _CustomerPointForm(forms.Form):
-    """A form whose ``contact_point`` is limited to the case's customer's own points of ``kinds``.
+    """A form whose ``contact_point`` is one of the case's customer's own points of ``kinds``.
 
     Only the customer's own points are offered: the admin never lets an agent pick someone else's
-    number (THIRD_PARTY is still the gate's rule, for every other entry point).
+    number (THIRD_PARTY is still the gate's rule, for every other entry point). ``points`` is the
+    customer's list (``customer_points``), so several forms on one page cost one query; the cleaned
+    value is the ``ContactPoint``.
     """
 
     kinds: tuple[str, ...] = (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL, ContactPoint.Kind.POSTAL)
-    contact_point = ContactPointField(queryset=ContactPoint.objects.none(), label=_("Contact point"))
+    contact_point = forms.TypedChoiceField(choices=(), coerce=int, label=_("Contact point"))
 
-    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, points: list[ContactPoint], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["contact_point"]
-        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101  (narrowing for mypy)
-        field.queryset = _points(customer, self.kinds)
+        self.points = {p.pk: p for p in points if p.kind in self.kinds}
+        choices = [(pk, contact_point_label(p)) for pk, p in self.points.items()]
+        self.fields["contact_point"].choices = [("", "---------"), *choices]  # type: ignore[attr-defined]
+
+    def clean_contact_point(self) -> ContactPoint:
+        return self.points[self.cleaned_data["contact_point"]]
 
 
 class LogCallForm(_CustomerPointForm):
@@ -84,6 +84,7 @@ def manual_notice_keys() -> list[str]:
     """Keys with an approved version that an agent may send by hand, sorted."""
     keys = (
         NoticeTemplate.objects.filter(status=NoticeTemplate.Status.APPROVED)
+        .order_by()  # without the model's ordering, which DISTINCT would otherwise include
         .values_list("key", flat=True)
         .distinct()
     )
@@ -93,8 +94,8 @@ def manual_notice_keys() -> list[str]:
 class SendNoticeForm(_CustomerPointForm):
     template_key = forms.ChoiceField(choices=(), label=_("Notice"))
 
-    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
-        super().__init__(*args, customer=customer, **kwargs)
+    def __init__(self, *args: Any, points: list[ContactPoint], **kwargs: Any) -> None:
+        super().__init__(*args, points=points, **kwargs)
         # Read per form (not at import time: the table may not exist yet, and approvals change it).
         self.fields["template_key"].choices = [(key, key) for key in manual_notice_keys()]  # type: ignore[attr-defined]
 

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Customer, User
+from accounts.models import ContactPoint, Customer, User
 from debt_collections import selectors, services
 from debt_collections.admin.access import admin_user, can_manage_cases, can_work_cases
 from debt_collections.admin.action_forms import (
@@ -41,12 +41,21 @@ from debt_collections.admin.action_forms import (
     SendNoticeForm,
     WaiverDecisionForm,
     WaiverRequestForm,
+    customer_points,
 )
 from debt_collections.admin.display import money
 from debt_collections.admin.forms import form_errors_text
 from debt_collections.audit import Actor
 from debt_collections.errors import ComplianceBlocked, DomainError
-from debt_collections.models import TERMINAL, AuditEvent, CaseTask, CollectionCase, ContactAttempt, FeeWaiver
+from debt_collections.models import (
+    TERMINAL,
+    AuditEvent,
+    CaseState,
+    CaseTask,
+    CollectionCase,
+    ContactAttempt,
+    FeeWaiver,
+)
 from debt_collections.policies import get_pack
 from notifications.models import Notice
 from notifications.rendering import local_date
@@ -62,6 +71,8 @@ ROW_LIMIT = 100
 # The audit actions under which the services store a blocked decision with its reasons.
 BLOCK_EVENTS = ("contact.blocked", "notice.blocked")
 LINK_TEMPLATE_KEY = "plan.offer"
+# States in which a plan can be offered (as services.plans checks); elsewhere the form is not shown.
+NEGOTIABLE = (CaseState.EARLY, CaseState.ACTIVE, CaseState.NEGOTIATING)
 
 # Plain words for each gate rule, used when the stored decision has no reason for it.
 RULE_TEXT: dict[str, StrPromise] = {
@@ -206,7 +217,7 @@ def _notice_rows(case: CollectionCase, zone: ZoneInfo) -> list[dict[str, Any]]:
 
 def _plan_options(case: CollectionCase, now: datetime) -> list[tuple[str, str]]:
     """The plan options the policy offers now, labelled with their cost (hardship is a waiver, not here)."""
-    if case.state in TERMINAL:
+    if case.state not in NEGOTIABLE:  # plan_offer refuses the others (on hold, on a plan, finished)
         return []
     found = selectors.negotiation_options(case=case, now=now)
     choices = []
@@ -270,7 +281,9 @@ class CaseActionsMixin:
         """The record sections for everyone who may see the case; the forms for those who may act."""
         now = timezone.now()
         zone = customer_zone(case.customer)
+        points = customer_points(case.customer)  # one query for the contact table and every form
         context: dict[str, Any] = {
+            "contact_points": points,
             "attempt_rows": _attempt_rows(case, zone),
             "notice_rows": _notice_rows(case, zone),
             "row_limit": ROW_LIMIT,
@@ -292,12 +305,12 @@ class CaseActionsMixin:
         }
         if not may_act or case.state in TERMINAL:
             return context
-        customer, user = case.customer, admin_user(request)
+        user = admin_user(request)
         options = _plan_options(case, now)
         context.update(
-            log_call_form=LogCallForm(customer=customer, auto_id="id_call_%s"),
-            notice_form=SendNoticeForm(customer=customer, auto_id="id_notice_%s"),
-            link_form=SendLinkForm(customer=customer, auto_id="id_link_%s"),
+            log_call_form=LogCallForm(points=points, auto_id="id_call_%s"),
+            notice_form=SendNoticeForm(points=points, auto_id="id_notice_%s"),
+            link_form=SendLinkForm(points=points, auto_id="id_link_%s"),
             dispute_form=DisputeForm(auto_id="id_dispute_%s"),
             waiver_form=WaiverRequestForm(auto_id="id_waiver_%s"),
             plan_form=PlanOfferForm(options=options, auto_id="id_plan_%s") if options else None,
@@ -373,7 +386,7 @@ class CaseActionsMixin:
         return self._post_action(
             request,
             object_id,
-            form=lambda case: LogCallForm(request.POST, customer=case.customer),
+            form=lambda case: LogCallForm(request.POST, points=customer_points(case.customer)),
             call=call,
             section="case-attempts",
         )
@@ -392,7 +405,7 @@ class CaseActionsMixin:
         return self._post_action(
             request,
             object_id,
-            form=lambda case: SendNoticeForm(request.POST, customer=case.customer),
+            form=lambda case: SendNoticeForm(request.POST, points=customer_points(case.customer)),
             call=call,
             section="case-notices",
         )
@@ -406,7 +419,7 @@ class CaseActionsMixin:
         """
 
         def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
-            point = data["contact_point"]
+            point: ContactPoint = data["contact_point"]
             key = idempotency_key(
                 case_id=case.pk,
                 template_key=LINK_TEMPLATE_KEY,
@@ -450,7 +463,7 @@ class CaseActionsMixin:
         return self._post_action(
             request,
             object_id,
-            form=lambda case: SendLinkForm(request.POST, customer=case.customer),
+            form=lambda case: SendLinkForm(request.POST, points=customer_points(case.customer)),
             call=call,
             section="case-notices",
         )

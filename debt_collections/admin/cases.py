@@ -257,7 +257,7 @@ class CollectionCaseAdmin(CaseActionsMixin, admin.ModelAdmin[CollectionCase]):
         ]
         may_manage = may_act and can_manage_cases(user)
         return {
-            # Contact attempts, notices, plans, waivers, disputes, tasks and their forms (case_actions).
+            # Contact points, attempts, notices, plans, waivers, disputes, tasks and the forms (case_actions).
             **self.actions_context(request, case, may_act=may_act),
             "case": case,
             "customer": customer,
@@ -270,7 +270,6 @@ class CollectionCaseAdmin(CaseActionsMixin, admin.ModelAdmin[CollectionCase]):
                 (_("Penalty interest"), money(account.penalty_interest, account.currency)),
             ],
             "total_due": money(account.total_due, account.currency),
-            "contact_points": list(customer.contact_points.all()),
             "timeline": [
                 {
                     "seq": e.seq,

@@ -8,6 +8,7 @@ it needs, so it can be tested exhaustively and called from services, tasks and v
 
 from __future__ import annotations
 
+from debt_collections.policies.credit_impact import Grade as CreditImpactGrade
 from debt_collections.policies.credit_impact import (
     GradeText,
     amount_band,
@@ -16,7 +17,6 @@ from debt_collections.policies.credit_impact import (
     grades_for,
     reporting_threshold,
 )
-from debt_collections.policies.credit_impact import Grade as CreditImpactGrade
 from debt_collections.policies.decision import NON_TIME_RULES, RULE_ORDER, TIME_RULES, Decision, Rule
 from debt_collections.policies.gate import SEARCH_HORIZON, decide_contact, time_blockers_at
 from debt_collections.policies.money import (

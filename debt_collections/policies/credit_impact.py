@@ -210,7 +210,7 @@ def credit_impact(pack: PolicyPack, days_past_due: int) -> Grade:
 
 
 def amount_band(amount: Decimal) -> str:
-    """The feed's coarse amount band for ``amount``: ``"0-1000"``, …, ``"100000+"`` (lower bound inclusive)."""
+    """The feed's coarse amount band for ``amount``: ``"0-1000"`` … ``"100000+"`` (lower bound inclusive)."""
     if amount < 0:
         raise ValueError("an amount band needs a non-negative amount")
     lower = Decimal(0)
@@ -238,7 +238,8 @@ _WHAT: Final[Mapping[str, Mapping[str, str]]] = {
         "the account is {report_from} days past due.",
     },
     "pre_notice": {
-        "zh-hans": "如欠款仍未还清，我们将向征信机构报送该账户的逾期信息，报送时间不早于书面事先告知送达后{days}天。",
+        "zh-hans": "如欠款仍未还清，我们将向征信机构报送该账户的逾期信息，"
+        "报送时间不早于书面事先告知送达后{days}天。",
         "en": "If the amount stays unpaid, we will report to the credit bureau that this account is "
         "overdue, no earlier than {days} days after our written advance notice reached you.",
     },
@@ -293,7 +294,8 @@ _STAYS: Final[Mapping[str, Mapping[str, Mapping[str, str]]]] = {
     "CN": {
         "reported": {
             "zh-hans": "该信息自逾期欠款还清之日起在征信系统中保存{years}年。",
-            "en": "It stays on your credit record for {years} years from the day the overdue amount is repaid.",
+            "en": "It stays on your credit record for {years} years from the day the overdue amount is "
+            "repaid.",
         },
         "if_reported": {
             "zh-hans": "如日后报送，相关信息将自逾期欠款还清之日起在征信系统中保存{years}年。",
@@ -303,12 +305,14 @@ _STAYS: Final[Mapping[str, Mapping[str, Mapping[str, str]]]] = {
     },
     "US": {
         "reported": {
-            "zh-hans": "该信息最长可在您的信用报告中保留{years}年，自首次逾期之日起180天后开始计算，还清后亦然。",
+            "zh-hans": "该信息最长可在您的信用报告中保留{years}年，"
+            "自首次逾期之日起180天后开始计算，还清后亦然。",
             "en": "It can stay on your credit report for up to {years} years, counted from 180 days after "
             "the payment you first missed, even after you pay.",
         },
         "if_reported": {
-            "zh-hans": "如日后报送，相关信息最长可在您的信用报告中保留{years}年，自首次逾期之日起180天后开始计算。",
+            "zh-hans": "如日后报送，相关信息最长可在您的信用报告中保留{years}年，"
+            "自首次逾期之日起180天后开始计算。",
             "en": "If we ever report a late payment, it can stay on your credit report for up to {years} "
             "years, counted from 180 days after the payment you first missed.",
         },
@@ -333,25 +337,29 @@ _CAN_DO: Final[Mapping[str, Mapping[str, str]]] = {
         "en": "Nothing is needed: keep paying on time.",
     },
     "late": {
-        "zh-hans": "还清应还款项或商定还款方案，即不会被报送。如您认为金额有误，请告知我们：异议处理期间我们不会报送。",
+        "zh-hans": "还清应还款项或商定还款方案，即不会被报送。"
+        "如您认为金额有误，请告知我们：异议处理期间我们不会报送。",
         "en": "Pay the amount due, or agree a repayment plan, and nothing will be reported. If you think "
         "the amount is wrong, tell us: we do not report while a dispute is open.",
     },
     "pre_notice": {
-        "zh-hans": "在报送日期前还清欠款或商定还款方案，即不会被报送。如您认为信息有误，可提出异议：异议处理期间我们不会报送。",
+        "zh-hans": "在报送日期前还清欠款或商定还款方案，即不会被报送。"
+        "如您认为信息有误，可提出异议：异议处理期间我们不会报送。",
         "en": "Pay the amount due or agree a repayment plan before that date, and nothing will be "
         "reported. If you think the information is wrong, dispute it: we do not report while a dispute "
         "is open.",
     },
     "serious": {
-        "zh-hans": "还清欠款后，或在商定并履行还款方案期间，我们不会报送新的不良信息。如您认为信息有误，可提出异议："
+        "zh-hans": "还清欠款后，或在商定并履行还款方案期间，我们不会报送新的不良信息。"
+        "如您认为信息有误，可提出异议："
         "异议处理期间我们不会报送，经核实有误的信息我们将予以更正。",
         "en": "Once you pay the amount due, or while you keep to a repayment plan, we report nothing new. "
         "If you think the information is wrong, dispute it: we do not report while a dispute is open, and we "
         "correct anything found to be wrong.",
     },
     "charged_off": {
-        "zh-hans": "您仍可一次性还清或商定还款方案；履行还款方案期间我们不会报送新的不良信息。如您认为信息有误，"
+        "zh-hans": "您仍可一次性还清或商定还款方案；履行还款方案期间我们不会报送新的不良信息。"
+        "如您认为信息有误，"
         "可提出异议：异议处理期间我们不会报送，经核实有误的信息我们将予以更正。",
         "en": "You can still pay in full or agree a repayment plan; while you keep to a plan we report "
         "nothing new. If you think the information is wrong, dispute it: we do not report while a dispute "

@@ -32,6 +32,12 @@ from debt_collections.services.contacts import (
     contact_report_wrong_party,
 )
 from debt_collections.services.disputes import dispute_open, dispute_resolve
+from debt_collections.services.limits import (
+    limit_change_appeal,
+    limit_change_review,
+    limit_change_schedule,
+    limit_changes_apply_due,
+)
 from debt_collections.services.links import (
     LinkUnusable,
     link_create,
@@ -52,6 +58,11 @@ from debt_collections.services.plans import (
     plan_cancel,
     plan_offer,
     plan_withdraw,
+)
+from debt_collections.services.reporting import (
+    bureau_feed_export,
+    credit_report_correct,
+    credit_report_notice_delivered,
 )
 from debt_collections.services.tasks import task_complete
 from debt_collections.services.waivers import waiver_approve, waiver_reject, waiver_request
@@ -90,6 +101,13 @@ __all__ = [
     "dispute_open",
     "dispute_resolve",
     "payment_record",
+    "bureau_feed_export",
+    "credit_report_correct",
+    "credit_report_notice_delivered",
+    "limit_change_appeal",
+    "limit_change_review",
+    "limit_change_schedule",
+    "limit_changes_apply_due",
     "plan_accept",
     "plan_accept_option",
     "plan_activate_after_cooling_off",

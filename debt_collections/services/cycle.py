@@ -4,6 +4,10 @@
 2. Cases opened for newly delinquent accounts.
 3. Transitions only for rows that change: escalation, charge-off, hold expiry.
 4. The reminder ladder's due notices queued through the gate (idempotent per rung).
+5. Credit reporting: pre-notices registered, their delivery recorded, corrections after upheld disputes,
+   each record's status as of the date (``services.reporting``; the feed export makes the reports).
+6. Once per run (not per chunk): credit-limit changes whose notice period is over are applied
+   (``services.limits.limit_changes_apply_due``).
 
 The work is split into primary-key ranges (``chunks``) so the same function runs in-process or as a
 Celery group across many workers. A second run for the same date finds nothing to do: no new rows and
@@ -44,6 +48,12 @@ class CycleReport:
     plans_broken: int = 0
     notices_queued: int = 0
     notices_blocked: int = 0
+    credit_reports_registered: int = 0
+    credit_reports_delivered: int = 0
+    credit_reports_eligible: int = 0
+    credit_reports_suppressed: int = 0
+    credit_reports_corrected: int = 0
+    limit_changes_applied: int = 0
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: CycleReport) -> None:
@@ -57,6 +67,12 @@ class CycleReport:
             "plans_broken",
             "notices_queued",
             "notices_blocked",
+            "credit_reports_registered",
+            "credit_reports_delivered",
+            "credit_reports_eligible",
+            "credit_reports_suppressed",
+            "credit_reports_corrected",
+            "limit_changes_applied",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
@@ -73,6 +89,12 @@ class CycleReport:
             "plans_broken": self.plans_broken,
             "notices_queued": self.notices_queued,
             "notices_blocked": self.notices_blocked,
+            "credit_reports_registered": self.credit_reports_registered,
+            "credit_reports_delivered": self.credit_reports_delivered,
+            "credit_reports_eligible": self.credit_reports_eligible,
+            "credit_reports_suppressed": self.credit_reports_suppressed,
+            "credit_reports_corrected": self.credit_reports_corrected,
+            "limit_changes_applied": self.limit_changes_applied,
             "errors": self.errors,
         }
 
@@ -290,7 +312,23 @@ def cycle_run_chunk(*, as_of: date, lo: int, hi: int, now: datetime | None = Non
     report.errors.extend([*activated.errors, *broken.errors])
     _transitions(lo=lo, hi=hi, as_of=as_of, now=now, report=report)
     _queue_ladder_notices(lo=lo, hi=hi, as_of=as_of, now=now, report=report)
+    _credit_reporting(lo=lo, hi=hi, as_of=as_of, now=now, report=report)
     return report
+
+
+def _credit_reporting(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleReport) -> None:
+    """Pre-notices registered and their delivery recorded, corrections after upheld disputes, and each
+    record's reporting status as of the date (services.reporting). The ladder above queues the
+    ``credit_report.pre_notice`` rung itself; no report is made here (``export_bureau_feed`` does)."""
+    from debt_collections.services import reporting
+
+    step = reporting.credit_report_cycle(as_of=as_of, now=now, lo=lo, hi=hi)
+    report.credit_reports_registered += step.registered
+    report.credit_reports_delivered += step.delivered
+    report.credit_reports_eligible += step.eligible
+    report.credit_reports_suppressed += step.suppressed
+    report.credit_reports_corrected += step.corrected
+    report.errors.extend(step.errors)
 
 
 def cycle_run(
@@ -308,4 +346,10 @@ def cycle_run(
         total.add(cycle_run_chunk(as_of=as_of, lo=lo, hi=hi, now=now))
         if progress is not None:
             progress(index, len(ranges), total)
+    # Once per run, not per chunk: limit changes are few and not partitioned by account range.
+    from debt_collections.services.limits import limit_changes_apply_due
+
+    limits = limit_changes_apply_due(now=now)
+    total.limit_changes_applied = limits.applied
+    total.errors.extend(limits.waiting)
     return total

@@ -39,7 +39,8 @@ def task_complete(*, task_id: int, actor: Actor, now: datetime | None = None) ->
             raise InvalidInput(f"Task {task_id} does not exist.", code="not_found")
         case = _lock_case(case_id)
         _check_actor(actor, case, None, now)
-        task = CaseTask.objects.select_for_update().select_related("done_by").get(pk=task_id)
+        # No select_related: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+        task = CaseTask.objects.select_for_update().get(pk=task_id)
         if task.done_at is not None:
             who = task.done_by.username if task.done_by is not None else "someone"
             raise TransitionNotAllowed(

@@ -306,7 +306,8 @@ def test_supervisor_records_a_payment_with_the_accounts_currency_prefilled(
     })
 
     payment = Payment.objects.get(external_reference="PAY-77")
-    assert (payment.amount, payment.received_at) == (Decimal("100.00"), datetime(2026, 3, 10, 3, 0, tzinfo=UTC))
+    assert payment.amount == Decimal("100.00")
+    assert payment.received_at == datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
     assert messages_of(response) == ["Payment PAY-77 of 100.00 CNY recorded."]
 
 
@@ -315,7 +316,8 @@ def test_agent_gets_no_payment_form_and_cannot_post_one(client_for: Any, agent: 
     client = client_for(agent)
     assert client.get(case_url(case)).context["payment_form"] is None
     response = client.post(case_url(case, "record_payment"), {
-        "external_reference": "PAY-78", "amount": "100.00", "currency": "CNY", "received_at": "2026-03-10T03:00",
+        "external_reference": "PAY-78", "amount": "100.00", "currency": "CNY",
+        "received_at": "2026-03-10T03:00",
     })
     assert response.status_code == 403
     assert not Payment.objects.exists()
@@ -518,10 +520,13 @@ def test_task_queue_orders_by_due_time_and_filters_tasks_of_my_cases(
 ) -> None:
     other_case = make_case(CaseState.ACTIVE)
     services.case_assign(case_id=case.pk, actor=SYSTEM, assignee=agent)
+    # Test data: tasks are created by other services (callbacks, wrong-party reports), not under test here.
     later = CaseTask.objects.create(case=case, kind=CaseTask.Kind.CALLBACK, created_by="test",
-                                    due_at=NOON_IN_SHANGHAI + timedelta(hours=5), created_at=NOON_IN_SHANGHAI)
+                                    due_at=NOON_IN_SHANGHAI + timedelta(hours=5),
+                                    created_at=NOON_IN_SHANGHAI)
     sooner = CaseTask.objects.create(case=other_case, kind=CaseTask.Kind.REVIEW, created_by="test",
-                                     due_at=NOON_IN_SHANGHAI + timedelta(hours=1), created_at=NOON_IN_SHANGHAI)
+                                     due_at=NOON_IN_SHANGHAI + timedelta(hours=1),
+                                     created_at=NOON_IN_SHANGHAI)
     client = client_for(agent)
 
     assert [t.pk for t in client.get(TASKS_URL).context["cl"].result_list] == [sooner.pk, later.pk]
@@ -540,3 +545,26 @@ def test_open_tasks_show_on_the_case_page_with_a_done_button(
 
     assert messages_of(response) == ["Task done: Review."]
     assert client.get(case_url(case)).context["open_tasks"] == []
+
+
+# --- every queue opens for every staff role -----------------------------------------------------------
+
+
+def test_every_queue_and_its_records_open_for_every_staff_role(
+    client_for: Any, agent: User, agency_agent: User, supervisor: User, compliance: User,
+    second_agent: User, case: CollectionCase, phone: ContactPoint,
+) -> None:
+    waiver = request_waiver(case, second_agent, hardship=True)
+    dispute = open_dispute(case, agent)
+    task = CaseTask.objects.get(case=case)
+    pages = [WAIVERS_URL, TASKS_URL, DISPUTES_URL, f"{WAIVERS_URL}{waiver.pk}/change/",
+             f"{TASKS_URL}{task.pk}/change/", f"{DISPUTES_URL}{dispute.pk}/change/", case_url(case)]
+    for user in (agent, supervisor, compliance):
+        client = client_for(user)
+        for url in pages:
+            assert client.get(url).status_code == 200, (user.username, url)
+    # The case is in-house: an agency agent's queues are empty and its records are unknown to them.
+    client = client_for(agency_agent)
+    for url in (WAIVERS_URL, TASKS_URL, DISPUTES_URL):
+        assert list(client.get(url).context["cl"].result_list) == [], url
+    assert client.get(case_url(case)).status_code == 404

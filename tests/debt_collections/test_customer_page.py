@@ -177,6 +177,15 @@ def test_the_english_text_is_the_neutral_sentence(client: Client, case: Collecti
     assert_reveals_nothing(html, case, token)
 
 
+def test_posts_need_the_csrf_token(case: CollectionCase, link: NegotiationLink, token: str) -> None:
+    strict = Client(enforce_csrf_checks=True)
+
+    assert strict.post(url(token, "not-me")).status_code == 403
+    assert strict.post(url(token, "verify"), {"national_id_last4": LAST4}).status_code == 403
+    link.refresh_from_db()
+    assert link.revoked_at is None and link.failed_checks == 0
+
+
 def test_a_bad_token_gets_a_neutral_404(client: Client, case: CollectionCase, token: str) -> None:
     for bad in ["nonsense", token[:-2] + "xx", token.replace(token[:8], "00000000")]:
         response = client.get(url(bad))

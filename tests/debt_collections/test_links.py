@@ -11,6 +11,7 @@ import pytest
 from django.core import signing
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from accounts.models import ContactPoint, QuarantinedContact
 from debt_collections import services
@@ -294,3 +295,25 @@ def test_the_command_prints_the_full_url(case: CollectionCase, phone: ContactPoi
 def test_the_command_explains_a_refusal(case: CollectionCase) -> None:
     with pytest.raises(CommandError, match="not one of this customer's"):
         call_command("negotiation_link", str(case.pk), "--contact-point", "999999", stdout=StringIO())
+
+
+# --- the demo link -----------------------------------------------------------------------------
+
+
+def test_seed_demo_prints_a_working_link_for_a_chinese_customer_and_reuses_it(settings: Any) -> None:
+    settings.DEBUG = True
+    first, second = StringIO(), StringIO()
+
+    call_command("seed_demo", customers=30, stdout=first)
+    call_command("seed_demo", customers=30, stdout=second)
+
+    url = next(line for line in first.getvalue().splitlines() if "/n/" in line).split()[-1]
+    link = services.link_resolve(url.rstrip("/").rsplit("/", 1)[-1], now=timezone.now())
+    customer = link.case.customer
+    assert customer.locale == "zh-hans"
+    assert link.case.state in (CaseState.EARLY, CaseState.ACTIVE, CaseState.NEGOTIATING)
+    assert link.contact_point is not None and link.contact_point.status == ContactPoint.Status.VERIFIED
+    assert link.contact_point.customer_id == customer.pk
+    expected = f"ID number last 4 = {customer.national_id_last4}, date of birth = {customer.date_of_birth}"
+    assert expected in first.getvalue() and expected in second.getvalue()
+    assert NegotiationLink.objects.count() == 1  # the second run reused it

@@ -1,0 +1,72 @@
+"""``manage.py export_audit --from YYYY-MM-DD --to YYYY-MM-DD [--case ID] --out FILE.jsonl``
+
+Writes the evidence export (format: ``compliance.exports``) and records it in the audit chain
+(``compliance.export``, actor ``system:export_audit`` with the operating-system user). Check the file with
+``python3 tools/verify_audit_export.py FILE.jsonl``.
+"""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from compliance import exports, services
+from debt_collections.audit import Actor
+from debt_collections.errors import DomainError
+from debt_collections.models import CollectionCase
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+class Command(BaseCommand):
+    help = "Export the audit events of a date range (optionally one case's span) as verifiable JSON Lines."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--from", dest="date_from", required=True, help="first UTC day, YYYY-MM-DD")
+        parser.add_argument("--to", dest="date_to", required=True, help="last UTC day (included), YYYY-MM-DD")
+        parser.add_argument("--case", dest="case_id", type=int, default=None, help="only this case's span")
+        parser.add_argument("--out", required=True, help="file to write (JSON Lines)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        date_from, date_to = _day(options["date_from"]), _day(options["date_to"])
+        case_id = options["case_id"]
+        if case_id is not None and not CollectionCase.objects.filter(pk=case_id).exists():
+            raise CommandError(f"there is no case {case_id}")
+        try:
+            os_user = getpass.getuser()
+        except (KeyError, OSError):  # no name for this uid (containers)
+            os_user = "unknown"
+        actor = Actor.system("export_audit")
+        try:
+            span = services.audit_export_start(
+                actor=actor,
+                date_from=date_from,
+                date_to=date_to,
+                case_id=case_id,
+                via=f"manage.py export_audit (os user {os_user})",
+            )
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        out = Path(options["out"])
+        written = 0
+        with out.open("w", encoding="utf-8", newline="\n") as fh:
+            for line in exports.audit_jsonl_lines(span, exported_at=timezone.now(), exported_by=actor.label):
+                fh.write(line)
+                written += 1
+                if options["verbosity"] > 1 and written % 10000 == 0:
+                    self.stderr.write(f"… {written} lines")
+        scope = f" (case {case_id}: {span.case_events} of its events)" if case_id is not None else ""
+        self.stdout.write(
+            f"{span.count} events, seq {span.anchor_seq + 1}–{span.last_seq}{scope} written to {out}; "
+            f"last hash {span.last_hash}"
+        )

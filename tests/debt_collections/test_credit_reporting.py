@@ -1,0 +1,527 @@
+"""Credit-bureau reporting (DESIGN §9): no negative report without a pre-notice delivered N days earlier,
+nothing while a dispute is open or a plan is kept, a correction when a dispute is upheld, and a feed that
+never reports anything twice.
+
+Accounts are 60 days past due on ``D`` (the CN ladder's ``credit_report.pre_notice`` rung). The daily
+cycle queues the pre-notice at ``NOW`` (12:00 in Shanghai), the worker sends it when the cycle's
+transaction commits (eager Celery, SMS to memory), and the next cycle run records its delivery. Every
+service call passes ``now``; the clock is moved with it so that what the worker stamps agrees.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import ContactPoint, CreditAccount, User
+from debt_collections import services
+from debt_collections.audit import Actor
+from debt_collections.errors import InvalidInput, NotPermitted
+from debt_collections.models import AuditEvent, BureauRecord, CaseState, CollectionCase, CreditReportNotice
+from debt_collections.services.cycle import cycle_run
+from debt_collections.services.reporting import bureau_feed_export, credit_report_notice_delivered
+from notifications.channels import InMemorySmsBackend
+from notifications.models import Notice
+from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory
+
+pytestmark = pytest.mark.django_db
+
+D = date(2026, 3, 2)  # a Monday
+NOW = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
+N = 14  # the CN pack's credit_report_prenotice_days
+PRE_NOTICE = "credit_report.pre_notice"
+S = CreditReportNotice.Status
+
+
+@pytest.fixture(autouse=True)
+def _env(settings: Any, time_machine: Any) -> Iterator[None]:
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    settings.NOTICE_BACKENDS = {**settings.NOTICE_BACKENDS, "sms": "notifications.channels.InMemorySmsBackend"}
+    InMemorySmsBackend.reset()
+    time_machine.move_to(NOW, tick=False)
+    try:
+        yield
+    finally:
+        InMemorySmsBackend.reset()
+        app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def clock(time_machine: Any) -> Any:
+    def move(to: datetime) -> datetime:
+        time_machine.move_to(to, tick=False)
+        return to
+
+    return move
+
+
+def account_at(dpd: int, *, verified: bool = True, balance: str = "5000.00") -> CreditAccount:
+    """An account ``dpd`` days past due on ``D`` (stored days past due left stale for the cycle)."""
+    customer = CustomerFactory.create()
+    PhoneFactory.create(
+        customer=customer,
+        status=ContactPoint.Status.VERIFIED if verified else ContactPoint.Status.UNVERIFIED,
+        verified_at=NOW - timedelta(days=10) if verified else None,
+    )
+    return CreditAccountFactory.create(
+        customer=customer,
+        principal=balance,
+        due_date=D - timedelta(days=dpd),
+        days_past_due=0,
+        status=CreditAccount.Status.CURRENT,
+    )
+
+
+def pre_noticed(capture: Any) -> CollectionCase:
+    """A case whose pre-notice the cycle queued and the worker sent at NOW; delivery not yet recorded."""
+    account = account_at(60)
+    with capture(execute=True):
+        cycle_run(as_of=D, now=NOW)
+    case = CollectionCase.objects.get(account=account)
+    notice = Notice.objects.get(case=case, template__key=PRE_NOTICE)
+    assert (notice.status, notice.sent_at) == (Notice.Status.SENT, NOW)
+    return case
+
+
+def delivered(capture: Any) -> CollectionCase:
+    """A pre-noticed case whose delivery the next day's cycle recorded (delivered at NOW)."""
+    case = pre_noticed(capture)
+    cycle_run(as_of=D + timedelta(days=1), now=NOW + timedelta(days=1))
+    return case
+
+
+def export(tmp_path: Path, days: float, name: str = "feed.jsonl") -> tuple[Any, list[dict[str, Any]]]:
+    """Export the feed for ``D + days`` at ``NOW + days``; returns the report and the file's lines."""
+    at = NOW + timedelta(days=days)
+    out = tmp_path / name
+    report = bureau_feed_export(as_of=at.date(), out=out, now=at)
+    return report, [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def crn(case: CollectionCase) -> CreditReportNotice:
+    return CreditReportNotice.objects.get(case=case)
+
+
+# --- the pre-notice ------------------------------------------------------------------------------------
+
+
+def test_the_cycle_registers_the_pre_notice_and_the_next_run_records_its_delivery(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    case = pre_noticed(django_capture_on_commit_callbacks)
+    registered = crn(case)
+    assert (registered.status, registered.delivered_at, registered.eligible_at) == (S.PENDING, None, None)
+
+    report = cycle_run(as_of=D + timedelta(days=1), now=NOW + timedelta(days=1))
+
+    record = crn(case)
+    assert record.pre_notice is not None and record.pre_notice.template.key == PRE_NOTICE
+    # [D] an SMS counts as delivered when it was sent; the waiting period runs from then
+    assert (record.sent_at, record.delivered_at) == (NOW, NOW)
+    assert record.eligible_at == NOW + timedelta(days=N)
+    assert record.status == S.PENDING
+    assert report.credit_reports_delivered == 1
+    assert AuditEvent.objects.filter(case=case, action="credit_report.pre_notice_delivered").count() == 1
+
+
+def test_the_pre_notice_says_what_will_be_reported_when_and_for_how_long() -> None:
+    account = account_at(60)
+    cycle_run(as_of=D, now=NOW)
+    notice = Notice.objects.get(case__account=account, template__key=PRE_NOTICE)
+
+    # The factory's customers read English; CN pack: reported as 60+ days overdue, kept 5 years
+    assert "we will report to the credit bureau that this account is overdue" in notice.body
+    assert "overdue 60 days or more" in notice.body
+    assert f"Not before {(D + timedelta(days=N)).isoformat()}" in notice.body
+    assert "5 years from the day the overdue amount is repaid" in notice.body
+
+
+def test_recording_delivery_twice_changes_nothing(django_capture_on_commit_callbacks: Any) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+    before = crn(case)
+    events = AuditEvent.objects.count()
+
+    again = credit_report_notice_delivered(notice_id=before.pre_notice_id, now=NOW + timedelta(days=3))
+
+    assert again is not None and again.delivered_at == before.delivered_at == NOW
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_limited_content_prompt_is_not_a_pre_notice() -> None:
+    # Given an account at 80 days past due whose only phone is unverified: the ladder sends the
+    # limited-content contact prompt, which says nothing about reporting
+    account = account_at(80, verified=False)
+    cycle_run(as_of=D, now=NOW)
+
+    assert not CreditReportNotice.objects.filter(account=account).exists()
+    assert credit_report_notice_delivered(notice_id=Notice.objects.get(case__account=account).pk) is None
+
+
+# --- eligibility ---------------------------------------------------------------------------------------
+
+
+def test_no_negative_report_until_n_days_after_the_pre_notice_was_delivered(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path
+) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+
+    # N-1 days after delivery: refused, and the reason is the waiting period
+    report, lines = export(tmp_path, N - 1, "day13.jsonl")
+    assert (report.negatives, lines) == (0, [])
+    assert report.held_back == {} or "period" in report.held_back[case.pk]
+    # one second short of N days: still refused
+    early = NOW + timedelta(days=N) - timedelta(seconds=1)
+    assert bureau_feed_export(as_of=early.date(), out=tmp_path / "early.jsonl", now=early).negatives == 0
+    assert crn(case).status == S.PENDING
+
+    # N days after delivery: reported
+    report, lines = export(tmp_path, N, "day14.jsonl")
+
+    assert report.negatives == 1
+    assert [(line["kind"], line["account"], line["status_code"]) for line in lines] == [
+        ("negative", case.account.account_number, "DPD60")
+    ]
+    record = crn(case)
+    assert (record.status, record.reported_at) == (S.REPORTED, NOW + timedelta(days=N))
+    assert AuditEvent.objects.filter(case=case, action="credit_report.reported").count() == 1
+
+
+def test_no_negative_report_while_the_pre_notice_is_undelivered(tmp_path: Path) -> None:
+    # Given the pre-notice was queued but never sent (the worker did not run)
+    account = account_at(60)
+    cycle_run(as_of=D, now=NOW)
+    cycle_run(as_of=D + timedelta(days=1), now=NOW + timedelta(days=1))
+    case = CollectionCase.objects.get(account=account)
+    assert Notice.objects.get(case=case, template__key=PRE_NOTICE).status == Notice.Status.PENDING
+
+    report, lines = export(tmp_path, 40)
+
+    assert (report.negatives, lines) == (0, [])
+    assert (crn(case).status, crn(case).delivered_at) == (S.PENDING, None)
+    assert not BureauRecord.objects.exists()
+
+
+def test_no_negative_report_for_an_account_that_never_had_a_pre_notice(tmp_path: Path) -> None:
+    account = CreditAccountFactory.create(days_past_due=120, due_date=D - timedelta(days=120))
+    services.case_open(account=account, actor=Actor.system("tests"), now=NOW)
+
+    report, lines = export(tmp_path, 30)
+
+    assert (report.negatives, lines) == (0, [])
+
+
+def test_the_cycle_marks_a_record_eligible_once_its_period_has_passed(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+
+    cycle_run(as_of=D + timedelta(days=N - 1), now=NOW + timedelta(days=N - 1))
+    assert crn(case).status == S.PENDING
+    report = cycle_run(as_of=D + timedelta(days=N), now=NOW + timedelta(days=N))
+
+    assert crn(case).status == S.ELIGIBLE
+    assert report.credit_reports_eligible == 1
+    # and a second run for the same date changes nothing
+    events = AuditEvent.objects.count()
+    again = cycle_run(as_of=D + timedelta(days=N), now=NOW + timedelta(days=N, hours=2))
+    assert AuditEvent.objects.count() == events
+    assert again.credit_reports_eligible == 0
+
+
+# --- suppression ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["credit_report", "amount_wrong"])
+def test_an_open_dispute_suppresses_the_negative_report(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path, clock: Any, agent: User, kind: str
+) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+    services.dispute_open(
+        case_id=case.pk,
+        kind=kind,
+        description="That is not what I owe",
+        channel="phone",
+        actor=Actor.for_user(agent),
+        now=clock(NOW + timedelta(days=5)),
+    )
+
+    report, lines = export(tmp_path, N + 6)
+
+    assert (report.negatives, lines) == (0, [])
+    assert "dispute is open" in report.held_back[case.pk] and kind in report.held_back[case.pk]
+    cycle_run(as_of=D + timedelta(days=N + 6), now=clock(NOW + timedelta(days=N + 6)))
+    assert (crn(case).status, crn(case).suppressed_reason) == (S.SUPPRESSED, f"a dispute is open ({kind})")
+
+
+def test_a_rejected_dispute_lets_the_report_go_ahead_marked_as_previously_disputed(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path, clock: Any, agent: User, compliance: User
+) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+    dispute = services.dispute_open(
+        case_id=case.pk,
+        kind="credit_report",
+        description="I was never told",
+        channel="phone",
+        actor=Actor.for_user(agent),
+        now=clock(NOW + timedelta(days=2)),
+    )
+    services.dispute_resolve(
+        dispute_id=dispute.pk,
+        outcome="rejected",
+        outcome_text="Our advance notice reached your phone on 2 March.",
+        actor=Actor.for_user(compliance),
+        now=clock(NOW + timedelta(days=10)),
+    )
+
+    report, lines = export(tmp_path, N + 1)
+
+    assert report.negatives == 1
+    assert lines[0]["dispute_marker"] == "previously_disputed"
+
+
+def test_a_plan_being_kept_suppresses_the_negative_report(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path, clock: Any, agent: User
+) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+    services.plan_accept_option(
+        case_id=case.pk, option_code="installment:6", actor=Actor.for_user(agent), now=clock(NOW + timedelta(days=3))
+    )
+    case.refresh_from_db()
+    assert case.state == CaseState.ON_PLAN
+
+    report, lines = export(tmp_path, N + 5)
+
+    assert (report.negatives, lines) == (0, [])
+    assert report.held_back[case.pk] == "a repayment plan is being kept"
+
+
+def test_a_resolved_case_is_never_reported(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path, clock: Any, supervisor: User
+) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+    services.case_resolve(case_id=case.pk, actor=Actor.for_user(supervisor), now=clock(NOW + timedelta(days=4)))
+
+    report, _lines = export(tmp_path, N + 5)
+
+    assert report.negatives == 0
+    assert report.held_back[case.pk] == "the case is resolved"
+
+
+# --- corrections ---------------------------------------------------------------------------------------
+
+
+def reported(capture: Any, tmp_path: Path) -> CollectionCase:
+    case = delivered(capture)
+    assert export(tmp_path, N, "reported.jsonl")[0].negatives == 1
+    return case
+
+
+def test_an_upheld_credit_report_dispute_produces_a_correction(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path, clock: Any, agent: User, compliance: User
+) -> None:
+    case = reported(django_capture_on_commit_callbacks, tmp_path)
+    dispute = services.dispute_open(
+        case_id=case.pk,
+        kind="credit_report",
+        description="I paid before the due date",
+        channel="web",
+        actor=Actor.for_user(agent),
+        now=clock(NOW + timedelta(days=N + 1)),
+    )
+    services.dispute_resolve(
+        dispute_id=dispute.pk,
+        outcome="upheld",
+        outcome_text="You are right: your payment was misapplied. We have asked the bureau to remove it.",
+        actor=Actor.for_user(compliance),
+        now=clock(NOW + timedelta(days=N + 2)),
+    )
+
+    cycle = cycle_run(as_of=D + timedelta(days=N + 3), now=clock(NOW + timedelta(days=N + 3)))
+
+    negative = BureauRecord.objects.get(case=case, kind="negative")
+    correction = BureauRecord.objects.get(case=case, kind="correction")
+    assert correction.corrects == negative
+    assert (correction.status_code, correction.dispute_marker, correction.dispute_id) == (
+        "DELETE",
+        "dispute_upheld",
+        dispute.pk,
+    )
+    assert crn(case).status == S.CORRECTED
+    assert cycle.credit_reports_corrected == 1
+    # and the next feed carries the correction, only it
+    report, lines = export(tmp_path, N + 3, "correction.jsonl")
+    assert (report.negatives, report.corrections) == (0, 1)
+    assert [(line["kind"], line["corrects_record_id"]) for line in lines] == [("correction", negative.pk)]
+    assert AuditEvent.objects.filter(case=case, action="credit_report.corrected").count() == 1
+
+
+def test_an_upheld_identity_theft_dispute_is_corrected_by_the_export_itself(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path, clock: Any, agent: User, compliance: User
+) -> None:
+    case = reported(django_capture_on_commit_callbacks, tmp_path)
+    dispute = services.dispute_open(
+        case_id=case.pk,
+        kind="identity_theft",
+        description="Someone opened this in my name",
+        channel="web",
+        actor=Actor.for_user(agent),
+        now=clock(NOW + timedelta(days=N + 1)),
+    )
+    services.dispute_resolve(
+        dispute_id=dispute.pk,
+        outcome="upheld",
+        outcome_text="The police report confirms it.",
+        actor=Actor.for_user(compliance),
+        now=clock(NOW + timedelta(days=N + 2)),
+    )
+
+    report, lines = export(tmp_path, N + 2, "same-day.jsonl")
+
+    assert report.corrections == 1 and lines[0]["kind"] == "correction"
+
+
+def test_a_dispute_upheld_before_reporting_means_it_is_never_reported(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path, clock: Any, agent: User, compliance: User
+) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+    dispute = services.dispute_open(
+        case_id=case.pk,
+        kind="credit_report",
+        description="Wrong amount",
+        channel="web",
+        actor=Actor.for_user(agent),
+        now=clock(NOW + timedelta(days=1)),
+    )
+    services.dispute_resolve(
+        dispute_id=dispute.pk,
+        outcome="upheld",
+        outcome_text="Corrected.",
+        actor=Actor.for_user(compliance),
+        now=clock(NOW + timedelta(days=2)),
+    )
+
+    report, _lines = export(tmp_path, N + 5)
+
+    assert report.negatives == 0 and not BureauRecord.objects.exists()
+    assert "upheld" in report.held_back[case.pk]
+
+
+def test_compliance_can_correct_a_wrong_report_and_an_agent_cannot(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path, agent: User, compliance: User
+) -> None:
+    case = reported(django_capture_on_commit_callbacks, tmp_path)
+    at = NOW + timedelta(days=N + 1)
+
+    with pytest.raises(NotPermitted):
+        services.credit_report_correct(case_id=case.pk, actor=Actor.for_user(agent), reason="typo", now=at)
+    correction = services.credit_report_correct(
+        case_id=case.pk, actor=Actor.for_user(compliance), reason="the amount band was wrong", now=at
+    )
+    again = services.credit_report_correct(
+        case_id=case.pk, actor=Actor.for_user(compliance), reason="clicked twice", now=at
+    )
+
+    assert again == correction
+    assert (correction.dispute_marker, correction.reason) == ("", "the amount band was wrong")
+    assert BureauRecord.objects.filter(kind="correction").count() == 1
+
+
+def test_a_case_with_nothing_reported_has_nothing_to_correct(
+    django_capture_on_commit_callbacks: Any, compliance: User
+) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+
+    with pytest.raises(InvalidInput) as error:
+        services.credit_report_correct(case_id=case.pk, actor=Actor.for_user(compliance), reason="x", now=NOW)
+
+    assert error.value.code == "nothing_reported"
+
+
+# --- the feed ------------------------------------------------------------------------------------------
+
+
+def test_the_feed_is_idempotent_per_date(django_capture_on_commit_callbacks: Any, tmp_path: Path) -> None:
+    first_case = pre_noticed(django_capture_on_commit_callbacks)
+    second_account = account_at(60)
+    with django_capture_on_commit_callbacks(execute=True):
+        cycle_run(as_of=D, now=NOW + timedelta(minutes=5))
+    cycle_run(as_of=D + timedelta(days=1), now=NOW + timedelta(days=1))
+
+    report, lines = export(tmp_path, N + 1, "first.jsonl")
+    again, second_lines = export(tmp_path, N + 1, "second.jsonl")
+    third, third_lines = export(tmp_path, N + 1, "first.jsonl")  # even over the same file
+
+    assert report.negatives == 2
+    assert {line["account"] for line in lines} == {
+        first_case.account.account_number,
+        second_account.account_number,
+    }
+    assert (again.negatives, again.corrections, second_lines) == (0, 0, [])
+    assert (third.negatives, third_lines) == (0, [])
+    assert BureauRecord.objects.count() == 2
+    assert set(BureauRecord.objects.values_list("feed_file", flat=True)) == {str(tmp_path / "first.jsonl")}
+    assert AuditEvent.objects.filter(action="credit_report.reported").count() == 2
+
+
+def test_a_later_date_does_not_report_the_same_delinquency_again(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path
+) -> None:
+    case = reported(django_capture_on_commit_callbacks, tmp_path)
+
+    report, lines = export(tmp_path, N + 30, "later.jsonl")
+
+    assert (report.negatives, lines) == (0, [])
+    assert BureauRecord.objects.filter(case=case).count() == 1
+
+
+def test_each_line_carries_the_documented_fields(django_capture_on_commit_callbacks: Any, tmp_path: Path) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+
+    _report, lines = export(tmp_path, N)
+
+    assert lines == [
+        {
+            "record_id": BureauRecord.objects.get(case=case).pk,
+            "kind": "negative",
+            "account": case.account.account_number,
+            "currency": "CNY",
+            "status_code": "DPD60",
+            "amount_band": "5000-20000",  # 5,000 principal + 300 interest + 100 fees + 50 penalty
+            "days_past_due": 61,  # as the cycle of D + 1 computed it
+            "delinquent_since": (D - timedelta(days=60)).isoformat(),
+            "as_of": (D + timedelta(days=N)).isoformat(),
+            "pre_notice_delivered_at": "2026-03-02T04:00:00Z",
+            "eligible_at": "2026-03-16T04:00:00Z",
+            "dispute_marker": "",
+            "corrects_record_id": None,
+            "policy_version": "CN-2026.1",
+        }
+    ]
+
+
+def test_a_feed_cannot_be_dated_in_the_future(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput):
+        bureau_feed_export(as_of=D + timedelta(days=1), out=tmp_path / "x.jsonl", now=NOW)
+
+
+def test_the_command_writes_the_feed_and_prints_a_summary(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path, clock: Any
+) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+    clock(NOW + timedelta(days=N, hours=1))
+    out, feed = StringIO(), tmp_path / "cmd.jsonl"
+
+    call_command("export_bureau_feed", "--as-of", (D + timedelta(days=N)).isoformat(), "--out", str(feed), stdout=out)
+
+    assert f"{feed}: 1 negative, 0 correction record(s)" in out.getvalue()
+    assert json.loads(feed.read_text(encoding="utf-8"))["account"] == case.account.account_number
