@@ -451,7 +451,7 @@ def _set_per_row(column: str, values: dict[int, str]) -> None:
     table = Notice._meta.db_table
     cases = " ".join("WHEN %s THEN %s" for _ in values)
     placeholders = ", ".join("%s" for _ in values)
-    params: list[object] = []
+    params: list[int | str] = []
     for pk, value in values.items():
         params.extend([pk, value])
     params.extend(values)

@@ -16,7 +16,7 @@ from accounts.models import ContactPoint, QuarantinedContact, Role
 from debt_collections.audit import Actor, audit_append
 from debt_collections.compliance import gate_decide, pack_for
 from debt_collections.errors import ComplianceBlocked, InvalidInput, NotPermitted
-from debt_collections.models import ContactAttempt
+from debt_collections.models import CollectionCase, ContactAttempt
 from debt_collections.services.cases import _check_actor, _lock_case
 
 Outcome = ContactAttempt.Outcome
@@ -137,6 +137,9 @@ def contact_attempt_log(
         )
         if allowed and outcome == Outcome.WRONG_PARTY:
             _quarantine(point=point, actor=actor, now=now, source=f"attempt:{attempt.pk}")
+        if not allowed and next_at is not None:
+            # The agent's queue ("next action due") shows when this case can be worked again.
+            CollectionCase.objects.filter(pk=case.pk).update(next_action_at=next_at)
     if not allowed:
         raise ComplianceBlocked(
             "The compliance gate blocked this call: " + "; ".join(reasons.values()),

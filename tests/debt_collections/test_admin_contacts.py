@@ -568,3 +568,35 @@ def test_every_queue_and_its_records_open_for_every_staff_role(
     for url in (WAIVERS_URL, TASKS_URL, DISPUTES_URL):
         assert list(client.get(url).context["cl"].result_list) == [], url
     assert client.get(case_url(case)).status_code == 404
+
+
+def test_case_page_queries_do_not_grow_with_the_number_of_records(
+    client_for: Any, supervisor: User, second_agent: User,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.services import notice_queue
+
+    def case_with(n: int) -> CollectionCase:
+        case = make_case(CaseState.ACTIVE)
+        point = PhoneFactory.create(customer=case.customer)
+        actor = Actor.for_user(second_agent)
+        for i in range(n):
+            services.contact_attempt_log(case_id=case.pk, actor=actor, contact_point_id=point.pk,
+                                         direction="outbound", outcome="no_answer")
+            notice_queue(case_id=case.pk, template_key=("reminder.soft", "reminder.firm")[i],
+                         contact_point_id=point.pk, actor=actor)
+            request_waiver(case, second_agent, amount="10.00", hardship=True)  # and its review task
+            services.plan_offer(case_id=case.pk, option_code="installment:3", actor=actor)
+        for _ in range(n):
+            open_dispute(case, second_agent)
+        return case
+
+    client = client_for(supervisor)
+    counts = []
+    for case in (case_with(1), case_with(2)):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(case_url(case)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
