@@ -77,7 +77,7 @@ class EvidenceExportForm(forms.Form):
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            raise forms.ValidationError("The start date is after the end date.")
+            self.add_error(None, "The start date is after the end date.")
         case_id = data.get("case")
         if case_id is not None and not CollectionCase.objects.filter(pk=case_id).exists():
             self.add_error("case", f"There is no case {case_id}.")

@@ -159,6 +159,13 @@ SPECTACULAR_SETTINGS = {
         "DisputeOutcomeEnum": "debt_collections.serializers_negotiation.OUTCOME_CHOICES",
         # The contact-attempt outcome keeps the name it had before dispute outcomes joined the schema.
         "OutcomeEnum": "debt_collections.models.ContactAttempt.Outcome",
+        # Credit reporting and limit changes (debt_collections.api_reporting).
+        "CreditReportStatusEnum": "debt_collections.models.CreditReportNotice.Status",
+        "BureauRecordKindEnum": "debt_collections.models.BureauRecord.Kind",
+        "BureauDisputeMarkerEnum": "debt_collections.models.BureauRecord.DisputeMarker",
+        "LimitChangeStatusEnum": "accounts.models.CreditLimitChange.Status",
+        "LimitChangeReasonEnum": "accounts.models.CreditLimitChange.Reason",
+        "LimitChangeDecisionEnum": "accounts.models.CreditLimitChange.Decision",
     },
 }
 

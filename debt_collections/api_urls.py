@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from debt_collections import api, api_contacts, api_negotiation
+from debt_collections import api, api_contacts, api_negotiation, api_reporting
 
 app_name = "api"
 
@@ -32,4 +32,31 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:id>/disputes/", api_negotiation.CaseDisputesView.as_view(), name="case-disputes"),
     path("disputes/", api_negotiation.DisputeQueueView.as_view(), name="dispute-queue"),
     path("disputes/<int:id>/resolve/", api_negotiation.DisputeResolveView.as_view(), name="dispute-resolve"),
+    # credit reporting and limit changes (api_reporting)
+    path(
+        "cases/<int:id>/credit-report/",
+        api_reporting.CaseCreditReportView.as_view(),
+        name="case-credit-report",
+    ),
+    path(
+        "cases/<int:id>/credit-report/correct/",
+        api_reporting.CaseCreditReportCorrectView.as_view(),
+        name="case-credit-report-correct",
+    ),
+    path(
+        "accounts/<int:id>/limit-changes/",
+        api_reporting.AccountLimitChangesView.as_view(),
+        name="account-limit-changes",
+    ),
+    path("limit-changes/appeals/", api_reporting.LimitChangeAppealQueueView.as_view(), name="limit-appeals"),
+    path(
+        "limit-changes/<int:id>/appeal/",
+        api_reporting.LimitChangeAppealView.as_view(),
+        name="limit-change-appeal",
+    ),
+    path(
+        "limit-changes/<int:id>/review/",
+        api_reporting.LimitChangeReviewView.as_view(),
+        name="limit-change-review",
+    ),
 ]

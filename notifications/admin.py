@@ -190,4 +190,3 @@ class NoticeTemplateAdmin(admin.ModelAdmin[NoticeTemplate]):
             submit=_("Reject"),
             apply=apply,
         )
-

@@ -114,6 +114,9 @@ def build_context(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     context = base_context(case=case, point=point, channel=template.channel, now=now)
+    if extra and extra.get("portal_url"):
+        # The signed link leads to a page that asks for identity first, so it is safe in any text.
+        context["portal_url"] = extra["portal_url"]
     if not template.limited_content:
         context.update(debt_context(case=case, now=now))
         context.update(extra or {})

@@ -164,8 +164,13 @@ def template_reject(
 # --- the outbox --------------------------------------------------------------------------------
 
 
-def idempotency_key(*, case_id: int, template_key: str, contact_point_id: int, due_date: date) -> str:
-    return f"{case_id}:{template_key}:{contact_point_id}:{due_date.isoformat()}"
+def idempotency_key(
+    *, case_id: int, template_key: str, contact_point_id: int, due_date: date, reference: str = ""
+) -> str:
+    """(case, template, contact point, due date), plus what the notice is about when one case can have
+    several of the same kind on one day (two plans, two disputes): ``reference`` such as ``plan:12``."""
+    key = f"{case_id}:{template_key}:{contact_point_id}:{due_date.isoformat()}"
+    return f"{key}:{reference}" if reference else key
 
 
 def _only_time_rules(decision: Decision) -> bool:
@@ -205,6 +210,17 @@ def _enqueue_many(notice_ids: list[int]) -> None:
             )
 
 
+def _portal_urls(
+    pairs: list[tuple[CollectionCase, ContactPoint]], *, actor: Actor, now: datetime
+) -> dict[tuple[int, int], dict[str, str]]:
+    """``{"portal_url": <the customer's own negotiation link>}`` per (case, point): every notice invites
+    the customer to the page where they verify first, so even a limited-content text may carry it."""
+    from debt_collections.services.links import links_for_notices
+
+    urls = links_for_notices(pairs=pairs, actor=actor, now=now)
+    return {key: {"portal_url": url} for key, url in urls.items()}
+
+
 def notice_queue(
     *,
     case_id: int,
@@ -216,6 +232,7 @@ def notice_queue(
     extra_context: dict[str, Any] | None = None,
     defer_when_time_blocked: bool = False,
     raise_when_blocked: bool = True,
+    reference: str = "",
 ) -> Notice:
     """Queue a standardized notice after the gate allowed it; send after commit.
 
@@ -236,7 +253,11 @@ def notice_queue(
         channel = CHANNEL_FOR_KIND[point.kind]
         due = due_date or local_date(now, case.customer.time_zone)
         key = idempotency_key(
-            case_id=case.pk, template_key=template_key, contact_point_id=point.pk, due_date=due
+            case_id=case.pk,
+            template_key=template_key,
+            contact_point_id=point.pk,
+            due_date=due,
+            reference=reference,
         )
         existing = Notice.objects.filter(idempotency_key=key).first()
         if existing is not None:
@@ -254,6 +275,10 @@ def notice_queue(
         )
         deferred = not decision.allowed and defer_when_time_blocked and _only_time_rules(decision)
         status = Notice.Status.PENDING if decision.allowed or deferred else Notice.Status.BLOCKED
+        extra_context = {
+            **_portal_urls([(case, point)], actor=actor, now=now).get((case.pk, point.pk), {}),
+            **(extra_context or {}),
+        }
         subject, body, digest = render(
             template, build_context(template=template, case=case, point=point, now=now, extra=extra_context)
         )
@@ -368,14 +393,17 @@ def notice_queue_many(
                 )
             )
         decisions = gate_decide_many(requests=gate_requests, actor_user=actor.user, now=now)
+        portal = _portal_urls([(r.case, r.contact_point) for _k, r in todo], actor=actor, now=now)
         rows: list[Notice] = []
         events: list[PendingEvent] = []
         for (key, r), gate, decision in zip(todo, gate_requests, decisions, strict=True):
             template = cast(NoticeTemplate, gate.template)  # None was refused above
             deferred = not decision.allowed and defer_when_time_blocked and _only_time_rules(decision)
             status = Notice.Status.PENDING if decision.allowed or deferred else Notice.Status.BLOCKED
+            extra = portal.get((r.case.pk, r.contact_point.pk), {})
             subject, body, digest = render(
-                template, build_context(template=template, case=r.case, point=r.contact_point, now=now)
+                template,
+                build_context(template=template, case=r.case, point=r.contact_point, now=now, extra=extra),
             )
             rows.append(
                 Notice(
@@ -395,6 +423,7 @@ def notice_queue_many(
                     queued_at=now,
                     queued_by=actor.label,
                     purpose=r.purpose,
+                    context=extra,
                 )
             )
         created = Notice.objects.bulk_create(rows, batch_size=1000)

@@ -104,6 +104,11 @@ def disputes(filters: ReportFilters, now: datetime) -> Report:
     )
 
 
+def cents(amount: Decimal) -> Decimal:
+    """Two places, as stored: SQLite's SUM hands back ``Decimal("40")`` for 40.00."""
+    return amount.quantize(Decimal("0.01"))
+
+
 # --- (c) waivers by agent and amount --------------------------------------------------------------
 
 CUSTOMER_REQUESTS = "customer (negotiation page)"
@@ -159,7 +164,16 @@ def waivers(filters: ReportFilters, now: datetime) -> Report:
             entry["granted"] += amount
         states[who][state] += row["n"]
     rows: list[tuple[Cell, ...]] = [
-        (who, currency, e["n"], e["applied"], e["rejected"], e["pending"], e["asked"], e["granted"])
+        (
+            who,
+            currency,
+            e["n"],
+            e["applied"],
+            e["rejected"],
+            e["pending"],
+            cents(e["asked"]),
+            cents(e["granted"]),
+        )
         for (who, currency), e in sorted(table.items(), key=lambda item: (-item[1]["n"], item[0]))
     ]
     people = sorted(states, key=lambda who: (-sum(states[who].values()), who))

@@ -5,9 +5,10 @@ Thin entry points only: every write goes through ``debt_collections.services``; 
 groups (``accounts.admin.has_staff_role`` and friends), never from Django model permissions.
 
 Modules: ``access`` (role and scope helpers), ``filters`` (list filters), ``forms`` (the transition,
-assignment and placement forms), ``cases`` (the case admin), ``case_actions`` and ``action_forms`` (the
-case page's contact and negotiation actions and record sections), ``records`` (read-only attempts,
-payments, audit events, and the dispute queue), ``queues`` (pending waivers, case tasks).
+assignment and placement forms), ``cases`` (the case admin), ``case_actions`` / ``action_forms`` /
+``case_records`` (the case page's contact and negotiation actions, their forms, the record sections),
+``records`` (read-only attempts, payments, audit events, and the dispute queue), ``queues`` (pending
+waivers, case tasks).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+import debt_collections.admin.reporting  # noqa: F401  (credit reporting, limit-change appeals)
 from debt_collections.admin import cases, queues, records  # noqa: F401  (imported to register the admins)
 
 admin.site.site_header = _("Collections case management")

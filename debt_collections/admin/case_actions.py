@@ -6,18 +6,15 @@ finds the case through the admin's scoped queryset (404 outside it), checks the 
 service, turns a ``DomainError`` into an admin message and redirects back to the section it acted on.
 The one view that calls two services, the negotiation link, says why on its docstring.
 
-A compliance block is reported in plain words: each blocking rule with the gate's reason, and when the
-contact becomes possible in the customer's local time and in UTC. ``ComplianceBlocked`` carries only
-the rule ids and the time, so the reasons are read back from the decision the service stored and
-audited (for the call or notice just refused, the audit event at the ``now`` passed to the service).
+A compliance block is reported in plain words (``case_records.blocked_text``): each blocking rule with
+the gate's reason, and when the contact becomes possible in the customer's local time and in UTC.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
@@ -27,9 +24,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from accounts.models import ContactPoint, Customer, User
+from accounts.models import ContactPoint, User
 from debt_collections import selectors, services
 from debt_collections.admin.access import admin_user, can_manage_cases, can_work_cases
 from debt_collections.admin.action_forms import (
@@ -43,118 +39,34 @@ from debt_collections.admin.action_forms import (
     WaiverRequestForm,
     customer_points,
 )
+from debt_collections.admin.case_records import (
+    ROW_LIMIT,
+    attempt_rows,
+    audited_reasons,
+    blocked_text,
+    customer_zone,
+    decision_text,
+    local_and_utc,
+    notice_rows,
+    plan_options,
+)
 from debt_collections.admin.display import money
 from debt_collections.admin.forms import form_errors_text
 from debt_collections.audit import Actor
 from debt_collections.errors import ComplianceBlocked, DomainError
-from debt_collections.models import (
-    TERMINAL,
-    AuditEvent,
-    CaseState,
-    CaseTask,
-    CollectionCase,
-    ContactAttempt,
-    FeeWaiver,
-)
-from debt_collections.policies import get_pack
+from debt_collections.models import TERMINAL, CaseTask, CollectionCase, ContactAttempt, FeeWaiver
 from notifications.models import Notice
 from notifications.rendering import local_date
-from notifications.selectors import notices_for_case
 from notifications.services import idempotency_key, notice_queue
 
 if TYPE_CHECKING:
     from django.contrib.admin import AdminSite
-    from django_stubs_ext import StrPromise
 
-# How many attempts and notices the case page lists (newest first); the record admins have them all.
-ROW_LIMIT = 100
-# The audit actions under which the services store a blocked decision with its reasons.
-BLOCK_EVENTS = ("contact.blocked", "notice.blocked")
 LINK_TEMPLATE_KEY = "plan.offer"
-# States in which a plan can be offered (as services.plans checks); elsewhere the form is not shown.
-NEGOTIABLE = (CaseState.EARLY, CaseState.ACTIVE, CaseState.NEGOTIATING)
-
-# Plain words for each gate rule, used when the stored decision has no reason for it.
-RULE_TEXT: dict[str, StrPromise] = {
-    "HOURS": gettext_lazy("outside contact hours (customer time)"),
-    "FREQ_7D": gettext_lazy("the limit of contacts with this person in 7 days is reached"),
-    "DAILY": gettext_lazy("today's call limit is reached"),
-    "CONVERSATION_WAIT": gettext_lazy("too soon after the last conversation"),
-    "HOLD": gettext_lazy("the case is on hold"),
-    "CEASE": gettext_lazy("the customer asked us to stop communicating"),
-    "OPT_OUT": gettext_lazy("the customer opted out of this channel"),
-    "WRONG_PARTY": gettext_lazy("this number or address was reported as a wrong party"),
-    "REASSIGNED": gettext_lazy("the number may have a new owner; verify it first"),
-    "DISCLOSURE": gettext_lazy("an unverified contact point gets only limited-content notices"),
-    "THIRD_PARTY": gettext_lazy("not one of the customer's own contact points"),
-    "AGENCY_LICENCE": gettext_lazy("your agency's licence or contract is not valid today"),
-    "TEMPLATE": gettext_lazy("this template version is not approved"),
-    "VULNERABLE": gettext_lazy("the lower limits for a vulnerable customer are reached"),
-}
 
 # What a view's service call returns: the message level and text.
 Outcome = tuple[int, str]
 ServiceCall = Callable[[CollectionCase, dict[str, Any], Actor, datetime], Outcome]
-
-
-# --- plain words for times and gate decisions ----------------------------------------------------
-
-
-def customer_zone(customer: Customer) -> ZoneInfo:
-    """The customer's zone (the pack's default when unset); UTC if neither names a real zone, so the
-    page still renders (the gate itself refuses to guess, see ``policies.localtime.resolve_zone``)."""
-    try:
-        return ZoneInfo(customer.time_zone or get_pack(customer.jurisdiction).timezone_default)
-    except (KeyError, ValueError):  # ZoneInfoNotFoundError and UnknownPolicyPack are KeyErrors
-        return ZoneInfo("UTC")
-
-
-def local_and_utc(instant: datetime, zone: ZoneInfo) -> str:
-    """``2026-03-11 08:00 Asia/Shanghai (00:00 UTC)``; the UTC date is written only when it differs."""
-    local, utc = instant.astimezone(zone), instant.astimezone(UTC)
-    utc_text = f"{utc:%H:%M} UTC" if utc.date() == local.date() else f"{utc:%Y-%m-%d %H:%M} UTC"
-    return f"{local:%Y-%m-%d %H:%M} {zone.key} ({utc_text})"
-
-
-def blocked_text(
-    *, rule_ids: Iterable[str], next_allowed_at: datetime | None, reasons: Mapping[str, str], zone: ZoneInfo
-) -> str:
-    """``Blocked: HOURS — <reason>. Possible from <local> (<UTC>).``, naming every blocking rule."""
-    parts = []
-    for rule in rule_ids:
-        reason = (reasons.get(rule) or str(RULE_TEXT.get(rule, ""))).strip().rstrip(".")
-        parts.append(f"{rule} — {reason}." if reason else f"{rule}.")
-    text = _("Blocked: %(rules)s") % {"rules": " ".join(parts)}
-    if next_allowed_at is not None:
-        return text + " " + _("Possible from %(when)s.") % {"when": local_and_utc(next_allowed_at, zone)}
-    return (
-        text
-        + " "
-        + _(
-            "Waiting will not lift this block: its cause must be dealt with first (for example verify the "
-            "number, release the hold or approve the template)."
-        )
-    )
-
-
-def _audited_reasons(case: CollectionCase, now: datetime) -> Mapping[str, str]:
-    """The gate's reason per rule for the block a service stored at ``now`` on this case."""
-    event = (
-        AuditEvent.objects.filter(case_id=case.pk, at=now, action__in=BLOCK_EVENTS).order_by("-seq").first()
-    )
-    reasons = event.payload.get("reasons") if event is not None and isinstance(event.payload, dict) else None
-    return reasons if isinstance(reasons, dict) else {}
-
-
-def _decision_text(decision: Mapping[str, Any], zone: ZoneInfo) -> str:
-    """``blocked_text`` for a decision stored on a notice (``Decision.to_dict()``)."""
-    raw_next = decision.get("next_allowed_at")
-    return blocked_text(
-        rule_ids=decision.get("blocked_by") or [],
-        next_allowed_at=datetime.fromisoformat(raw_next) if raw_next else None,
-        reasons=decision.get("reasons") or {},
-        zone=zone,
-    )
 
 
 def _notice_outcome(notice: Notice, case: CollectionCase, now: datetime) -> Outcome:
@@ -164,7 +76,7 @@ def _notice_outcome(notice: Notice, case: CollectionCase, now: datetime) -> Outc
         if notice.status == Notice.Status.BLOCKED:
             return messages.ERROR, _(
                 "This notice was already tried today for %(point)s and stays blocked. %(why)s"
-            ) % {"point": point, "why": _decision_text(notice.decision, customer_zone(case.customer))}
+            ) % {"point": point, "why": decision_text(notice.decision, customer_zone(case.customer))}
         return messages.WARNING, _(
             "%(key)s already went to %(point)s today (%(status)s); it is not sent twice."
         ) % {"key": notice.template.key, "point": point, "status": notice.get_status_display()}
@@ -177,58 +89,6 @@ def _notice_outcome(notice: Notice, case: CollectionCase, now: datetime) -> Outc
         "channel": notice.get_channel_display(),
         "point": point,
     }
-
-
-# --- the record sections -------------------------------------------------------------------------
-
-
-def _attempt_rows(case: CollectionCase, zone: ZoneInfo) -> list[dict[str, Any]]:
-    attempts = case.contact_attempts.select_related("contact_point", "agent").order_by("-placed_at", "-pk")
-    return [
-        {
-            "attempt": a,
-            "at": local_and_utc(a.placed_at, zone),
-            "point": a.contact_point.masked_value,
-            "blocked_by": ", ".join(a.blocked_by or []),
-            "next_allowed": local_and_utc(a.next_allowed_at, zone) if a.next_allowed_at else "",
-        }
-        for a in attempts[:ROW_LIMIT]
-    ]
-
-
-def _notice_rows(case: CollectionCase, zone: ZoneInfo) -> list[dict[str, Any]]:
-    notices = notices_for_case(case.pk).order_by("-queued_at", "-pk")
-    rows = []
-    for n in notices[:ROW_LIMIT]:
-        decision = n.decision if isinstance(n.decision, dict) else {}
-        raw_next = decision.get("next_allowed_at")
-        rows.append(
-            {
-                "notice": n,
-                "at": local_and_utc(n.queued_at, zone),
-                "point": n.contact_point.masked_value,
-                "blocked_by": ", ".join(decision.get("blocked_by") or []),
-                "next_allowed": local_and_utc(datetime.fromisoformat(raw_next), zone) if raw_next else "",
-                "not_before": local_and_utc(n.not_before, zone) if n.not_before else "",
-            }
-        )
-    return rows
-
-
-def _plan_options(case: CollectionCase, now: datetime) -> list[tuple[str, str]]:
-    """The plan options the policy offers now, labelled with their cost (hardship is a waiver, not here)."""
-    if case.state not in NEGOTIABLE:  # plan_offer refuses the others (on hold, on a plan, finished)
-        return []
-    found = selectors.negotiation_options(case=case, now=now)
-    choices = []
-    for option in found.options:
-        if option.plan_kind is None:
-            continue
-        label = f"{option.code}: {money(option.total, found.currency)}"
-        if option.monthly_amount is not None and option.payment_count > 1:
-            label += f" ({option.payment_count} × {money(option.monthly_amount, found.currency)})"
-        choices.append((option.code, label))
-    return choices
 
 
 class _PickForm(forms.Form):
@@ -284,8 +144,8 @@ class CaseActionsMixin:
         points = customer_points(case.customer)  # one query for the contact table and every form
         context: dict[str, Any] = {
             "contact_points": points,
-            "attempt_rows": _attempt_rows(case, zone),
-            "notice_rows": _notice_rows(case, zone),
+            "attempt_rows": attempt_rows(case, zone),
+            "notice_rows": notice_rows(case, zone),
             "row_limit": ROW_LIMIT,
             "plans": list(selectors.plans_for_case(case)),
             "waivers": list(
@@ -306,7 +166,7 @@ class CaseActionsMixin:
         if not may_act or case.state in TERMINAL:
             return context
         user = admin_user(request)
-        options = _plan_options(case, now)
+        options = plan_options(case, now)
         context.update(
             log_call_form=LogCallForm(points=points, auto_id="id_call_%s"),
             notice_form=SendNoticeForm(points=points, auto_id="id_notice_%s"),
@@ -355,7 +215,7 @@ class CaseActionsMixin:
                     blocked_text(
                         rule_ids=exc.rule_ids,
                         next_allowed_at=exc.next_allowed_at,
-                        reasons=_audited_reasons(case, now),
+                        reasons=audited_reasons(case, now),
                         zone=customer_zone(case.customer),
                     ),
                 )
@@ -448,7 +308,7 @@ class CaseActionsMixin:
             zone = customer_zone(case.customer)
             if notice.status == Notice.Status.BLOCKED:
                 return messages.ERROR, _("The link was made but not sent. %(why)s") % {
-                    "why": _decision_text(notice.decision, zone)
+                    "why": decision_text(notice.decision, zone)
                 }
             return messages.SUCCESS, _(
                 "Negotiation link queued in the %(key)s notice by %(channel)s to %(point)s; it expires "
@@ -574,7 +434,7 @@ class CaseActionsMixin:
         return self._post_action(
             request,
             object_id,
-            form=lambda case: PlanOfferForm(request.POST, options=_plan_options(case, timezone.now())),
+            form=lambda case: PlanOfferForm(request.POST, options=plan_options(case, timezone.now())),
             call=call,
             section="case-plans",
         )

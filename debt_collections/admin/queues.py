@@ -316,4 +316,3 @@ class CaseTaskAdmin(QueueAdminMixin, admin.ModelAdmin[CaseTask]):
             done=_("Done: %(rows)s."),
             not_done=_("Not marked done: %(rows)s"),
         )
-

@@ -42,13 +42,15 @@ from debt_collections.policies.localtime import first_instant_at_or_after
 Action = Callable[[HttpRequest, str, NegotiationLink, LinkSession, datetime], HttpResponse]
 # The channel recorded on disputes and complaints opened here.
 CHANNEL = "web"
+# Every action lands on the message at the top of the page (focusable, announced by its live region).
+STATUS = "status"
 
 
 def _local(value: datetime, link: NegotiationLink, fmt: str = "DATETIME_FORMAT") -> str:
     return date_format(timezone.localtime(value, zone_of(link)), fmt)
 
 
-def verified_action(name: str, anchor: str) -> Callable[[Action], Callable[[HttpRequest, str], HttpResponse]]:
+def verified_action(name: str) -> Callable[[Action], Callable[[HttpRequest, str], HttpResponse]]:
     """POST only, verified session only (else back to the identity form), domain errors to plain words."""
 
     def decorate(action: Action) -> Callable[[HttpRequest, str], HttpResponse]:
@@ -79,7 +81,7 @@ def verified_action(name: str, anchor: str) -> Callable[[Action], Callable[[Http
                     link_id=link.id, now=now, page=f"refused:{name}", verified=True, detail={"code": exc.code}
                 )
                 state.flash("error", error_text(exc))
-                return HttpResponseRedirect(page_url(token, anchor))
+                return HttpResponseRedirect(page_url(token, STATUS))
 
         return view
 
@@ -101,12 +103,12 @@ def _invalid(
     return render_page(request, token, link, state, now, forms=forms, status=400)
 
 
-def _done(state: LinkSession, token: str, anchor: str, text: str) -> HttpResponse:
+def _done(state: LinkSession, token: str, text: str) -> HttpResponse:
     state.flash("ok", text)
-    return HttpResponseRedirect(page_url(token, anchor))
+    return HttpResponseRedirect(page_url(token, STATUS))
 
 
-@verified_action("accept", "options")
+@verified_action("accept")
 def accept(
     request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
 ) -> HttpResponse:
@@ -123,7 +125,7 @@ def accept(
             detail={"code": "option_unavailable"},
         )
         state.flash("error", flash_text("option_unavailable"))
-        return HttpResponseRedirect(page_url(token, "options"))
+        return HttpResponseRedirect(page_url(token, STATUS))
     plan: RepaymentPlan = services.plan_accept_option(
         case_id=link.case_id,
         option_code=code,
@@ -132,10 +134,10 @@ def accept(
         contact_point_id=link.contact_point_id,
     )
     until = _local(plan.cooling_off_until, link) if plan.cooling_off_until else ""
-    return _done(state, token, "plan", flash_text("plan_accepted", until=until))
+    return _done(state, token, flash_text("plan_accepted", until=until))
 
 
-@verified_action("withdraw", "plan")
+@verified_action("withdraw")
 def withdraw(
     request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
 ) -> HttpResponse:
@@ -145,12 +147,12 @@ def withdraw(
         or not RepaymentPlan.objects.filter(pk=form.cleaned_data["plan"], case_id=link.case_id).exists()
     ):
         state.flash("error", flash_text("plan_not_found"))
-        return HttpResponseRedirect(page_url(token, "plan"))
+        return HttpResponseRedirect(page_url(token, STATUS))
     services.plan_withdraw(plan_id=form.cleaned_data["plan"], actor=Actor.link(link.id), now=now)
-    return _done(state, token, "options", flash_text("plan_withdrawn"))
+    return _done(state, token, flash_text("plan_withdrawn"))
 
 
-@verified_action("hardship", "hardship")
+@verified_action("hardship")
 def hardship(
     request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
 ) -> HttpResponse:
@@ -170,7 +172,7 @@ def hardship(
         hardship=True,
         now=now,
     )
-    return _done(state, token, "hardship", flash_text("hardship_requested"))
+    return _done(state, token, flash_text("hardship_requested"))
 
 
 def _open(link: NegotiationLink, now: datetime, kind: str, description: str) -> str:
@@ -186,7 +188,7 @@ def _open(link: NegotiationLink, now: datetime, kind: str, description: str) -> 
     return _local(due, link, "DATE_FORMAT") if isinstance(due, datetime) else ""
 
 
-@verified_action("dispute", "dispute")
+@verified_action("dispute")
 def dispute(
     request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
 ) -> HttpResponse:
@@ -194,10 +196,10 @@ def dispute(
     if not form.is_valid():
         return _invalid(request, token, link, state, now, "dispute", {"dispute_form": form})
     due = _open(link, now, form.cleaned_data["kind"], form.cleaned_data["description"])
-    return _done(state, token, "dispute", flash_text("dispute_opened", due=due))
+    return _done(state, token, flash_text("dispute_opened", due=due))
 
 
-@verified_action("complaint", "complaint")
+@verified_action("complaint")
 def complaint(
     request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
 ) -> HttpResponse:
@@ -205,10 +207,10 @@ def complaint(
     if not form.is_valid():
         return _invalid(request, token, link, state, now, "complaint", {"complaint_form": form})
     due = _open(link, now, Dispute.Kind.CONDUCT_COMPLAINT, form.cleaned_data["description"])
-    return _done(state, token, "complaint", flash_text("complaint_opened", due=due))
+    return _done(state, token, flash_text("complaint_opened", due=due))
 
 
-@verified_action("callback", "callback")
+@verified_action("callback")
 def callback(
     request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
 ) -> HttpResponse:
@@ -234,10 +236,10 @@ def callback(
         start=f"{start_at:%H:%M}",
         end=f"{end_at:%H:%M}",
     )
-    return _done(state, token, "callback", text)
+    return _done(state, token, text)
 
 
-@verified_action("opt_out", "optout")
+@verified_action("opt_out")
 def opt_out(
     request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
 ) -> HttpResponse:
@@ -249,4 +251,4 @@ def opt_out(
         return _invalid(request, token, link, state, now, "opt_out", {"optout_form": form})
     channel = form.cleaned_data["channel"]
     services.contact_opt_out(contact_point_id=point.pk, channel=channel, actor=Actor.link(link.id), now=now)
-    return _done(state, token, "optout", flash_text("opted_out", channel=str(OPT_OUT_CHANNELS[channel])))
+    return _done(state, token, flash_text("opted_out", channel=str(OPT_OUT_CHANNELS[channel])))

@@ -122,9 +122,13 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
     def withdraw_plan(self) -> None:
         """The customer withdrew within the cooling-off period: back to choosing an option."""
 
-    @transition(field=state, source=HOLDABLE, target=S.RESOLVED)
+    # Paid in full ends the case even while it is on hold: nothing is owed, so nothing is left to pause.
+    @transition(field=state, source=[*HOLDABLE, S.ON_HOLD], target=S.RESOLVED)
     def resolve(self, *, at: Any) -> None:
         self.closed_at = at
+        self.hold_reason = ""
+        self.hold_until = None
+        self.resume_state = ""
 
     @transition(field=state, source=HOLDABLE, target=S.ON_HOLD)
     def hold(self, *, reason: str, until: Any = None) -> None:

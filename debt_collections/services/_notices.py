@@ -77,6 +77,7 @@ def queue(
     now: datetime,
     extra: dict[str, Any],
     due_date: date | None = None,
+    reference: str = "",
 ) -> Notice | None:
     """Queue the notice in the caller's transaction; never raises for a gate block.
 
@@ -98,6 +99,7 @@ def queue(
         extra_context=extra,
         defer_when_time_blocked=True,
         raise_when_blocked=False,
+        reference=reference,
     )
 
 

@@ -145,6 +145,7 @@ def dispute_open(
         _notices.queue(
             case=case,
             template_key="dispute.acknowledgement",
+            reference=f"dispute:{dispute.pk}",
             point=_notices.notice_point(case, None),
             actor=actor,
             now=now,
@@ -215,6 +216,7 @@ def dispute_resolve(
         _notices.queue(
             case=case,
             template_key="dispute.outcome",
+            reference=f"dispute:{dispute.pk}",
             point=_notices.notice_point(case, None),
             actor=actor,
             now=now,

@@ -187,20 +187,23 @@ def _queue_for_change(
 ) -> Notice | None:
     """Queue ``key`` for this change (in the caller's transaction; a gate block is stored, not raised).
 
-    The outbox's idempotency key is (case, template, point, due date), and a case may already have a
-    ``dispute.outcome`` (or an earlier change's notice) due the same day: the due date moves a day at a
-    time until the key names this change's notice. Notices are sent at once whatever their due date.
+    The outbox's idempotency key gets the reference ``limit_change:<id>``, so this change's notice never
+    collides with another notice of the same kind that day (a dispute's outcome, an earlier change's).
+    Safe to repeat: the same change's notice is returned, not queued twice.
     """
-    due = selectors.customer_today(case, now)
     extra = {**extra, "limit_change": change.pk}
-    for _attempt in range(31):
-        notice = _notices.queue(
-            case=case, template_key=key, point=point, actor=actor, now=now, extra=extra, due_date=due
-        )
-        if notice is None or notice.context.get("limit_change") == change.pk:
-            return notice
-        due += timedelta(days=1)
-    raise InvalidInput("Too many notices for this case today; try again tomorrow.", code="notice_collision")
+    notice = _notices.queue(
+        case=case,
+        template_key=key,
+        point=point,
+        actor=actor,
+        now=now,
+        extra=extra,
+        reference=f"limit_change:{change.pk}",
+    )
+    if notice is not None and notice.context.get("limit_change") != change.pk:  # pragma: no cover
+        raise InvalidInput("Another notice took this change's place in the outbox.", code="notice_collision")
+    return notice
 
 
 def _validate_new_limit(new_limit: Decimal | None, account: CreditAccount) -> Decimal:

@@ -22,10 +22,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ContactPoint
-from debt_collections.audit import Actor, audit_append
+from debt_collections.audit import Actor, PendingEvent, audit_append, audit_append_many
 from debt_collections.compliance import pack_for
 from debt_collections.errors import DomainError, InvalidInput
-from debt_collections.models import TERMINAL, CaseTask, NegotiationLink
+from debt_collections.models import TERMINAL, CaseTask, CollectionCase, NegotiationLink
 from debt_collections.services.cases import _check_actor, _lock_case
 from debt_collections.services.contacts import contact_report_wrong_party
 
@@ -293,3 +293,72 @@ def link_record_view(
             case=link.case,
             payload={"link": str(link.id), "page": page, "verified": verified, **(detail or {})},
         )
+
+
+# How long a reused link must still have to live: a notice should never carry a link that dies before the
+# customer can reasonably open it.
+REUSE_MARGIN = timedelta(days=3)
+
+
+def links_for_notices(
+    *, pairs: list[tuple[CollectionCase, ContactPoint]], actor: Actor, now: datetime
+) -> dict[tuple[int, int], str]:
+    """The negotiation-link URL each (case, contact point) notice should carry, in the caller's transaction.
+
+    Reuses a usable link for the same case and point (not revoked or locked, with at least
+    ``REUSE_MARGIN`` left), else creates one (audited ``link.create``), in a fixed number of queries so the
+    daily cycle can call it for thousands of notices. Points reported as wrong party get no link (the gate
+    blocks those notices anyway).
+    """
+    wanted = {
+        (case.pk, point.pk): (case, point)
+        for case, point in pairs
+        if point.status != ContactPoint.Status.WRONG_PARTY and case.state not in TERMINAL
+    }
+    if not wanted:
+        return {}
+    urls: dict[tuple[int, int], str] = {}
+    reusable = NegotiationLink.objects.filter(
+        case_id__in={c for c, _ in wanted},
+        contact_point_id__in={p for _, p in wanted},
+        revoked_at__isnull=True,
+        locked_at__isnull=True,
+        expires_at__gt=now + REUSE_MARGIN,
+    ).order_by("-expires_at")
+    for link in reusable:
+        key = (link.case_id, link.contact_point_id or 0)
+        if key in wanted and key not in urls:
+            urls[key] = link_url(link)
+    missing = [pair for key, pair in wanted.items() if key not in urls]
+    created = NegotiationLink.objects.bulk_create(
+        [
+            NegotiationLink(
+                case=case,
+                contact_point=point,
+                created_at=now,
+                created_by=actor.label,
+                expires_at=now + timedelta(days=pack_for(case, now).link_expiry_days),
+            )
+            for case, point in missing
+        ]
+    )
+    audit_append_many(
+        [
+            PendingEvent(
+                action="link.create",
+                case_id=link.case_id,
+                actor=actor,
+                payload={
+                    "link": str(link.id),
+                    "contact_point": link.contact_point_id,
+                    "expires_at": link.expires_at,
+                    "for": "notice",
+                },
+            )
+            for link in created
+        ],
+        at=now,
+    )
+    for link in created:
+        urls[(link.case_id, link.contact_point_id or 0)] = link_url(link)
+    return urls

@@ -147,6 +147,7 @@ def plan_break_missed(
                 _notices.queue(
                     case=case,
                     template_key="plan.broken",
+                    reference=f"plan:{plan.pk}",
                     point=_notices.notice_point(case, None),
                     actor=CYCLE,
                     now=now,

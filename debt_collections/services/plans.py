@@ -165,6 +165,7 @@ def _accept(
     _notices.queue(
         case=case,
         template_key="plan.confirmation",
+        reference=f"plan:{plan.pk}",
         point=point,
         actor=actor,
         now=now,
@@ -234,6 +235,7 @@ def plan_offer(
         _notices.queue(
             case=case,
             template_key="plan.offer",
+            reference=f"plan:{plan.pk}",
             point=point,
             actor=actor,
             now=now,

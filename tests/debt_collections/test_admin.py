@@ -228,10 +228,11 @@ def test_agent_gets_the_buttons_their_role_allows_in_the_current_state(
     assert 'name="expected_state" value="early"' in response.content.decode()
 
 
-def test_supervisor_gets_release_and_close_on_a_held_case(client_for: Any, supervisor: User) -> None:
+def test_supervisor_gets_release_resolve_and_close_on_a_held_case(client_for: Any, supervisor: User) -> None:
     case = make_case(CaseState.ON_HOLD)
     response = client_for(supervisor).get(change_url(case))
-    assert [t["name"] for t in response.context["transitions"]] == ["release", "close"]
+    # Paid in full ends a held case too, so resolve is offered alongside release and close.
+    assert [t["name"] for t in response.context["transitions"]] == ["release", "resolve", "close"]
     html = response.content.decode()
     assert 'for="transition-close-close_reason"' in html
     assert 'id="transition-close-close_reason"' in html

@@ -16,12 +16,15 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.http import HttpResponse
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
 from accounts.models import Agency, ContactPoint, Role, User
 from debt_collections import services
+from debt_collections.admin.case_actions import CaseActionsMixin
 from debt_collections.audit import Actor
 from debt_collections.models import (
     AuditEvent,
@@ -37,6 +40,7 @@ from debt_collections.models import (
 )
 from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice
+from notifications.services import notice_queue
 from tests.factories import SYSTEM, PhoneFactory, UserFactory, make_case
 
 pytestmark = pytest.mark.django_db
@@ -205,8 +209,30 @@ def test_a_call_form_only_offers_the_customers_own_phone_numbers(
     assert not ContactAttempt.objects.exists()
 
 
-def test_getting_an_action_url_is_not_allowed(client_for: Any, agent: User, case: CollectionCase) -> None:
-    assert client_for(agent).get(case_url(case, "log_call")).status_code == 405
+def test_a_call_on_a_held_case_is_refused_and_the_message_says_waiting_will_not_help(
+    client_for: Any, agent: User,
+) -> None:
+    held = make_case(CaseState.ON_HOLD)
+    point = PhoneFactory.create(customer=held.customer)
+
+    [message] = messages_of(log_call(client_for(agent), held, point))
+
+    assert message.startswith("Blocked: HOLD — The case is on hold")
+    assert "Waiting will not lift this block" in message
+
+
+@pytest.mark.parametrize("action", list(CaseActionsMixin.ACTION_VIEWS))
+def test_every_case_action_is_post_only_403_for_compliance_and_404_outside_the_agency(
+    client_for: Any, agent: User, compliance: User, other_agency_agent: User, agency: Agency,
+    case: CollectionCase, action: str,
+) -> None:
+    services.case_place_with_agency(case_id=case.pk, actor=SYSTEM, agency=agency)
+    url = case_url(case, action)
+    assert client_for(agent).get(url).status_code == 405
+    assert client_for(compliance).post(url, {}).status_code == 403
+    assert client_for(other_agency_agent).post(url, {}).status_code == 404
+    assert not AuditEvent.objects.filter(case=case).exclude(action__in=["case.open", "case.escalate",
+                                                                       "case.place"]).exists()
 
 
 # --- notices and the negotiation link -------------------------------------------------------------------
@@ -276,7 +302,24 @@ def test_sending_the_negotiation_link_queues_the_plan_offer_with_the_signed_link
     assert messages_of(response)[0].startswith("Negotiation link queued in the plan.offer notice by SMS")
 
 
-# --- disputes, payments, waivers and tasks on the case page ----------------------------------------------
+# --- disputes, payments, plans, waivers and tasks on the case page ----------------------------------------
+
+
+def test_agent_offers_a_plan_from_the_options_the_policy_allows(
+    client_for: Any, agent: User, case: CollectionCase,
+) -> None:
+    client = client_for(agent)
+    options = dict(client.get(case_url(case)).context["plan_form"].fields["option_code"].choices)
+    assert options["installment:6"] == "installment:6: 5,450.00 CNY (6 × 908.34 CNY)"
+
+    response = client.post(case_url(case, "offer_plan"), {"option_code": "installment:6"})
+
+    plan = case.plans.get()
+    assert (plan.kind, plan.months, plan.installments.count()) == ("installment", 6, 6)
+    assert messages_of(response) == [f"Offered: {plan}."]
+    case.refresh_from_db()
+    assert case.state == CaseState.NEGOTIATING
+    assert client.get(case_url(case)).context["plans"] == [plan]
 
 
 def test_agent_records_a_dispute_from_the_case_page_and_the_case_goes_on_hold(
@@ -573,11 +616,6 @@ def test_every_queue_and_its_records_open_for_every_staff_role(
 def test_case_page_queries_do_not_grow_with_the_number_of_records(
     client_for: Any, supervisor: User, second_agent: User,
 ) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from notifications.services import notice_queue
-
     def case_with(n: int) -> CollectionCase:
         case = make_case(CaseState.ACTIVE)
         point = PhoneFactory.create(customer=case.customer)
@@ -594,8 +632,10 @@ def test_case_page_queries_do_not_grow_with_the_number_of_records(
         return case
 
     client = client_for(supervisor)
+    cases = (case_with(1), case_with(2))
+    client.get(case_url(cases[0]))  # warm the per-process caches (content types) first
     counts = []
-    for case in (case_with(1), case_with(2)):
+    for case in cases:
         with CaptureQueriesContext(connection) as queries:
             assert client.get(case_url(case)).status_code == 200
         counts.append(len(queries))

@@ -284,7 +284,7 @@ def test_case_detail_shows_customer_balances_as_two_decimal_strings(api_for: Any
         ("supervisor", CaseState.EARLY, ["escalate", "engage", "hold", "resolve", "close"]),
         ("compliance", CaseState.EARLY, []),
         ("agent", CaseState.ON_HOLD, []),
-        ("supervisor", CaseState.ON_HOLD, ["release", "close"]),
+        ("supervisor", CaseState.ON_HOLD, ["release", "resolve", "close"]),
         ("supervisor", CaseState.ACTIVE, ["engage", "hold", "resolve", "charge_off", "close"]),
         ("supervisor", CaseState.CLOSED, []),
     ],

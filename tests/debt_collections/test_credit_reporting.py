@@ -46,7 +46,10 @@ def _env(settings: Any, time_machine: Any) -> Iterator[None]:
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
-    settings.NOTICE_BACKENDS = {**settings.NOTICE_BACKENDS, "sms": "notifications.channels.InMemorySmsBackend"}
+    settings.NOTICE_BACKENDS = {
+        **settings.NOTICE_BACKENDS,
+        "sms": "notifications.channels.InMemorySmsBackend",
+    }
     InMemorySmsBackend.reset()
     time_machine.move_to(NOW, tick=False)
     try:
@@ -150,6 +153,7 @@ def test_recording_delivery_twice_changes_nothing(django_capture_on_commit_callb
     case = delivered(django_capture_on_commit_callbacks)
     before = crn(case)
     events = AuditEvent.objects.count()
+    assert before.pre_notice_id is not None
 
     again = credit_report_notice_delivered(notice_id=before.pre_notice_id, now=NOW + timedelta(days=3))
 
@@ -294,7 +298,10 @@ def test_a_plan_being_kept_suppresses_the_negative_report(
 ) -> None:
     case = delivered(django_capture_on_commit_callbacks)
     services.plan_accept_option(
-        case_id=case.pk, option_code="installment:6", actor=Actor.for_user(agent), now=clock(NOW + timedelta(days=3))
+        case_id=case.pk,
+        option_code="installment:6",
+        actor=Actor.for_user(agent),
+        now=clock(NOW + timedelta(days=3)),
     )
     case.refresh_from_db()
     assert case.state == CaseState.ON_PLAN
@@ -309,7 +316,9 @@ def test_a_resolved_case_is_never_reported(
     django_capture_on_commit_callbacks: Any, tmp_path: Path, clock: Any, supervisor: User
 ) -> None:
     case = delivered(django_capture_on_commit_callbacks)
-    services.case_resolve(case_id=case.pk, actor=Actor.for_user(supervisor), now=clock(NOW + timedelta(days=4)))
+    services.case_resolve(
+        case_id=case.pk, actor=Actor.for_user(supervisor), now=clock(NOW + timedelta(days=4))
+    )
 
     report, _lines = export(tmp_path, N + 5)
 
@@ -484,7 +493,9 @@ def test_a_later_date_does_not_report_the_same_delinquency_again(
     assert BureauRecord.objects.filter(case=case).count() == 1
 
 
-def test_each_line_carries_the_documented_fields(django_capture_on_commit_callbacks: Any, tmp_path: Path) -> None:
+def test_each_line_carries_the_documented_fields(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path
+) -> None:
     case = delivered(django_capture_on_commit_callbacks)
 
     _report, lines = export(tmp_path, N)
@@ -521,7 +532,105 @@ def test_the_command_writes_the_feed_and_prints_a_summary(
     clock(NOW + timedelta(days=N, hours=1))
     out, feed = StringIO(), tmp_path / "cmd.jsonl"
 
-    call_command("export_bureau_feed", "--as-of", (D + timedelta(days=N)).isoformat(), "--out", str(feed), stdout=out)
+    call_command(
+        "export_bureau_feed", "--as-of", (D + timedelta(days=N)).isoformat(), "--out", str(feed), stdout=out
+    )
 
     assert f"{feed}: 1 negative, 0 correction record(s)" in out.getvalue()
     assert json.loads(feed.read_text(encoding="utf-8"))["account"] == case.account.account_number
+
+
+# --- the staff API and the admin -----------------------------------------------------------------------
+
+
+def api(user: User | None) -> Any:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def url(name: str, pk: int) -> str:
+    from django.urls import reverse
+
+    return reverse(f"api:{name}", kwargs={"id": pk})
+
+
+def test_api_shows_the_grade_the_pre_notice_and_why_it_is_not_reported_yet(
+    django_capture_on_commit_callbacks: Any, agent: User, clock: Any
+) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+    clock(NOW + timedelta(days=3))
+
+    body = api(agent).get(url("case-credit-report", case.pk)).json()
+
+    assert (body["grade"], body["status_code"], body["reportable_now"]) == ("pre_notice", "DPD60", False)
+    assert body["reason"] == "the pre-notice period runs until 2026-03-16T04:00:00Z"
+    assert body["notice"]["status"] == "pending"
+    assert body["notice"]["eligible_at"].startswith("2026-03-16T04:00:00")
+    assert "5年" in body["texts"]["zh-hans"]["stays"]
+    assert (
+        body["texts"]["en"]["reads_as"]
+        == "The record will read: overdue 60 days or more, with the amount overdue."
+    )
+    assert body["records"] == []
+
+
+def test_api_shows_a_case_ready_to_report_and_its_records_after_export(
+    django_capture_on_commit_callbacks: Any, agent: User, clock: Any, tmp_path: Path
+) -> None:
+    case = delivered(django_capture_on_commit_callbacks)
+    clock(NOW + timedelta(days=N))
+    ready = api(agent).get(url("case-credit-report", case.pk)).json()
+    export(tmp_path, N)
+
+    after = api(agent).get(url("case-credit-report", case.pk)).json()
+
+    assert (ready["reportable_now"], ready["reason"]) == (True, "")
+    assert after["reportable_now"] is False and after["reason"] == "already reported"
+    assert [(r["kind"], r["status_code"], r["feed_file"]) for r in after["records"]] == [
+        ("negative", "DPD60", str(tmp_path / "feed.jsonl"))
+    ]
+
+
+def test_api_correction_is_for_compliance_and_hidden_outside_scope(
+    django_capture_on_commit_callbacks: Any,
+    tmp_path: Path,
+    agent: User,
+    compliance: User,
+    agency_agent: User,
+    clock: Any,
+) -> None:
+    case = reported(django_capture_on_commit_callbacks, tmp_path)
+    clock(NOW + timedelta(days=N + 1))
+
+    by_agent = api(agent).post(url("case-credit-report-correct", case.pk), {"reason": "x"}, format="json")
+    outside = api(agency_agent).get(url("case-credit-report", case.pk))
+    by_compliance = api(compliance).post(
+        url("case-credit-report-correct", case.pk), {"reason": "Wrong amount band."}, format="json"
+    )
+
+    assert (by_agent.status_code, by_agent.json()["code"]) == (403, "not_permitted")
+    assert outside.status_code == 404
+    assert by_compliance.status_code == 201
+    assert (by_compliance.json()["kind"], by_compliance.json()["status_code"]) == ("correction", "DELETE")
+
+
+def test_admin_lists_pending_reports_and_bureau_records_scoped_to_the_callers_cases(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path, agent: User, agency_agent: User, client_for: Any
+) -> None:
+    case = reported(django_capture_on_commit_callbacks, tmp_path)
+    notices_page, records_page = "/admin/collections/creditreportnotice/", "/admin/collections/bureaurecord/"
+
+    mine = client_for(agent).get(notices_page)
+    records = client_for(agent).get(records_page + "?exported=yes")
+    theirs = client_for(agency_agent).get(notices_page)
+
+    assert [n.case_id for n in mine.context["cl"].result_list] == [case.pk]
+    assert [r.case_id for r in records.context["cl"].result_list] == [case.pk]
+    assert list(theirs.context["cl"].result_list) == []
+    detail = client_for(agent).get(f"{notices_page}{crn(case).pk}/change/")
+    assert detail.status_code == 200
+    assert client_for(agent).get(notices_page + "add/").status_code == 403

@@ -413,7 +413,7 @@ def test_accept_shows_the_schedule_and_withdraw_in_cooling_off(
     verify(client, token)
 
     response = client.post(url(token, "accept"), {"option": "installment:6"})
-    assert response.status_code == 302 and response["Location"] == url(token, "").rstrip("/") + "/#plan"
+    assert response.status_code == 302 and response["Location"] == url(token) + "#status"
     html = client.get(url(token)).content.decode()
 
     plan = RepaymentPlan.objects.get(case=case)

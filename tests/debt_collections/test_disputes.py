@@ -53,7 +53,7 @@ def test_opening_a_dispute_puts_the_case_on_hold_and_acknowledges_it(agent: User
     assert case.state == CaseState.ON_HOLD
     assert case.hold_reason == HoldReason.DISPUTE
     assert case.resume_state == CaseState.ACTIVE
-    assert actions(case)[-3:] == ["dispute.opened", "case.hold", "notice.queued"]
+    assert actions(case)[-4:] == ["dispute.opened", "case.hold", "link.create", "notice.queued"]
     [ack] = notices(case, "dispute.acknowledgement")
     assert ack.contact_point == phone
     assert ack.status == Notice.Status.PENDING  # a service notice passes the hold

@@ -104,7 +104,9 @@ def test_accepting_a_six_month_plan_puts_the_case_on_plan_and_queues_the_confirm
     assert "5,450.00" in confirmation.body
     assert "1. 2026-04-02 908.34" in confirmation.body
     assert "2026-03-16 12:00" in confirmation.body  # cooling-off end, in the customer's time
-    assert actions(case)[-4:] == ["case.engage", "case.start_plan", "plan.accepted", "notice.queued"]
+    assert actions(case)[-5:] == [
+        "case.engage", "case.start_plan", "plan.accepted", "link.create", "notice.queued"
+    ]
 
 
 def test_the_confirmation_that_is_sent_still_carries_the_schedule(
@@ -401,3 +403,15 @@ def test_a_paid_installment_does_not_break_the_plan() -> None:
 
     plan.refresh_from_db()
     assert plan.state == PlanState.ACTIVE
+
+
+def test_a_plan_accepted_after_a_withdrawal_on_the_same_day_gets_its_own_confirmation() -> None:
+    case, _phone = case_with_phone()
+    first = accept(case.pk, "installment:6")
+    services.plan_withdraw(plan_id=first.pk, actor=CUSTOMER, now=NOW + timedelta(minutes=5))
+
+    accept(case.pk, "installment:12", now=NOW + timedelta(minutes=10))
+
+    bodies = [n.body for n in notices(case, "plan.confirmation")]
+    assert len(bodies) == 2
+    assert "454.17" in bodies[1]  # the 12-month installment

@@ -67,7 +67,8 @@ ALLOWED: list[tuple[str, str, str]] = [
     (S.ON_PLAN, "complete_plan", S.RESOLVED),
     (S.ON_PLAN, "break_plan", S.ACTIVE),
     (S.ON_PLAN, "withdraw_plan", S.NEGOTIATING),
-    *[(state, "resolve", S.RESOLVED) for state in HOLDABLE],
+    # Paid in full ends a held case too (nothing owed is left to pause).
+    *[(state, "resolve", S.RESOLVED) for state in [*HOLDABLE, S.ON_HOLD]],
     *[(state, "hold", S.ON_HOLD) for state in HOLDABLE],
     (S.ON_HOLD, "release", S.ACTIVE),
     (S.ACTIVE, "charge_off", S.CHARGED_OFF),
@@ -99,7 +100,6 @@ FORBIDDEN: list[tuple[str, str]] = [
     (S.ON_HOLD, "escalate"),
     (S.ON_HOLD, "engage"),
     (S.ON_HOLD, "hold"),
-    (S.ON_HOLD, "resolve"),
     (S.ON_HOLD, "complete_plan"),
     (S.ON_HOLD, "charge_off"),
     (S.ON_HOLD, "withdraw_plan"),

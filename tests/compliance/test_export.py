@@ -1,0 +1,296 @@
+"""The evidence export (``manage.py export_audit`` and the workspace download) and the standalone checker
+``tools/verify_audit_export.py``, run as its own process exactly as an auditor would run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.models import User
+from debt_collections.audit import audit_append, compute_hash, event_fields
+from debt_collections.models import GENESIS_HASH, AuditEvent, CaseState, CollectionCase
+from tests.factories import SYSTEM, make_case
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOL = ROOT / "tools" / "verify_audit_export.py"
+DAY = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+
+
+def check(path: Path) -> subprocess.CompletedProcess[str]:
+    """Run the checker as a separate process with the test's Python, from the repository root."""
+    return subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [sys.executable, str(TOOL), str(path)], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def write(path: Path, records: list[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+
+@pytest.fixture
+def history(db: Any) -> dict[str, Any]:
+    """Events on four days: day 0 (before the range), days 1-2 (the range), day 3 (after). Two cases'
+    events interleave on days 1 and 2; payloads carry Chinese text and nested values."""
+    case_a, case_b = make_case(CaseState.EARLY), make_case(CaseState.EARLY)  # their case.open: day "now"
+
+    def add(day: int, case: CollectionCase | None, step: str) -> AuditEvent:
+        with transaction.atomic():
+            return audit_append(
+                actor=SYSTEM,
+                action=f"test.{step}",
+                at=DAY + timedelta(days=day, minutes=len(step)),
+                case=case,
+                payload={"step": step, "note": "客户说：不是我", "amount": "12.50", "list": [1, {"x": None}]},
+            )
+
+    before = add(0, case_a, "before")
+    in_range = [
+        add(1, case_a, "a1"),
+        add(1, case_b, "b1"),
+        add(1, None, "system"),
+        add(2, case_b, "b2"),
+        add(2, case_a, "a2"),
+        add(2, case_b, "b3"),
+    ]
+    after = add(3, case_a, "after")
+    return {"a": case_a, "b": case_b, "before": before, "in_range": in_range, "after": after}
+
+
+def export(tmp_path: Path, *extra: str, name: str = "export.jsonl") -> Path:
+    out = tmp_path / name
+    call_command(
+        "export_audit",
+        "--from",
+        "2026-03-03",
+        "--to",
+        "2026-03-04",
+        "--out",
+        str(out),
+        *extra,
+        stdout=StringIO(),
+    )
+    return out
+
+
+def test_untouched_export_checks_ok_with_the_anchor_before_the_range_and_the_end_record(
+    history: Any, tmp_path: Path
+) -> None:
+    path = export(tmp_path)
+
+    result = check(path)
+
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.startswith("OK: 6 events")
+    records = lines(path)
+    anchor, events, end = records[0], records[1:-1], records[-1]
+    assert (anchor["type"], anchor["seq"], anchor["hash"]) == (
+        "anchor",
+        history["before"].seq,
+        history["before"].hash,
+    )
+    assert [e["seq"] for e in events] == [e.seq for e in history["in_range"]]
+    assert end == {
+        "type": "end",
+        "count": 6,
+        "first_seq": history["in_range"][0].seq,
+        "last_seq": history["in_range"][-1].seq,
+        "last_hash": history["in_range"][-1].hash,
+    }
+
+
+def test_each_exported_line_holds_every_hashed_field_and_rehashes_like_the_application(
+    history: Any, tmp_path: Path
+) -> None:
+    events = lines(export(tmp_path))[1:-1]
+
+    for record, stored in zip(events, history["in_range"], strict=True):
+        fields = event_fields(
+            seq=stored.seq,
+            at=stored.at,
+            actor=stored.actor,
+            action=stored.action,
+            case_id=stored.case_id,
+            payload=stored.payload,
+        )
+        assert {k: record[k] for k in fields} == fields
+        assert record["hash"] == compute_hash(record["prev_hash"], fields) == stored.hash
+
+
+def test_a_changed_event_is_detected_and_named(history: Any, tmp_path: Path) -> None:
+    path = export(tmp_path)
+    records = lines(path)
+    records[3]["payload"]["amount"] = "1.00"
+    write(path, records)
+
+    result = check(path)
+
+    assert result.returncode == 1
+    assert f"event seq {records[3]['seq']} was changed" in result.stdout and "FAILED" in result.stdout
+
+
+def test_a_changed_event_whose_hash_was_recomputed_breaks_the_next_link(history: Any, tmp_path: Path) -> None:
+    path = export(tmp_path)
+    records = lines(path)
+    forged = records[2]
+    forged["actor"] = "user:1:someone-else"
+    forged["hash"] = compute_hash(
+        forged["prev_hash"], {k: forged[k] for k in ("seq", "at", "actor", "action", "case", "payload")}
+    )
+    write(path, records)
+
+    result = check(path)
+
+    assert result.returncode == 1
+    assert f"event seq {records[3]['seq']} does not link to the event before it" in result.stdout
+
+
+def test_a_removed_event_is_detected(history: Any, tmp_path: Path) -> None:
+    path = export(tmp_path)
+    records = lines(path)
+    removed = records.pop(3)
+    write(path, records)
+
+    result = check(path)
+
+    assert result.returncode == 1
+    assert f"event seq {removed['seq']} is missing" in result.stdout
+
+
+def test_a_removed_last_event_is_detected_by_the_end_record(history: Any, tmp_path: Path) -> None:
+    path = export(tmp_path)
+    records = lines(path)
+    del records[-2]
+    write(path, records)
+
+    result = check(path)
+
+    assert result.returncode == 1
+    assert "the end record says 6 events but the file holds 5: events were removed" in result.stdout
+
+
+def test_reordered_events_are_detected(history: Any, tmp_path: Path) -> None:
+    path = export(tmp_path)
+    records = lines(path)
+    records[2], records[3] = records[3], records[2]
+    write(path, records)
+
+    result = check(path)
+
+    assert result.returncode == 1
+    assert "reordered" in result.stdout
+
+
+def test_a_truncated_file_is_detected(history: Any, tmp_path: Path) -> None:
+    path = export(tmp_path)
+    write(path, lines(path)[:-1])
+
+    result = check(path)
+
+    assert result.returncode == 1
+    assert "truncated" in result.stdout
+
+
+def test_an_export_from_the_start_of_the_chain_is_anchored_at_64_zeros(history: Any, tmp_path: Path) -> None:
+    out = tmp_path / "all.jsonl"
+    first = AuditEvent.objects.order_by("seq").first()
+    assert first is not None
+    start = min(first.at, DAY).date().isoformat()
+    call_command("export_audit", "--from", start, "--to", "2030-01-01", "--out", str(out), stdout=StringIO())
+
+    anchor = lines(out)[0]
+
+    assert (anchor["seq"], anchor["hash"]) == (0, GENESIS_HASH)
+    assert check(out).returncode == 0
+
+
+def test_a_case_export_holds_the_cases_span_with_the_others_needed_to_verify_and_marks_the_cases_own(
+    history: Any, tmp_path: Path
+) -> None:
+    case_b = history["b"]
+    path = export(tmp_path, "--case", str(case_b.pk))
+
+    result = check(path)
+
+    records = lines(path)
+    events = records[1:-1]
+    assert result.returncode == 0, result.stdout
+    # b1 (2nd in range) … b3 (6th): the span between the case's first and last event in the range
+    assert [e["seq"] for e in events] == [e.seq for e in history["in_range"][1:6]]
+    assert [e["in_case"] for e in events] == [True, False, True, False, True]
+    assert records[0]["seq"] == history["in_range"][0].seq and records[0]["case"] == case_b.pk
+    assert "3 of them marked in_case" in result.stdout
+
+
+def test_every_export_is_audited_with_its_span_and_is_not_inside_itself(history: Any, tmp_path: Path) -> None:
+    path = export(tmp_path)
+
+    event = AuditEvent.objects.get(action="compliance.export")
+    assert event.actor == "system:export_audit"
+    assert event.payload["export"] == "audit_jsonl"
+    assert (event.payload["from"], event.payload["to"], event.payload["case"]) == (
+        "2026-03-03",
+        "2026-03-04",
+        None,
+    )
+    assert event.payload["last_hash"] == lines(path)[-1]["last_hash"]
+    assert "manage.py export_audit" in event.payload["via"]
+    assert event.seq not in [r.get("seq") for r in lines(path)[1:-1]]
+
+
+def test_export_refuses_a_range_that_ends_before_it_starts_and_an_unknown_case(
+    tmp_path: Path, db: Any
+) -> None:
+    out = str(tmp_path / "x.jsonl")
+    with pytest.raises(CommandError, match="start date is after the end date"):
+        call_command("export_audit", "--from", "2026-03-05", "--to", "2026-03-01", "--out", out)
+    with pytest.raises(CommandError, match="no case 424242"):
+        call_command(
+            "export_audit", "--from", "2026-03-01", "--to", "2026-03-05", "--case", "424242", "--out", out
+        )
+    assert not AuditEvent.objects.filter(action="compliance.export").exists()
+
+
+def test_workspace_download_is_the_same_verifiable_file_and_names_the_officer(
+    history: Any, tmp_path: Path, client_for: Any, compliance: User
+) -> None:
+    response = client_for(compliance).post(
+        reverse("compliance:evidence-export"), {"date_from": "2026-03-03", "date_to": "2026-03-04"}
+    )
+
+    assert response.status_code == 200
+    assert (
+        response["Content-Disposition"] == 'attachment; filename="audit-export_2026-03-03_2026-03-04.jsonl"'
+    )
+    path = tmp_path / "download.jsonl"
+    path.write_bytes(b"".join(response.streaming_content))  # type: ignore[attr-defined]
+    assert check(path).returncode == 0
+    assert lines(path)[0]["exported_by"] == f"user:{compliance.pk}:compliance"
+    assert AuditEvent.objects.get(action="compliance.export").actor == f"user:{compliance.pk}:compliance"
+
+
+def test_workspace_export_form_shows_errors_and_exports_nothing(client_for: Any, compliance: User) -> None:
+    response = client_for(compliance).post(
+        reverse("compliance:evidence-export"),
+        {"date_from": "2026-03-05", "date_to": "2026-03-01", "case": "999"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The start date is after the end date." in html and "There is no case 999." in html
+    assert not AuditEvent.objects.filter(action="compliance.export").exists()
