@@ -508,7 +508,7 @@ def credit_report_corrections_due(
     for case_id, dispute_id, kind in upheld:
         first.setdefault(case_id, (dispute_id, kind))
     made = []
-    for case_id, (dispute_id, kind) in {}.items():
+    for case_id, (dispute_id, kind) in first.items():
         made.append(
             credit_report_correct(
                 case_id=case_id,
