@@ -140,7 +140,7 @@ def _require_reviewer(actor: Actor, change: CreditLimitChange) -> User:
     user = actor.user
     if user is None or user.agency_id is not None or not (user.is_superuser or user.is_supervisor):
         raise NotPermitted("Only a supervisor reviews an appeal against a credit-limit change.")
-    if False:
+    if change.requested_by_id is not None and change.requested_by_id == user.pk:
         raise NotPermitted(
             "You asked for this change, so another supervisor must review the appeal.", code="four_eyes"
         )
@@ -453,7 +453,7 @@ def limit_changes_apply_due(*, now: datetime) -> ApplyReport:
             CreditLimitChange.objects.filter(pk=change.pk, notice_sent_at__isnull=True).update(
                 notice_sent_at=sent
             )
-    due = CreditLimitChange.objects.filter(status=ST.SCHEDULED, effective_at__lte=now).order_by("pk")
+    due = CreditLimitChange.objects.filter(status__in=[ST.SCHEDULED, ST.UNDER_REVIEW], effective_at__lte=now).order_by("pk")
     for change_id in due.values_list("pk", flat=True):
         with transaction.atomic():
             change = CreditLimitChange.objects.select_for_update().get(pk=change_id)

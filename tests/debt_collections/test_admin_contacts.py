@@ -302,6 +302,34 @@ def test_sending_the_negotiation_link_queues_the_plan_offer_with_the_signed_link
     assert messages_of(response)[0].startswith("Negotiation link queued in the plan.offer notice by SMS")
 
 
+def test_the_same_notice_twice_on_one_day_is_not_sent_twice(
+    client_for: Any, agent: User, case: CollectionCase, phone: ContactPoint, sms_outbox: list[Any],
+) -> None:
+    client = client_for(agent)
+    data = {"template_key": "reminder.soft", "contact_point": phone.pk}
+    client.post(case_url(case, "send_notice"), data)
+
+    response = client.post(case_url(case, "send_notice"), data)
+
+    assert messages_of(response) == [
+        "reminder.soft already went to +861****1234 today (Pending); it is not sent twice."
+    ]
+    assert Notice.objects.filter(case=case).count() == 1
+
+
+def test_a_negotiation_link_at_night_is_made_but_not_sent_and_the_message_says_why(
+    client_for: Any, agent: User, case: CollectionCase, phone: ContactPoint, sms_outbox: list[Any],
+) -> None:
+    with time_machine.travel(NIGHT_IN_SHANGHAI, tick=False):
+        response = client_for(agent).post(case_url(case, "send_link"), {"contact_point": phone.pk})
+
+    [message] = messages_of(response)
+    assert message.startswith("The link was made but not sent. Blocked: HOURS — ")
+    assert message.endswith("Possible from 2026-03-11 08:00 Asia/Shanghai (00:00 UTC).")
+    assert Notice.objects.get(case=case, template__key="plan.offer").status == Notice.Status.BLOCKED
+    assert sms_outbox == []
+
+
 # --- disputes, payments, plans, waivers and tasks on the case page ----------------------------------------
 
 
@@ -364,6 +392,21 @@ def test_agent_gets_no_payment_form_and_cannot_post_one(client_for: Any, agent: 
     })
     assert response.status_code == 403
     assert not Payment.objects.exists()
+
+
+def test_agent_requests_a_waiver_from_the_case_page_for_another_person_to_decide(
+    client_for: Any, agent: User, case: CollectionCase,
+) -> None:
+    response = client_for(agent).post(case_url(case, "request_waiver"), {
+        "component": "penalty_interest", "amount": "50.00", "reason": "Illness in the family",
+    })
+
+    waiver = FeeWaiver.objects.get(case=case)
+    assert (waiver.state, waiver.amount, waiver.requested_by_user) == (WaiverState.REQUESTED,
+                                                                       Decimal("50.00"), agent)
+    assert messages_of(response) == [
+        "Waiver of 50.00 CNY penalty interest requested; another person must decide it."
+    ]
 
 
 def test_requester_clicking_approve_on_the_case_page_sees_the_four_eyes_refusal(
