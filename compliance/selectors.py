@@ -22,6 +22,7 @@ from debt_collections.selectors import case_list_for
 from notifications.models import NoticeTemplate
 
 SEARCH_LIMIT = 50
+MIN_PARTIAL_DIGITS = 6
 # A run with no result after this long lost its worker: the page stops refreshing and offers a new run.
 STALLED_AFTER = timedelta(hours=1)
 AGENCY_WARNING_DAYS = 30
@@ -31,14 +32,22 @@ AGENCY_WARNING_DAYS = 30
 
 
 def search_cases(user: User, query: str) -> QuerySet[CollectionCase]:
-    """Cases matching a case id (``123`` or ``#123``), an account number or part of a customer's name."""
+    """Cases matching a case id (``123`` or ``#123``), an account number or part of one, or part of a
+    customer's name. A short number (under ``MIN_PARTIAL_DIGITS`` digits) is a case id or a whole account
+    number only: "79" should find case 79, not every account with a 7 and a 9 in it."""
     text = query.strip()
     if not text:
         return CollectionCase.objects.none()
-    condition = Q(account__account_number__icontains=text) | Q(customer__full_name__icontains=text)
     digits = text.removeprefix("#")
     if digits.isdigit():
-        condition |= Q(pk=int(digits))
+        # (a number too long for a primary key is still worth trying as an account number)
+        condition = Q(account__account_number__iexact=digits)
+        if len(digits) <= 18:
+            condition |= Q(pk=int(digits))
+        if len(digits) >= MIN_PARTIAL_DIGITS and not text.startswith("#"):
+            condition |= Q(account__account_number__icontains=digits)
+    else:
+        condition = Q(account__account_number__icontains=text) | Q(customer__full_name__icontains=text)
     return case_list_for(user).filter(condition).order_by("-opened_at", "pk")[:SEARCH_LIMIT]
 
 
@@ -129,10 +138,7 @@ def agency_register(today: date) -> list[AgencyStatus]:
         open_cases=Count("cases", filter=~Q(cases__state__in=TERMINAL), distinct=True),
         active_users=Count("users", filter=Q(users__is_active=True), distinct=True),
     ).order_by("name")
-    return [
-        agency_status(a, today, open_cases=a.open_cases, users=a.active_users)
-        for a in agencies
-    ]
+    return [agency_status(a, today, open_cases=a.open_cases, users=a.active_users) for a in agencies]
 
 
 def agency_warnings(today: date) -> list[AgencyStatus]:

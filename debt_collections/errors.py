@@ -55,11 +55,18 @@ class ComplianceBlocked(DomainError):
     http_status = 422
 
     def __init__(
-        self, message: str, *, rule_ids: tuple[str, ...] | list[str], next_allowed_at: datetime | None
+        self,
+        message: str,
+        *,
+        rule_ids: tuple[str, ...] | list[str],
+        next_allowed_at: datetime | None,
+        reasons: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.rule_ids = tuple(rule_ids)
         self.next_allowed_at = next_allowed_at
+        # rule id -> one plain sentence, so the admin and API clients can say why without a lookup.
+        self.reasons = dict(reasons or {})
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -67,4 +74,5 @@ class ComplianceBlocked(DomainError):
             "code": self.code,
             "blocked_by": list(self.rule_ids),
             "next_allowed_at": self.next_allowed_at.isoformat() if self.next_allowed_at else None,
+            "reasons": self.reasons,
         }

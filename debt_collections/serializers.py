@@ -57,6 +57,11 @@ class ErrorSerializer(serializers.Serializer[Any]):
         allow_null=True,
         help_text="Earliest time the blocked action may be retried, if any (compliance_blocked only).",
     )
+    reasons = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Rule id → one plain sentence saying why it blocked (compliance_blocked only).",
+    )
 
 
 # --- auth -------------------------------------------------------------------------------------

@@ -150,4 +150,5 @@ class Notice(models.Model):
         indexes = [models.Index(fields=["status", "not_before"])]
 
     def __str__(self) -> str:
-        return f"{self.template.key} → {self.recipient} ({self.status})"
+        # Masked: this string appears in admin titles, logs and links.
+        return f"{self.template.key} → {self.contact_point.masked_value} ({self.status})"

@@ -325,6 +325,7 @@ def notice_queue(
             "The compliance gate blocked this notice: " + "; ".join(decision.reasons.values()),
             rule_ids=[str(r) for r in decision.blocked_by],
             next_allowed_at=decision.next_allowed_at,
+            reasons={str(k): v for k, v in decision.reasons.items()},
         )
     return notice
 

@@ -78,7 +78,7 @@ def verify(records: list[tuple[int, dict[str, Any]]]) -> str:
         raise Problem(0, "the file is empty")
     line, anchor = records[0]
     if anchor.get("type") != "anchor":
-        raise Problem(line, "the first record must be the anchor ({\"type\": \"anchor\", ...})")
+        raise Problem(line, 'the first record must be the anchor ({"type": "anchor", ...})')
     if not _is_seq(anchor.get("seq")) or not _is_hash(anchor.get("hash")):
         raise Problem(line, "the anchor needs a seq (integer ≥ 0) and a hash (64 hex digits)")
     if anchor["seq"] == 0 and anchor["hash"] != GENESIS:

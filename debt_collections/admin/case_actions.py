@@ -69,25 +69,36 @@ Outcome = tuple[int, str]
 ServiceCall = Callable[[CollectionCase, dict[str, Any], Actor, datetime], Outcome]
 
 
-def _notice_outcome(notice: Notice, case: CollectionCase, now: datetime) -> Outcome:
-    """The message for what ``notice_queue`` returned: new, or an earlier row with the same key."""
+def _todays_notice(
+    case: CollectionCase, template_key: str, point: ContactPoint, now: datetime
+) -> Notice | None:
+    """The notice already queued today with this key (the outbox's idempotency key), if any."""
+    key = idempotency_key(
+        case_id=case.pk,
+        template_key=template_key,
+        contact_point_id=point.pk,
+        due_date=local_date(now, case.customer.time_zone),
+    )
+    return Notice.objects.select_related("template").filter(idempotency_key=key).first()
+
+
+def _repeat_outcome(notice: Notice, case: CollectionCase) -> Outcome:
+    """The message when the same notice was already queued today: ``notice_queue`` would only return it."""
     point = notice.contact_point.masked_value
-    if notice.queued_at != now:  # idempotent repeat: the service returned the row it already had
-        if notice.status == Notice.Status.BLOCKED:
-            return messages.ERROR, _(
-                "This notice was already tried today for %(point)s and stays blocked. %(why)s"
-            ) % {"point": point, "why": decision_text(notice.decision, customer_zone(case.customer))}
-        return messages.WARNING, _(
-            "%(key)s already went to %(point)s today (%(status)s); it is not sent twice."
-        ) % {"key": notice.template.key, "point": point, "status": notice.get_status_display()}
-    return messages.SUCCESS, _(
-        "Notice %(key)s v%(version)s queued by %(channel)s to %(point)s; it is sent once the gate checks "
-        "again at send time."
+    if notice.status == Notice.Status.BLOCKED:
+        return messages.ERROR, _(
+            "%(key)s was already tried today for %(point)s and stays blocked. %(why)s"
+        ) % {
+            "key": notice.template.key,
+            "point": point,
+            "why": decision_text(notice.decision, customer_zone(case.customer)),
+        }
+    return messages.WARNING, _(
+        "%(key)s already went to %(point)s today (%(status)s); it is not sent twice."
     ) % {
         "key": notice.template.key,
-        "version": notice.template.version,
-        "channel": notice.get_channel_display(),
         "point": point,
+        "status": notice.get_status_display(),
     }
 
 
@@ -253,14 +264,26 @@ class CaseActionsMixin:
 
     def send_notice_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
+            point: ContactPoint = data["contact_point"]
+            earlier = _todays_notice(case, data["template_key"], point, now)
+            if earlier is not None:
+                return _repeat_outcome(earlier, case)
             notice = notice_queue(
                 case_id=case.pk,
                 template_key=data["template_key"],
-                contact_point_id=data["contact_point"].pk,
+                contact_point_id=point.pk,
                 actor=actor,
                 now=now,
             )
-            return _notice_outcome(notice, case, now)
+            return messages.SUCCESS, _(
+                "Notice %(key)s v%(version)s queued by %(channel)s to %(point)s; it is sent once the gate "
+                "checks again at send time."
+            ) % {
+                "key": notice.template.key,
+                "version": notice.template.version,
+                "channel": notice.get_channel_display(),
+                "point": point.masked_value,
+            }
 
         return self._post_action(
             request,
@@ -280,13 +303,7 @@ class CaseActionsMixin:
 
         def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
             point: ContactPoint = data["contact_point"]
-            key = idempotency_key(
-                case_id=case.pk,
-                template_key=LINK_TEMPLATE_KEY,
-                contact_point_id=point.pk,
-                due_date=local_date(now, case.customer.time_zone),
-            )
-            if Notice.objects.filter(idempotency_key=key).exists():
+            if _todays_notice(case, LINK_TEMPLATE_KEY, point, now) is not None:
                 # notice_queue would return that row and the new link would go nowhere.
                 return messages.WARNING, _(
                     "An offer already went to %(point)s today (one a day per contact point); no new link "

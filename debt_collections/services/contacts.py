@@ -145,6 +145,7 @@ def contact_attempt_log(
             "The compliance gate blocked this call: " + "; ".join(reasons.values()),
             rule_ids=blocked_by,
             next_allowed_at=next_at,
+            reasons=reasons,
         )
     return attempt
 

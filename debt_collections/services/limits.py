@@ -453,7 +453,7 @@ def limit_changes_apply_due(*, now: datetime) -> ApplyReport:
             CreditLimitChange.objects.filter(pk=change.pk, notice_sent_at__isnull=True).update(
                 notice_sent_at=sent
             )
-    due = CreditLimitChange.objects.filter(status__in=[ST.SCHEDULED, ST.UNDER_REVIEW], effective_at__lte=now).order_by("pk")
+    due = CreditLimitChange.objects.filter(status=ST.SCHEDULED, effective_at__lte=now).order_by("pk")
     for change_id in due.values_list("pk", flat=True):
         with transaction.atomic():
             change = CreditLimitChange.objects.select_for_update().get(pk=change_id)

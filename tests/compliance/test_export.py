@@ -278,7 +278,7 @@ def test_workspace_download_is_the_same_verifiable_file_and_names_the_officer(
         response["Content-Disposition"] == 'attachment; filename="audit-export_2026-03-03_2026-03-04.jsonl"'
     )
     path = tmp_path / "download.jsonl"
-    path.write_bytes(b"".join(response.streaming_content))  # type: ignore[attr-defined]
+    path.write_bytes(b"".join(response.streaming_content))
     assert check(path).returncode == 0
     assert lines(path)[0]["exported_by"] == f"user:{compliance.pk}:compliance"
     assert AuditEvent.objects.get(action="compliance.export").actor == f"user:{compliance.pk}:compliance"

@@ -220,7 +220,7 @@ def waivers(db: Any) -> dict[str, User]:
             reason="r",
             state=state,
             requested_at=at(when),
-            requested_by=label or f"user:{user.pk}:{who}",
+            requested_by=label or (f"user:{user.pk}:{who}" if user else ""),
             requested_by_user=user,
             decided_by=decider if state != "requested" else None,
         )

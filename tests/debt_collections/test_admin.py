@@ -552,7 +552,7 @@ def test_case_page_runs_a_bounded_number_of_queries(client_for: Any, supervisor:
     for _ in range(3):
         PhoneFactory.create(customer=case.customer)
     client = client_for(supervisor)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(19):
         client.get(change_url(case))
 
 

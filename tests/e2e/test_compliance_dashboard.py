@@ -57,7 +57,7 @@ def midday_in_shanghai(days_ago: int) -> datetime:
 
 
 def seed() -> CollectionCase:
-    """Five cases with calls allowed and blocked, notices, a plan, a waiver, a dispute and a payment."""
+    """Five cases: calls allowed and blocked, notices, plans, waivers, disputes, a wrong-party report."""
     agent = UserFactory.create(username="e2e_agent", roles=[Role.AGENT])
     supervisor = UserFactory.create(username="e2e_supervisor", roles=[Role.SUPERVISOR])
     by_agent, by_supervisor = Actor.for_user(agent), Actor.for_user(supervisor)
@@ -116,6 +116,11 @@ def seed() -> CollectionCase:
                 actor=by_agent,
                 now=when + timedelta(minutes=50),
             )
+        if i == 4:  # a second number on file turns out to be someone else's
+            stranger = PhoneFactory.create(customer=customer)
+            services.contact_report_wrong_party(
+                contact_point_id=stranger.pk, actor=by_agent, now=when + timedelta(hours=1), source="e2e"
+            )
     assert first is not None
     return first
 
@@ -144,7 +149,7 @@ def test_compliance_officer_logs_in_and_sees_the_dashboard_charts(
     assert page.locator("svg.chart text", has_text="No data for the selected period.").count() == 0
     gate_bars = page.locator('svg.chart[aria-label^="Contact decisions"] rect title')
     assert gate_bars.count() >= 2
-    assert any("Blocked: CONVERSATION_WAIT" in t for t in gate_bars.all_inner_texts())
+    assert any("Blocked: CONVERSATION_WAIT" in t for t in gate_bars.all_text_contents())
 
     artifacts_dir.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(artifacts_dir / "compliance-dashboard.png"), full_page=True)
