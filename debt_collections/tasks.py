@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import CreditAccount
 from debt_collections.services.cycle import chunks, cycle_run_chunk
+from debt_collections.services.limits import limit_changes_apply_due
 
 
 @shared_task(name="debt_collections.run_cycle_chunk", acks_late=True)
@@ -18,8 +19,13 @@ def run_cycle_chunk(as_of: str, lo: int, hi: int) -> dict[str, object]:
 
 @shared_task(name="debt_collections.run_collection_cycle")
 def run_collection_cycle(as_of: str | None = None, chunk_size: int = 5000) -> int:
-    """Beat entry point: fan the day's cycle out over the workers. Returns the number of chunks."""
+    """Beat entry point: fan the day's cycle out over the workers. Returns the number of chunks.
+
+    The once-per-run steps (credit-limit changes whose notice period has passed) run here; the
+    per-account steps run in the chunks.
+    """
     day = as_of or timezone.localdate().isoformat()
+    limit_changes_apply_due(now=timezone.now())
     jobs = [run_cycle_chunk.s(day, lo, hi) for lo, hi in chunks(CreditAccount, chunk_size)]
     if jobs:
         group(jobs).apply_async()

@@ -2,7 +2,8 @@
 
 1. Days past due recomputed set-based in SQL, writing only rows whose value changes.
 2. Cases opened for newly delinquent accounts.
-3. Transitions only for rows that change: escalation, charge-off, hold expiry.
+3. Transitions only for rows that change: escalation, charge-off, hold expiry; plans whose cooling-off
+   ended become active, plans with an installment unpaid past the pack's grace break (``plan_cycle``).
 4. The reminder ladder's due notices queued through the gate (idempotent per rung).
 5. Credit reporting: pre-notices registered, their delivery recorded, corrections after upheld disputes,
    each record's status as of the date (``services.reporting``; the feed export makes the reports).
