@@ -75,7 +75,7 @@ def _audit_actors(events: list[AuditEvent]) -> dict[tuple[str, Any], str]:
     for event in events:
         payload = event.payload if isinstance(event.payload, dict) else {}
         for key in ("dispute", "waiver", "plan", "payment", "attempt", "notice"):
-            if key in payload:
+            if isinstance(payload.get(key), int | str):
                 actors.setdefault((event.action, payload[key]), event.actor)
     return actors
 

@@ -199,6 +199,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "debt_collections.run_collection_cycle",
         "schedule": crontab(minute=30, hour=0),
     },
+    # Nightly, after the cycle: the compliance workspace shows the result and names any broken event.
+    "verify-audit-chain": {"task": "compliance.verify_audit_chain_nightly", "schedule": crontab(minute=0, hour=3)},
 }
 
 # --- Email and channels ---------------------------------------------------------------------

@@ -98,6 +98,9 @@ CONTEXT_VARIABLES: frozenset[str] = frozenset({
     "reason_text",  # full sentence: the reason for the change (from the reason code)
     "effective_date",  # date the change takes effect (after the advance-notice period)
     "appeal_url",  # link to appeal the change; appeals go to a person (human review)
+    # -- credit-limit appeals --
+    "appeal_outcome",  # translated decision label: "the change stands" / "the change is reversed"
+    "appeal_outcome_text",  # full sentences: what the person who reviewed it decided, the limit now, and why
 })
 
 # The only names a limited-content text may use: nothing that says who the creditor is or what it is about.
@@ -124,6 +127,7 @@ CHANNELS_BY_KEY: dict[str, tuple[str, ...]] = {
     "plan.broken": ("sms", "email"),
     "credit_report.pre_notice": ("sms", "email", "letter"),
     "credit_limit.notice": ("sms", "email", "letter"),
+    "credit_limit.appeal_outcome": ("sms", "email"),
     "dispute.acknowledgement": ("sms", "email"),
     "dispute.outcome": ("sms", "email"),
     "wrong_party.acknowledgement": ("sms",),
@@ -139,6 +143,8 @@ LIMITED_KEYS: frozenset[str] = frozenset(
 SERVICE_KEYS: frozenset[str] = frozenset({
     # A legally required advance notice: it goes out even while collection is on hold.
     "credit_limit.notice",
+    # A person's decision on the customer's appeal against a limit change: owed whatever the case's state.
+    "credit_limit.appeal_outcome",
     "plan.confirmation",
     "dispute.acknowledgement",
     "dispute.outcome",
@@ -720,6 +726,49 @@ LIBRARY: tuple[TemplateText, ...] = (
         Yours sincerely,
 
         {{ lender_name }}
+    """),  # noqa: E501
+    # ------------------------------------------------------------------ credit_limit.appeal_outcome (service)
+    _t("credit_limit.appeal_outcome", "sms", "zh-hans", "", """
+        【{{ lender_name }}】尊敬的{{ customer_name }}，您对账户{{ account_masked }}信用额度调整的申诉已经人工复核，结果：{{ appeal_outcome }}。{{ appeal_outcome_text }}详情见 {{ portal_url }} 如有疑问请致电{{ contact_phone }}。参考编号{{ reference }}
+        退订请点击 {{ opt_out_url }}
+    """),  # noqa: E501
+    _t("credit_limit.appeal_outcome", "sms", "en", "", """
+        {{ lender_name }}: Dear {{ customer_name }}, a person has reviewed your appeal about the credit limit on account {{ account_masked }}: {{ appeal_outcome }}. {{ appeal_outcome_text }} Details: {{ portal_url }} Questions: {{ contact_phone }} Ref {{ reference }}
+        Stop these messages: {{ opt_out_url }}
+    """),  # noqa: E501
+    _t("credit_limit.appeal_outcome", "email", "zh-hans", "信用额度调整申诉的复核结果：账户{{ account_masked }}", """
+        尊敬的{{ customer_name }}：
+
+        您好！您就{{ lender_name }}账户{{ account_masked }}的信用额度调整提出的申诉，已由我们的工作人员人工复核完毕，现将结果告知如下。
+
+        复核结果：{{ appeal_outcome }}
+
+        {{ appeal_outcome_text }}
+
+        您可随时通过 {{ portal_url }} 查看账户的信用额度及其调整记录。如有疑问，请致电{{ contact_phone }}；如您对复核结果不满意，也可以通过以下渠道反映：{{ complaint_escalation }}
+
+        参考编号：{{ reference }}
+
+        {{ lender_name }}
+
+        退订请点击 {{ opt_out_url }}
+    """),  # noqa: E501
+    _t("credit_limit.appeal_outcome", "email", "en", "The outcome of your appeal about your credit limit", """
+        Dear {{ customer_name }},
+
+        A member of our staff, not an automated system, has reviewed your appeal against the change to the credit limit on your account {{ account_masked }} with {{ lender_name }}.
+
+        Outcome: {{ appeal_outcome }}
+
+        {{ appeal_outcome_text }}
+
+        You can see your credit limit and its changes at any time at {{ portal_url }}. If you have any questions, please call us on {{ contact_phone }}. If you are not satisfied with this decision, you can also take it further: {{ complaint_escalation }}
+
+        Reference: {{ reference }}
+
+        {{ lender_name }}
+
+        Stop these messages: {{ opt_out_url }}
     """),  # noqa: E501
     # ------------------------------------------------------------------ dispute.acknowledgement (service)
     _t("dispute.acknowledgement", "sms", "zh-hans", "", """

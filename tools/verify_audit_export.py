@@ -155,7 +155,7 @@ def verify(records: list[tuple[int, dict[str, Any]]]) -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[1] in ("-h", "--help"):
-        print(__doc__.split("\n\n")[1].strip() if __doc__ else "usage: verify_audit_export.py FILE.jsonl")
+        print(__doc__ or "usage: python3 tools/verify_audit_export.py FILE.jsonl", file=sys.stderr)
         return 1 if len(argv) != 2 else 0
     try:
         print(verify(read_records(argv[1])))

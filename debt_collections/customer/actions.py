@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
+from typing import Concatenate, ParamSpec
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from debt_collections import selectors, services
 from debt_collections.audit import Actor
-from debt_collections.customer.context import CHANNELS_FOR_KIND, zone_of
+from debt_collections.customer.context import CHANNELS_FOR_KIND, can_appeal, zone_of
 from debt_collections.customer.forms import (
     CALLBACK_WINDOWS,
     OPT_OUT_CHANNELS,
@@ -28,18 +30,22 @@ from debt_collections.customer.forms import (
     ComplaintForm,
     DisputeForm,
     HardshipForm,
+    LimitAppealForm,
     OptOutForm,
     WithdrawForm,
 )
-from debt_collections.customer.messages import error_text, flash_text
+from debt_collections.customer.messages import BY_CODE, DECISION_CHANNELS, error_text, flash_text
 from debt_collections.customer.session import LinkSession
 from debt_collections.customer.views import page_url, render_page, with_link
 from debt_collections.errors import DomainError
 from debt_collections.models import Dispute, NegotiationLink, RepaymentPlan
 from debt_collections.policies import HARDSHIP
 from debt_collections.policies.localtime import first_instant_at_or_after
+from debt_collections.services.limits import best_verified_point, limit_changes_for_case
 
-Action = Callable[[HttpRequest, str, NegotiationLink, LinkSession, datetime], HttpResponse]
+# Path values after the token (``change_id``) reach the action as keyword arguments.
+P = ParamSpec("P")
+Action = Callable[Concatenate[HttpRequest, str, NegotiationLink, LinkSession, datetime, P], HttpResponse]
 # The channel recorded on disputes and complaints opened here.
 CHANNEL = "web"
 # Every action lands on the message at the top of the page (focusable, announced by its live region).
@@ -50,16 +56,24 @@ def _local(value: datetime, link: NegotiationLink, fmt: str = "DATETIME_FORMAT")
     return date_format(timezone.localtime(value, zone_of(link)), fmt)
 
 
-def verified_action(name: str) -> Callable[[Action], Callable[[HttpRequest, str], HttpResponse]]:
+def verified_action(
+    name: str,
+) -> Callable[[Action[P]], Callable[Concatenate[HttpRequest, str, P], HttpResponse]]:
     """POST only, verified session only (else back to the identity form), domain errors to plain words."""
 
-    def decorate(action: Action) -> Callable[[HttpRequest, str], HttpResponse]:
+    def decorate(action: Action[P]) -> Callable[Concatenate[HttpRequest, str, P], HttpResponse]:
         @never_cache
         @require_POST
         @with_link
         @wraps(action)
         def view(
-            request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+            request: HttpRequest,
+            token: str,
+            link: NegotiationLink,
+            state: LinkSession,
+            now: datetime,
+            *args: P.args,
+            **kwargs: P.kwargs,
         ) -> HttpResponse:
             if not state.is_verified(now):
                 services.link_record_view(
@@ -75,7 +89,7 @@ def verified_action(name: str) -> Callable[[Action], Callable[[HttpRequest, str]
                 return HttpResponseRedirect(page_url(token))
             state.touch(now)
             try:
-                return action(request, token, link, state, now)
+                return action(request, token, link, state, now, *args, **kwargs)
             except DomainError as exc:
                 services.link_record_view(
                     link_id=link.id, now=now, page=f"refused:{name}", verified=True, detail={"code": exc.code}
@@ -252,3 +266,45 @@ def opt_out(
     channel = form.cleaned_data["channel"]
     services.contact_opt_out(contact_point_id=point.pk, channel=channel, actor=Actor.link(link.id), now=now)
     return _done(state, token, flash_text("opted_out", channel=str(OPT_OUT_CHANNELS[channel])))
+
+
+def _refuse(
+    state: LinkSession, link: NegotiationLink, token: str, now: datetime, name: str, code: str
+) -> HttpResponse:
+    services.link_record_view(
+        link_id=link.id, now=now, page=f"refused:{name}", verified=True, detail={"code": code}
+    )
+    text = str(BY_CODE[code]) if code in BY_CODE else flash_text(code)
+    state.flash("error", text)
+    return HttpResponseRedirect(page_url(token, STATUS))
+
+
+@verified_action("limit_appeal")
+def limit_appeal(
+    request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime, change_id: int
+) -> HttpResponse:
+    """Appeal a change to the credit limit of this case's account; a person reviews it (PIPL Art. 24).
+
+    Only a change in ``limit_changes_for_case(link.case)`` (what the page lists): any other id, whoever's it
+    is, gets the same "not found" answer, so the page never confirms another account's change exists.
+    Appealability is checked here for a plain answer; ``limit_change_appeal`` checks it again under lock.
+    """
+    change = limit_changes_for_case(link.case).filter(pk=change_id).first()
+    if change is None:
+        return _refuse(state, link, token, now, "limit_appeal", "limit_change_not_found")
+    if not can_appeal(change):
+        code = "already_appealed" if change.appealed_at is not None else "not_appealable"
+        return _refuse(state, link, token, now, "limit_appeal", code)
+    form = LimitAppealForm(request.POST, change_id=change.pk)
+    if not form.is_valid():
+        return _invalid(request, token, link, state, now, "limit_appeal", {"appeal_form": form})
+    appealed = services.limit_change_appeal(
+        change_id=change.pk, appeal_text=form.cleaned_data["text"], actor=Actor.link(link.id), now=now
+    )
+    point = best_verified_point(link.case.customer)
+    if point is not None and point.kind in DECISION_CHANNELS:
+        text = flash_text("limit_appeal_sent", channel=str(DECISION_CHANNELS[point.kind]))
+    else:
+        text = flash_text("limit_appeal_sent_call", phone=settings.CONTACT_PHONE)
+    until = "limit_appeal_in_effect" if appealed.applied_at is not None else "limit_appeal_not_in_effect"
+    return _done(state, token, f"{text} {flash_text(until)}")

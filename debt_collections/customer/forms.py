@@ -14,6 +14,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from debt_collections.models import Dispute
+from debt_collections.services.limits import APPEAL_MAX_LENGTH
 
 # The windows a customer can pick for a call back, in their own local time: inside every pack's contact
 # window (the strictest ends at 20:00), so a valid choice is never refused for the hour alone.
@@ -128,6 +129,22 @@ class CallbackForm(PageForm):
         if not self.today <= day <= self.today + timedelta(days=CALLBACK_DAYS_AHEAD):
             raise forms.ValidationError(_("Choose a day between today and 14 days from now."))
         return day
+
+
+class LimitAppealForm(PageForm):
+    """An appeal against one credit-limit change; one form per change, so ids on the page stay unique."""
+
+    text = forms.CharField(
+        label=_("Why do you disagree with this change?"),
+        help_text=_("A person, not an automated system, reviews every appeal."),
+        max_length=APPEAL_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, change_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"appeal-{change_id}")
+        super().__init__(*args, **kwargs)
+        self.change_id = change_id
 
 
 class OptOutForm(PageForm):

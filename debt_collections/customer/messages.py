@@ -46,6 +46,27 @@ FLASH: dict[str, Promise] = {
     "window_passed": _("That time has already passed today. Please choose a later time or another day."),
     "option_unavailable": _("That option is no longer available. Please look at the options again."),
     "plan_not_found": _("We could not find that plan. Please look at the page again."),
+    "limit_appeal_sent": _(
+        "We have received your appeal. A person will review your appeal and tell you their decision by "
+        "%(channel)s."
+    ),
+    "limit_appeal_sent_call": _(
+        "We have received your appeal. A person will review your appeal; to hear their decision, please "
+        "call us on %(phone)s."
+    ),
+    "limit_appeal_not_in_effect": _("Until then, the change does not take effect."),
+    "limit_appeal_in_effect": _("Until then, the change stays in effect."),
+    "limit_change_not_found": _(
+        "We could not find that change to your credit limit. Please look at the page again."
+    ),
+}
+
+# How the decision on an appeal reaches the customer: by the kind of their best verified contact point
+# (``services.limits.best_verified_point``), the same one ``limit_change_review`` sends it to.
+DECISION_CHANNELS: dict[str, Promise] = {
+    "phone": _("text message"),
+    "email": _("email"),
+    "postal": _("letter"),
 }
 
 
@@ -70,6 +91,10 @@ BY_CODE: dict[str, Promise] = {
     "case_finished": _("There is nothing left to arrange on this account."),
     "case_terminal": _("There is nothing left to arrange on this account."),
     "exceeds_balance": _("Your balance has changed. Please look at the page again."),
+    "already_appealed": _(
+        "You have already appealed this change. A person is reviewing it and will tell you their decision."
+    ),
+    "not_appealable": _("This change can no longer be appealed."),
 }
 
 

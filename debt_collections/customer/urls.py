@@ -20,4 +20,7 @@ urlpatterns = [
     path("<str:token>/complaint/", actions.complaint, name="complaint"),
     path("<str:token>/callback/", actions.callback, name="callback"),
     path("<str:token>/opt-out/", actions.opt_out, name="opt-out"),
+    path(
+        "<str:token>/limit-change/<int:change_id>/appeal/", actions.limit_appeal, name="limit-change-appeal"
+    ),
 ]

@@ -12,9 +12,10 @@ Every view, attempt and action is audited with the link as actor. Actions live i
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -32,6 +33,7 @@ from debt_collections.customer.forms import (
     ComplaintForm,
     DisputeForm,
     HardshipForm,
+    LimitAppealForm,
     OptOutForm,
     VerifyForm,
 )
@@ -48,6 +50,8 @@ from debt_collections.services import (
 from debt_collections.services.links import WRONG_PARTY_REASON
 
 View = Callable[..., HttpResponse]
+# Path values after the token (``change_id`` of the limit-change appeal), passed through to the view.
+P = ParamSpec("P")
 
 
 def page_url(token: str, anchor: str = "") -> str:
@@ -92,13 +96,14 @@ def _verify_page(
 
 
 def with_link(
-    view: Callable[[HttpRequest, str, NegotiationLink, LinkSession, datetime], HttpResponse],
-) -> View:
+    view: Callable[Concatenate[HttpRequest, str, NegotiationLink, LinkSession, datetime, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, str, P], HttpResponse]:
     """Resolve the token (or answer with the neutral unusable-link page), load the link's session state
-    and activate the customer's language (or the one chosen on the page)."""
+    and activate the customer's language (or the one chosen on the page). Other path values are passed
+    on to ``view`` as they came."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+    def wrapper(request: HttpRequest, token: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         now = timezone.now()
         try:
             link = link_resolve(token, now=now)
@@ -108,7 +113,7 @@ def with_link(
             return unavailable(request, token, exc, now)
         state = LinkSession.load(request.session, link)
         _activate(request, state.language)
-        return view(request, token, link, state, now)
+        return view(request, token, link, state, now, *args, **kwargs)
 
     return wrapper
 
@@ -152,7 +157,10 @@ def render_page(
     forms: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The verified page. ``forms`` replaces the blank forms with bound ones that have errors."""
+    """The verified page. ``forms`` replaces the blank forms with bound ones that have errors (an
+    ``appeal_form`` replaces the blank appeal form of its own change)."""
+    forms = dict(forms or {})
+    appeal = forms.pop("appeal_form", None)
     context = page_context(link, now)
     today = selectors.customer_today(link.case, now)
     blank: dict[str, Any] = {
@@ -162,7 +170,18 @@ def render_page(
         "callback_form": CallbackForm(today=today),
         "optout_form": OptOutForm(channels=[c for c, _label in context["opt_out_channels"]]),
     }
-    context |= blank | (forms or {})
+    context |= blank | forms
+    context["limit_changes"] = [
+        replace(
+            change,
+            form=appeal
+            if isinstance(appeal, LimitAppealForm) and appeal.change_id == change.id
+            else LimitAppealForm(change_id=change.id),
+        )
+        if change.can_appeal
+        else change
+        for change in context["limit_changes"]
+    ]
     context |= {
         "lender_name": settings.LENDER_NAME,
         "languages": LANGUAGES,

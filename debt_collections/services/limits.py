@@ -11,14 +11,13 @@ to a person.
 * ``limit_change_appeal``: the customer (through the page, or staff on their behalf) appeals; the change
   goes to the supervisors' queue (``limit_change_appeal_queue``, the "limit-change appeals" admin).
 * ``limit_change_review``: a supervisor who did not ask for the change upholds or reverses it; the
-  customer is told the outcome (``dispute.outcome``, see below) and a reversal restores the old limit.
+  customer is told the outcome (``credit_limit.appeal_outcome``) and a reversal restores the old limit.
 
 Automated changes (``automated=True``; every change a system actor schedules) can be appealed like any
 other, and an appeal is always decided by a person (PIPL Art. 24).
 
 The outbox sends notices on a case: a change needs an open collection case on the account (``no_open_case``
-otherwise; a gap the lead knows of). The decision is told with ``dispute.outcome`` (its kind reads
-"appeal"), since the template library has no limit-appeal outcome text yet.
+otherwise; a gap the lead knows of). The decision is told with ``credit_limit.appeal_outcome``.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ if TYPE_CHECKING:
     from notifications.models import Notice
 
 NOTICE_KEY: Final = "credit_limit.notice"
-DECISION_KEY: Final = "dispute.outcome"
+DECISION_KEY: Final = "credit_limit.appeal_outcome"
 LIMIT_POLICY = Actor.system("limit_policy")
 ST = CreditLimitChange.Status
 Reason = CreditLimitChange.Reason
@@ -76,11 +75,10 @@ _AUTOMATED_TEXT: Final = {
     "en": "This decision was made by an automated system; you can ask for a person to review it.",
     "zh-hans": "此决定由自动化系统作出，您可以申请人工复核。",
 }
-_APPEAL_KIND: Final = {"en": "appeal against the credit limit change", "zh-hans": "信用额度调整申诉"}
-# The customer's appeal succeeds when the change is reversed.
+# The decision's label (``appeal_outcome``): what happens to the change.
 _OUTCOME: Final = {
-    "en": {Decision.UPHELD: "not upheld", Decision.REVERSED: "upheld"},
-    "zh-hans": {Decision.UPHELD: "不成立", Decision.REVERSED: "成立"},
+    "en": {Decision.UPHELD: "the change stands", Decision.REVERSED: "the change is reversed"},
+    "zh-hans": {Decision.UPHELD: "维持调整", Decision.REVERSED: "撤销调整"},
 }
 
 
@@ -531,8 +529,8 @@ def limit_change_review(
     applied now if its notice period is over, or stays applied) or ``reversed`` (a change not yet in
     effect is ``cancelled``; one in effect is ``reversed`` and the old limit restored).
 
-    ``note`` is the reason the customer reads in the decision notice (``dispute.outcome``, a service
-    notice, to the best verified point). Never the person who asked for the change (``four_eyes``; a
+    ``note`` is the reason the customer reads in the decision notice (``credit_limit.appeal_outcome``, a
+    service notice, to the best verified point). Never the person who asked for the change (``four_eyes``; a
     database constraint refuses it too).
 
     Returns the change. Raises ``NotPermitted`` (not a supervisor, ``four_eyes``, out of scope),
@@ -612,9 +610,8 @@ def limit_change_review(
                 actor=actor,
                 now=now,
                 extra={
-                    "dispute_kind": _text(_APPEAL_KIND, locale),
-                    "dispute_outcome": _text(_OUTCOME, locale)[decision],
-                    "dispute_outcome_text": _outcome_text(change, account, locale, note),
+                    "appeal_outcome": _text(_OUTCOME, locale)[decision],
+                    "appeal_outcome_text": _outcome_text(change, account, locale, note),
                 },
             )
     return change

@@ -324,9 +324,10 @@ def test_appeal_goes_to_a_supervisor_whose_reversal_cancels_the_change_and_tells
         supervisor,
     )
     assert limit_of(case) == Decimal("20000.00")
-    [outcome] = notices(case, "dispute.outcome")
+    [outcome] = notices(case, "credit_limit.appeal_outcome")
     assert outcome.status == Notice.Status.SENT
-    assert "outcome of your appeal against the credit limit change: upheld" in outcome.body
+    assert "reviewed your appeal about the credit limit on account" in outcome.body
+    assert ": the change is reversed." in outcome.body
     assert "Your payment of 1 March was found." in outcome.body
     assert list(limit_change_appeal_queue(supervisor)) == []
 
@@ -348,8 +349,8 @@ def test_an_upheld_appeal_decided_after_the_date_applies_the_change_then(
 
     assert (decided.status, decided.applied_at) == (ST.APPLIED, NOW + timedelta(days=10))
     assert limit_of(case) == Decimal("10000.00")
-    [outcome] = notices(case, "dispute.outcome")
-    assert "not upheld" in outcome.body and "stands" in outcome.body
+    [outcome] = notices(case, "credit_limit.appeal_outcome")
+    assert "the change stands" in outcome.body
 
 
 def test_an_upheld_appeal_decided_early_waits_for_the_date(
@@ -523,7 +524,7 @@ def test_a_dispute_outcome_and_an_appeal_outcome_on_the_same_day_are_two_notices
         change_id=change.pk, decision="upheld", note="Stands.", actor=Actor.for_user(supervisor), now=NOW
     )
 
-    bodies = [n.body for n in notices(case, "dispute.outcome")]
+    bodies = [n.body for n in notices(case, "dispute.outcome") + notices(case, "credit_limit.appeal_outcome")]
     assert len(bodies) == 2
     assert "The amount is right." in bodies[0] and "Stands." in bodies[1]
 

@@ -32,6 +32,7 @@ EXPECTED_CHANNELS: dict[str, set[str]] = {
     "plan.broken": {"sms", "email"},
     "credit_report.pre_notice": {"sms", "email", "letter"},
     "credit_limit.notice": {"sms", "email", "letter"},
+    "credit_limit.appeal_outcome": {"sms", "email"},
     "dispute.acknowledgement": {"sms", "email"},
     "dispute.outcome": {"sms", "email"},
     "wrong_party.acknowledgement": {"sms"},
@@ -41,6 +42,7 @@ EXPECTED_LIMITED = {"contact.prompt", "wrong_party.acknowledgement", "opt_out.co
 EXPECTED_SERVICE = {
     # A legally required advance notice: it goes out even while collection is on hold.
     "credit_limit.notice",
+    "credit_limit.appeal_outcome",
     "plan.confirmation",
     "dispute.acknowledgement",
     "dispute.outcome",
@@ -273,6 +275,19 @@ def test_credit_limit_freeze_and_reduction(channel: str, locale: str) -> None:
     assert ("frozen" in frozen) if locale == "en" else ("冻结" in frozen)
     for out in (reduced, frozen):
         assert "<reason_text>" in out and "<effective_date>" in out and "<appeal_url>" in out
+
+
+@pytest.mark.parametrize("channel", ["sms", "email"])
+@pytest.mark.parametrize("locale", sorted(LOCALES))
+def test_credit_limit_appeal_outcome_says_what_was_decided_and_why(channel: str, locale: str) -> None:
+    t = get_template_text("credit_limit.appeal_outcome", channel, locale)
+    roots, _ = _used_variables(_texts(t))
+    assert {"appeal_outcome", "appeal_outcome_text", "portal_url", "contact_phone", "reference"} <= roots
+    assert not roots & {"dispute_kind", "dispute_outcome", "dispute_outcome_text"}
+    out = _render(t.body, _sample(appeal_outcome="the change stands", appeal_outcome_text="Still overdue."))
+    assert "the change stands" in out and "Still overdue." in out
+    # Decided by a person, and the text says so (PIPL Art. 24: an automated decision can be reviewed).
+    assert ("a person" in out or "member of our staff" in out) if locale == "en" else ("人工复核" in out)
 
 
 @pytest.mark.parametrize("locale", sorted(LOCALES))
