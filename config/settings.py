@@ -200,7 +200,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=0),
     },
     # Nightly, after the cycle: the compliance workspace shows the result and names any broken event.
-    "verify-audit-chain": {"task": "compliance.verify_audit_chain_nightly", "schedule": crontab(minute=0, hour=3)},
+    "verify-audit-chain": {
+        "task": "compliance.verify_audit_chain_nightly",
+        "schedule": crontab(minute=0, hour=3),
+    },
 }
 
 # --- Email and channels ---------------------------------------------------------------------
