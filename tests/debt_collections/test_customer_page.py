@@ -376,7 +376,9 @@ def test_the_right_answers_show_the_breakdown_the_rates_and_the_options(
     for value in [*AMOUNTS.values(), TOTAL]:
         assert f"{value:,.2f}" in html
     assert "18.25%" in html and "9.125%" in html
-    assert "征信" in html and "14 天" in html and "5 年" in html
+    # The credit-impact grade for 10 days past due: nothing reported yet, 14 days' written notice first,
+    # kept 5 years if ever reported (policies.credit_impact).
+    assert "征信" in html and "至少提前14天书面告知您" in html and "保存5年" in html
     for title in ["一次性结清", "6 期按月还款", "延期 30 天还款", "申请困难减免"]:
         assert title in html, title
     assert f'action="/n/{token}/accept/"' in html and 'value="installment:6"' in html
