@@ -42,6 +42,7 @@ EXPECTED_CHANNELS: dict[str, set[str]] = {
     "plan.broken": {"sms", "email"},
     "credit_report.pre_notice": {"sms", "email", "letter"},
     "credit_limit.notice": {"sms", "email", "letter"},
+    "credit_limit.appeal_outcome": {"sms", "email"},
     "dispute.acknowledgement": {"sms", "email"},
     "dispute.outcome": {"sms", "email"},
     "wrong_party.acknowledgement": {"sms"},
@@ -194,7 +195,7 @@ def test_same_key_may_be_approved_once_per_locale_and_channel() -> None:
 
 # --- the shipped library ------------------------------------------------------------------------------
 
-def test_install_library_is_idempotent_and_approves_all_thirteen_keys_in_both_locales() -> None:
+def test_install_library_is_idempotent_and_approves_all_fourteen_keys_in_both_locales() -> None:
     # Given an empty template table (as after a flush)
     NoticeTemplate.objects.all().delete()
     expected_rows = sum(len(channels) for channels in EXPECTED_CHANNELS.values()) * len(LOCALES)
@@ -210,7 +211,7 @@ def test_install_library_is_idempotent_and_approves_all_thirteen_keys_in_both_lo
     rows = NoticeTemplate.objects.filter(status=Status.APPROVED).values_list("key", "channel", "locale")
     approved = set(rows)
     assert {key for key, _channel, _locale in approved} == set(EXPECTED_CHANNELS)
-    assert len(EXPECTED_CHANNELS) == 13
+    assert len(EXPECTED_CHANNELS) == 14
     assert approved == {(key, channel, locale) for key, channels in EXPECTED_CHANNELS.items()
                         for channel in channels for locale in LOCALES}
 
