@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import ContactPoint, CreditAccount, Customer
-from debt_collections.models import CollectionCase
+from debt_collections.models import CollectionCase, CreditReportNotice
 from debt_collections.policies import get_pack
 from debt_collections.services.cycle import ESCALATE_AT_DPD
 from notifications.models import Notice, NoticeTemplate
@@ -142,6 +142,32 @@ def build(*, n: int, as_of: date) -> dict[str, int]:
                     )
                 )
             Notice.objects.bulk_create(notices)
+            # Pre-notices sent on earlier days have their credit-report record, delivered, and were
+            # reported by the feed once eligible: the steady state the daily cycle starts from.
+            records = []
+            for notice in notices:
+                if notice.template.key != "credit_report.pre_notice":
+                    continue
+                sent = datetime.combine(notice.due_date, datetime.min.time(), tzinfo=UTC)
+                eligible = sent + timedelta(days=pack.credit_report_prenotice_days)
+                reported = eligible < now
+                records.append(
+                    CreditReportNotice(
+                        case_id=notice.case_id,
+                        account_id=notice.case.account_id,
+                        pre_notice=notice,
+                        channel="sms",
+                        policy_version=pack.version,
+                        prenotice_days=pack.credit_report_prenotice_days,
+                        created_at=sent,
+                        sent_at=sent,
+                        delivered_at=sent,
+                        eligible_at=eligible,
+                        reported_at=eligible + timedelta(days=1) if reported else None,
+                        status="reported" if reported else "pending",
+                    )
+                )
+            CreditReportNotice.objects.bulk_create(records)
         made["customers"] += size
         made["cases"] += len(cases)
         made["notices"] += len(notices)

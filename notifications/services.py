@@ -192,7 +192,7 @@ def _enqueue(notice_id: int) -> None:
         logger.warning("could not enqueue notice %s; the relay will send it", notice_id, exc_info=True)
 
 
-SEND_BATCH = 25
+SEND_BATCH = 100
 
 
 def _enqueue_many(notice_ids: list[int]) -> None:

@@ -1,0 +1,79 @@
+"""Demo data for ``manage.py seed_demo``: customers, accounts and cases in every state, with a real history.
+
+How it is built:
+
+* **Deterministic.** One ``random.Random(SEED)`` drives every choice, in a fixed order that never
+  depends on what the database holds, so the same size and clock give the same people, numbers and
+  stories (``plan.build_plan`` is pure).
+* **Idempotent.** Groups, agencies and the demo logins are upserted by natural key (name, licence
+  number, username) on every run. Customers, accounts, cases and their history are created only when
+  the marker account ``ACC-DEMO-00001`` is absent; that creation is one transaction, so an interrupted
+  run leaves nothing behind and the marker test stays sound. A second run creates nothing.
+* **Through the services.** Bulk inserts are used only for rows that have no service and no history of
+  their own (customers, contact points, accounts). Everything else is written by the service real use
+  calls (``runner``): cases walk their lifecycle; calls go through the compliance gate and blocked ones
+  are stored; plans are accepted from the offered options, activated after cooling-off, paid by
+  payments, broken by the cycle's plan step; waivers are requested and decided maker-checker; disputes
+  hold and release cases; notices go through the outbox; wrong-party reports quarantine numbers.
+* **Time.** Dates are anchored to the clock at seed time (read once, ``now``), not to a fixed date:
+  agencies must be licensed *today*, and ``due_date`` must agree with ``days_past_due`` for the daily
+  cycle. Each story is laid out on the customer's local calendar (day ``k`` = ``k`` days past due,
+  night-batch steps at 03:xx, staff steps in office hours, calls at the hour the gate should judge),
+  every step strictly before ``now``, and all steps of all cases run in time order, so ``AuditEvent.at``
+  never decreases along ``seq``. Notices are sent after the transaction, at today's clock (as the worker
+  and the relay would), so their ``notice.sent`` events come last. Run on a database that already holds
+  later events, the demo events would sit after them in ``seq`` with earlier times; seed an empty
+  database for a clean timeline.
+
+Modules: ``names`` (raw material), ``reference`` (agencies, logins, actors), ``stories`` (case
+lifecycles), ``history`` (calls, waivers, disputes, notices around them), ``plan`` (people and timing),
+``runner`` (the services), ``writer`` (the transaction and the summary).
+"""
+
+from __future__ import annotations
+
+from debt_collections.demo.plan import build_plan
+from debt_collections.demo.records import AccountPlan, ContactPlan, CustomerPlan, DemoPlan, Step
+from debt_collections.demo.reference import (
+    ACTOR,
+    AGENCIES,
+    DEFAULT_CUSTOMERS,
+    DEMO_LOGINS,
+    EXPIRING,
+    LAPSED,
+    LOTUS,
+    MARKER_ACCOUNT,
+    NORTH_STAR,
+    SEED,
+    AgencySpec,
+    DemoLogin,
+    ensure_reference_data,
+)
+from debt_collections.demo.writer import DemoSummary, demo_customer_link, seed_demo, summarize, summary_lines
+
+__all__ = [
+    "ACTOR",
+    "AGENCIES",
+    "DEFAULT_CUSTOMERS",
+    "DEMO_LOGINS",
+    "EXPIRING",
+    "LAPSED",
+    "LOTUS",
+    "MARKER_ACCOUNT",
+    "NORTH_STAR",
+    "SEED",
+    "AccountPlan",
+    "AgencySpec",
+    "ContactPlan",
+    "CustomerPlan",
+    "DemoLogin",
+    "DemoPlan",
+    "DemoSummary",
+    "Step",
+    "build_plan",
+    "demo_customer_link",
+    "ensure_reference_data",
+    "seed_demo",
+    "summarize",
+    "summary_lines",
+]
