@@ -147,7 +147,11 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["-queued_at", "-pk"]
-        indexes = [models.Index(fields=["status", "not_before"])]
+        indexes = [
+            models.Index(fields=["status", "not_before"]),
+            # The gate's history looks back a few days by claim time, for every notice it decides.
+            models.Index(fields=["claimed_at"]),
+        ]
 
     def __str__(self) -> str:
         # Masked: this string appears in admin titles, logs and links.

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
-from accounts.models import ContactPoint
+from accounts.models import ContactPoint, CreditLimitChange
 from debt_collections.demo.records import CaseDraft, CustomerPlan, Step
 from debt_collections.demo.reference import IN_HOUSE_AGENTS, NORTH_STAR
 from debt_collections.demo.stories import WORKING, local_at, placement, state_before, timeline
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 S = CaseState
 Outcome = ContactAttempt.Outcome
+Reason = CreditLimitChange.Reason
 WINDOW = 88  # days of history before today that the reports show by default (90, minus a margin)
 QUOTAS = {
     "FREQ_7D": 3,
@@ -275,10 +276,10 @@ class History:
                 continue
             new_limit = (d.account.credit_limit / 2).quantize(Decimal("1"))
             if made == 0:
-                d.story.add(d.dpd - 4, "limit_change", new_limit=new_limit, reason_code="delinquency", by="agent")
+                d.story.add(d.dpd - 4, "limit_change", new_limit=new_limit, reason_code=Reason.DELINQUENCY, by="agent")
                 d.story.add(d.dpd - 2, "limit_appeal")
             else:
-                d.story.add(d.dpd - 2, "limit_change", new_limit=new_limit, reason_code="risk_score", by="risk")
+                d.story.add(d.dpd - 2, "limit_change", new_limit=new_limit, reason_code=Reason.RISK_SCORE, by="risk")
             made += 1
 
     def freq_sequences(self) -> None:
@@ -316,7 +317,7 @@ class History:
             point = self.phone(d.person)
             if point is None:
                 continue
-            for _ in range(1 if d.person.vulnerable else self.rng.randint(1, 3)):
+            for _ in range(1 if d.person.vulnerable else self.rng.choice([0, 1, 1, 2, 2])):
                 self._regular_call(d, point)
 
     def _regular_call(self, d: CaseDraft, point: int) -> None:

@@ -12,9 +12,10 @@ plan could not foresee is skipped and listed in ``skipped`` (the tests require i
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -36,7 +37,8 @@ from debt_collections.models import (
     RepaymentPlan,
 )
 from debt_collections.policies import quantize
-from notifications.services import NoticeRequest, notice_queue, notice_queue_many
+from notifications.models import Notice
+from notifications.services import NoticeRequest, notice_queue, notice_queue_many, notice_send_many
 
 PAYMENT_DELAY = timedelta(minutes=7)  # a bank transfer reaches the feed a few minutes after it was made
 
@@ -56,11 +58,14 @@ class Runner:
         self.payments: dict[str, int] = {}
         self.skipped: list[str] = []
         self.blocked: dict[str, int] = {}  # rule id -> calls the gate blocked
+        self.outbox: dict[int, datetime | None] = {}  # pending notice id -> not before
+        self.seen_notice = Notice.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     def actor(self, who: str) -> Actor:
         return Actor.for_user(self.users[who])
 
     def run(self, step: Step) -> None:
+        self._deliver(step.at)  # what was deferred to contact hours goes out before the next step
         try:
             if step.subject.startswith("cp:"):
                 self._contact_point(step)
@@ -68,6 +73,40 @@ class Runner:
                 self._case(step)
         except DomainError as exc:
             self.skipped.append(f"{step.at:%Y-%m-%d %H:%M} {step.subject} {step.action}: {exc.message}")
+        self._collect()
+        self._deliver(step.at)  # and what this step queued goes out at once
+
+    # -- the outbox's worker --------------------------------------------------------------------------
+
+    def _collect(self) -> None:
+        """Note the notices the last step queued (pending ones, with the time they may go out)."""
+        rows = Notice.objects.filter(pk__gt=self.seen_notice).values_list("pk", "status", "not_before")
+        for pk, status, not_before in rows:
+            self.seen_notice = max(self.seen_notice, pk)
+            if status == Notice.Status.PENDING:
+                self.outbox[pk] = not_before
+
+    def _deliver(self, at: datetime) -> None:
+        """Send the pending notices due by ``at``, as a worker running at ``at`` would.
+
+        Real workers send right after the queueing transaction commits; the demo's single transaction
+        commits only at the end, and by then the notices would be judged by today's state (a reminder
+        queued in May blocked by a hold placed in October). So the demo sends them here, at their own
+        instant: the gate re-checks them at ``at`` and the outcome is recorded at ``at``.
+        ``notice_send_many`` stamps the outcome with the clock it reads after talking to the provider,
+        so the clock reads ``at`` for the length of this call (the seed is single-threaded). Notices
+        still pending afterwards (deferred again) wait for their new time.
+        """
+        due = [pk for pk, not_before in self.outbox.items() if not_before is None or not_before <= at]
+        if not due:
+            return
+        with mock.patch.object(timezone, "now", return_value=at):
+            notice_send_many(notice_ids=due, now=at)
+        for pk, status, not_before in Notice.objects.filter(pk__in=due).values_list("pk", "status", "not_before"):
+            if status == Notice.Status.PENDING and not_before is not None and not_before > at:
+                self.outbox[pk] = not_before
+            else:
+                self.outbox.pop(pk, None)
 
     # -- contact points -------------------------------------------------------------------------------
 
@@ -326,13 +365,18 @@ class Runner:
                 services.waiver_reject(waiver_id=waiver_id, actor=self.actor(p["by"]), note=p["note"], now=at)
             return
         account = CreditAccount.objects.get(pk=self.accounts[number].pk)
-        balance: Decimal = getattr(account, p["component"])
+        component = p["component"]
+        if getattr(account, component) <= 0:  # paid off since the plan was made: ask about what is left
+            component = max(("penalty_interest", "fees", "interest"), key=lambda c: getattr(account, c))
+        balance: Decimal = getattr(account, component)
+        if balance <= 0:
+            raise DomainError("no fees or interest left to waive")
         hardship = p["by"] == "link"
         amount = balance if hardship else min(p["amount"], balance)  # the page asks for the whole component
         who = self._customer(number, case_id, at) if hardship else self.actor(p["by"])
         waiver: FeeWaiver = services.waiver_request(
             case_id=case_id,
-            component=p["component"],
+            component=component,
             amount=amount,
             reason=p["reason"],
             actor=who,

@@ -177,7 +177,11 @@ def _write_plan(plan: DemoPlan, agencies: dict[str, Agency], progress: Progress)
     # charge-off steps moved days past due); balances only where the debt turned out not to be owed at
     # all (payments and waivers already moved the others through the services).
     for a in (a for c in plan.customers for a in c.accounts if a.final):
-        CreditAccount.objects.filter(pk=accounts[a.number].pk).update(**a.final)
+        final = a.final
+        state = CollectionCase.objects.filter(pk=runner.case_ids[a.number]).values_list("state", flat=True).get()
+        if a.state == S.RESOLVED and state != S.RESOLVED:  # the pay-off was refused: still owed
+            final = {"days_past_due": a.dpd, "status": CreditAccount.Status.DELINQUENT}
+        CreditAccount.objects.filter(pk=accounts[a.number].pk).update(**final)
     # next_action_at is a plain scheduling field with no service: set directly, as the demo's
     # "follow up on" dates (in the future, so they show up in the agents' queues).
     for a in (a for c in plan.customers for a in c.accounts if a.next_action_at):
