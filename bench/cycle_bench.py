@@ -62,10 +62,18 @@ def main() -> None:
         "--notices", type=int, default=2000, help="notices for the worker throughput run (0: skip)"
     )
     parser.add_argument("--chunk-size", type=int, default=10_000)
-    parser.add_argument("--worker-concurrency", type=int, default=4)
+    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument(
+        "--fanout",
+        action="store_true",
+        help="also run the next day's cycle as a Celery group on real workers (needs REDIS_URL)",
+    )
     args = parser.parse_args()
 
     where = prepare_database()
+    if args.fanout and os.environ.get("REDIS_URL"):
+        # Waiting on the group needs a result backend, in this process and in the workers it starts.
+        os.environ["CELERY_RESULT_BACKEND"] = os.environ["REDIS_URL"]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("NOTICE_SMS_BACKEND", "notifications.channels.FileSmsBackend")
     import django
@@ -110,6 +118,14 @@ def main() -> None:
     if os.environ.get("REDIS_URL"):
         with app.connection_for_write() as conn:
             conn.default_channel.queue_purge(bench_queue)  # type: ignore[attr-defined]  # kombu Channel API
+    if os.environ.get("REDIS_URL") and args.fanout:
+        scenario.measure_fanout(
+            as_of=today + timedelta(days=1),
+            chunk_size=args.chunk_size,
+            concurrency=args.worker_concurrency,
+            queue=bench_queue,
+            floor_seconds=floor["seconds"],
+        )
     if args.notices and os.environ.get("REDIS_URL"):
         scenario.measure_worker_throughput(
             count=args.notices, concurrency=args.worker_concurrency, queue=bench_queue

@@ -90,7 +90,12 @@ class History:
         self.people = people
         self.drafts = drafts
         self.calendar = Calendar()
-        self.quota = dict(QUOTAS)
+        # The numbers are for the default 240 customers (~200 cases); a smaller demo gets fewer of each.
+        self.scale = min(1.0, len(drafts) / 200)
+        self.quota = {rule: self.scaled(n) for rule, n in QUOTAS.items()}
+
+    def scaled(self, n: int) -> int:
+        return max(1, round(n * self.scale))
 
     # -- reading a draft ---------------------------------------------------------------------------------
 
@@ -110,7 +115,12 @@ class History:
     def phone(self, person: CustomerPlan, *, status: str = ContactPoint.Status.VERIFIED) -> int | None:
         """The index of the person's first phone with ``status`` that nothing else blocks."""
         for n, cp in enumerate(person.contacts):
-            if cp.kind == "phone" and cp.status == status and cp.last_reassigned_at is None and not cp.reported_at:
+            if (
+                cp.kind == "phone"
+                and cp.status == status
+                and cp.last_reassigned_at is None
+                and not cp.reported_at
+            ):
                 return n
         return None
 
@@ -152,7 +162,7 @@ class History:
 
     def disputes(self, count: int = 20) -> None:
         """Disputes opened and decided in the last ~90 days, within the SLA or after it."""
-        made = 0
+        made, count = 0, self.scaled(count)
         for d in self.shuffled():
             if made >= count or d.state in (S.CLOSED, S.ON_HOLD):
                 continue
@@ -177,18 +187,25 @@ class History:
             made += 1
 
     def waivers(self, count: int = 26) -> None:
-        made = 0
+        made, count = 0, self.scaled(count)
         for d in self.shuffled():
             if made >= count or d.state not in (S.EARLY, S.ACTIVE, S.NEGOTIATING, S.CHARGED_OFF, S.RESOLVED):
                 continue
             kind = WAIVER_ROTATION[made % len(WAIVER_ROTATION)]
             lo, hi = self.window(d)
             days = self.states(d, lo, hi - 1)
-            choices = [x for x, s in days.items() if s in (S.EARLY, S.ACTIVE, S.NEGOTIATING) and x + 1 in days]
+            choices = [
+                x for x, s in days.items() if s in (S.EARLY, S.ACTIVE, S.NEGOTIATING) and x + 1 in days
+            ]
             if kind == "agency":
-                choices = [x for x in choices if placement(d.story.sorted_beats(), x) == NORTH_STAR.licence_number]
+                choices = [
+                    x for x in choices if placement(d.story.sorted_beats(), x) == NORTH_STAR.licence_number
+                ]
             elif any(placement(d.story.sorted_beats(), x) for x in choices):
                 choices = [x for x in choices if placement(d.story.sorted_beats(), x) is None]
+            # Not after a payment: the payment order takes charges first, so little would be left to waive.
+            paid = [x for x, a, _p in d.story.beats if a == "pay"]
+            choices = [x for x in choices if not paid or x < min(paid)]
             if not choices or (kind == "hardship" and self.phone(d.person) is None):
                 continue
             asked = self.rng.choice(choices)
@@ -211,7 +228,9 @@ class History:
         decided = asked + self.rng.randint(0, 1)
         reason = "agreed on the phone as a goodwill gesture after the customer's late-fee query"
         if kind == "within":
-            amount = max(Decimal(1), _whole(min(balance, limit) * Decimal(self.rng.choice(["0.5", "0.75", "1"]))))
+            amount = max(
+                Decimal(1), _whole(min(balance, limit) * Decimal(self.rng.choice(["0.5", "0.75", "1"])))
+            )
             decision, decider = ("approve", other)
         elif kind == "above":
             amount, decision, decider = _whole(balance), "approve", "supervisor"
@@ -234,8 +253,9 @@ class History:
         d.story.add(asked, "waiver", tag=tag, component=component, amount=amount, by=requester, reason=reason)
         if decision != "pending":
             note = (
-                "Within policy: hardship evidence seen." if decision == "approve" else
-                "Not granted: the account shows no hardship and the charges were correctly applied."
+                "Within policy: hardship evidence seen."
+                if decision == "approve"
+                else "Not granted: the account shows no hardship and the charges were correctly applied."
             )
             d.story.add(decided, "decide_waiver", tag=tag, decision=decision, by=decider, note=note)
         return True
@@ -264,7 +284,7 @@ class History:
             return
 
     def limit_changes(self) -> None:
-        """A reduction under appeal (the supervisors' queue) and an automated one still in its notice period."""
+        """A reduction under appeal (the supervisors' queue) and an automated one in its notice period."""
         made = 0
         for d in self.shuffled():
             if made >= 2 or d.person.jurisdiction == "US" or self.phone(d.person) is None:
@@ -276,10 +296,14 @@ class History:
                 continue
             new_limit = (d.account.credit_limit / 2).quantize(Decimal("1"))
             if made == 0:
-                d.story.add(d.dpd - 4, "limit_change", new_limit=new_limit, reason_code=Reason.DELINQUENCY, by="agent")
+                d.story.add(
+                    d.dpd - 4, "limit_change", new_limit=new_limit, reason_code=Reason.DELINQUENCY, by="agent"
+                )
                 d.story.add(d.dpd - 2, "limit_appeal")
             else:
-                d.story.add(d.dpd - 2, "limit_change", new_limit=new_limit, reason_code=Reason.RISK_SCORE, by="risk")
+                d.story.add(
+                    d.dpd - 2, "limit_change", new_limit=new_limit, reason_code=Reason.RISK_SCORE, by="risk"
+                )
             made += 1
 
     def freq_sequences(self) -> None:
@@ -307,7 +331,9 @@ class History:
                     hm = (10, self.rng.randint(0, 45))
                     self.call(d, x, point, agent, hm=hm, outcome=Outcome.NO_ANSWER)
                     self.calendar.book(d.owner, d.story.date_of(x), conversation=False)
-                self.call(d, run[-1], point, agent, hm=(16, self.rng.randint(0, 45)), outcome=Outcome.NO_ANSWER)
+                self.call(
+                    d, run[-1], point, agent, hm=(16, self.rng.randint(0, 45)), outcome=Outcome.NO_ANSWER
+                )
                 self.calendar.book(d.owner, last, conversation=False)
                 self.quota["FREQ_7D"] -= 1
                 break
@@ -333,13 +359,22 @@ class History:
                 continue
             hour, minute = r.randint(9, 18), r.randint(0, 50)
             self.call(
-                d, day, point, agent, hm=(hour, minute), outcome=outcome, connected=connected, conversation=talked
+                d,
+                day,
+                point,
+                agent,
+                hm=(hour, minute),
+                outcome=outcome,
+                connected=connected,
+                conversation=talked,
             )
             self.calendar.book(d.owner, when, conversation=talked)
             self._follow_up(d, day, point, agent, outcome, (hour, minute))
             return
 
-    def _follow_up(self, d: CaseDraft, day: int, point: int, agent: str, outcome: str, hm: tuple[int, int]) -> None:
+    def _follow_up(
+        self, d: CaseDraft, day: int, point: int, agent: str, outcome: str, hm: tuple[int, int]
+    ) -> None:
         """What a call leads to: a promised payment, a booked callback, an over-eager second call."""
         r = self.rng
         lo, hi = self.window(d)
@@ -349,7 +384,12 @@ class History:
             if later.get(again) in WORKING and self.contact_day(d, again) and r.random() < 0.35:
                 self.call(d, again, point, agent, hm=(r.randint(10, 17), r.randint(0, 50)))
                 self.quota["CONVERSATION_WAIT"] -= 1
-        if outcome == Outcome.PROMISE_TO_PAY and r.random() < 0.6:
+        # A promised part-payment, except where a waiver of the charges it would pay first is asked for.
+        if (
+            outcome == Outcome.PROMISE_TO_PAY
+            and r.random() < 0.6
+            and not any(a == "waiver" for _d, a, _p in d.story.beats)
+        ):
             paid = day + r.randint(1, 5)
             if later.get(paid) in (S.EARLY, S.ACTIVE, S.NEGOTIATING):
                 share = Decimal(r.choice(["0.10", "0.15", "0.20", "0.30"]))
@@ -360,7 +400,14 @@ class History:
             )
             if email is not None:  # the customer asked for the breakdown in writing
                 later_hm = (hm[0], hm[1] + 5)
-                d.story.add(day, "notice", key="debt.information", point=f"cp:{d.owner}:{email}", by=agent, _hm=later_hm)
+                d.story.add(
+                    day,
+                    "notice",
+                    key="debt.information",
+                    point=f"cp:{d.owner}:{email}",
+                    by=agent,
+                    _hm=later_hm,
+                )
         if outcome == Outcome.CALLBACK:
             ahead = [x for x in range(day + 1, day + 4) if self.contact_day(d, x)]
             if not ahead:
@@ -378,7 +425,14 @@ class History:
                 and self.calendar.free(d.owner, when, conversation=True, gap=1)
             ):
                 self.call(
-                    d, back, point, agent, hm=(hour, 10), outcome=Outcome.SPOKE_DEBTOR, connected=True, conversation=True
+                    d,
+                    back,
+                    point,
+                    agent,
+                    hm=(hour, 10),
+                    outcome=Outcome.SPOKE_DEBTOR,
+                    connected=True,
+                    conversation=True,
                 )
                 self.calendar.book(d.owner, when, conversation=True)
                 d.story.add(back, "task_done", by=agent, _hm=(hour, 25))
@@ -389,14 +443,19 @@ class History:
         for d in self.shuffled():
             lo, hi = self.window(d)
             days = self.states(d, lo, hi)
-            main, unverified = self.phone(d.person), self.phone(d.person, status=ContactPoint.Status.UNVERIFIED)
+            main, unverified = (
+                self.phone(d.person),
+                self.phone(d.person, status=ContactPoint.Status.UNVERIFIED),
+            )
             working = sorted(x for x, s in days.items() if s in WORKING)
             held = sorted(x for x, s in days.items() if s == S.ON_HOLD)
             office = (r.randint(9, 17), r.randint(0, 50))
             if self.quota["HOURS"] > 0 and main is not None and working and r.random() < 0.15:
                 day = r.choice(working)
                 if (agent := self.caller(d, day)) is not None:
-                    self.call(d, day, main, agent, hm=r.choice([(22, r.randint(0, 40)), (7, r.randint(0, 40))]))
+                    self.call(
+                        d, day, main, agent, hm=r.choice([(22, r.randint(0, 40)), (7, r.randint(0, 40))])
+                    )
                     self.quota["HOURS"] -= 1
                     continue
             if self.quota["HOLD"] > 0 and main is not None and held:
@@ -407,7 +466,11 @@ class History:
                     continue
             if self.quota["DISCLOSURE"] > 0 and unverified is not None and working:
                 consent = d.person.contacts[unverified].consent_at
-                after = [x for x in working if consent is None or local_at(d.story.date_of(x), d.tz, 9, 0) > consent]
+                after = [
+                    x
+                    for x in working
+                    if consent is None or local_at(d.story.date_of(x), d.tz, 9, 0) > consent
+                ]
                 if after and (agent := self.caller(d, after[-1])) is not None:
                     self.call(d, after[-1], unverified, agent, hm=office)
                     self.quota["DISCLOSURE"] -= 1
@@ -416,7 +479,9 @@ class History:
             if self.quota["WRONG_PARTY"] > 0 and reported and working:
                 n = reported[0]
                 at = d.person.contacts[n].reported_at
-                after = [x for x in working if at is not None and local_at(d.story.date_of(x), d.tz, 0, 0) > at]
+                after = [
+                    x for x in working if at is not None and local_at(d.story.date_of(x), d.tz, 0, 0) > at
+                ]
                 if after and (agent := self.caller(d, after[0])) is not None:
                     self.call(d, after[0], n, agent, hm=office)
                     self.quota["WRONG_PARTY"] -= 1
@@ -434,7 +499,9 @@ class History:
                     if day == threshold and action in ("open", "escalate", "charge_off"):
                         morning = {"open": S.EARLY, "escalate": S.ACTIVE, "charge_off": S.CHARGED_OFF}[action]
                 if morning in (S.EARLY, S.ACTIVE):
-                    d.story.add(threshold, "ladder", key=key, threshold=threshold, _hm=(8, self.rng.randint(5, 50)))
+                    d.story.add(
+                        threshold, "ladder", key=key, threshold=threshold, _hm=(8, self.rng.randint(5, 50))
+                    )
 
     def agent_notices(self) -> None:
         """A limited-content prompt to an unverified number, and reminders to an address that opted out of
@@ -442,19 +509,25 @@ class History:
         prompts = opted = 0
         for d in self.shuffled():
             lo, hi = self.window(d)
-            days = sorted(x for x, s in self.states(d, lo, hi).items() if s in (S.EARLY, S.ACTIVE, S.NEGOTIATING))
+            days = sorted(
+                x for x, s in self.states(d, lo, hi).items() if s in (S.EARLY, S.ACTIVE, S.NEGOTIATING)
+            )
             if not days:
                 continue
             unverified = self.phone(d.person, status=ContactPoint.Status.UNVERIFIED)
             if prompts < 5 and unverified is not None and (agent := self.caller(d, days[-1])):
-                d.story.add(days[-1], "notice", key="contact.prompt", point=f"cp:{d.owner}:{unverified}", by=agent)
+                d.story.add(
+                    days[-1], "notice", key="contact.prompt", point=f"cp:{d.owner}:{unverified}", by=agent
+                )
                 prompts += 1
                 continue
             out = next((n for n, c in enumerate(d.person.contacts) if c.opted_out_at), None)
             if opted < 3 and out is not None and (agent := self.caller(d, days[-1])):
                 at = d.person.contacts[out].opted_out_at
                 if at is not None and local_at(d.story.date_of(days[-1]), d.tz, 0, 0) > at:
-                    d.story.add(days[-1], "notice", key="reminder.firm", point=f"cp:{d.owner}:{out}", by=agent)
+                    d.story.add(
+                        days[-1], "notice", key="reminder.firm", point=f"cp:{d.owner}:{out}", by=agent
+                    )
                     opted += 1
 
     def quarantine_lift(self) -> None:

@@ -45,13 +45,16 @@ from debt_collections.models import CaseState, CloseReason, HoldReason
 from debt_collections.policies import get_pack
 
 S = CaseState
-CENT = Decimal("0.01")
+UNIT = Decimal("1")
 # Lifecycle steps whose services do not consult the policy pack, so they may predate its first version.
 UNJUDGED_ACTIONS = frozenset({"open", "escalate", "engage", "hold", "release", "close", "place", "assign"})
 
 
 def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    """Balances in whole currency units (as payments and waivers in the demo are): on SQLite, balances
+    are REAL and the payment and waiver services subtract with ``F()``, so cents would leave float
+    residue that makes a later pay-off of the exact balance fail (reported to the services' owner)."""
+    return value.quantize(UNIT, rounding=ROUND_HALF_EVEN)
 
 
 def _state_slots(n: int, rng: random.Random) -> list[str | None]:
@@ -160,7 +163,9 @@ class Planner:
             )
             if r.random() < 0.10:  # opted out of collection email via the link in a notice
                 n = len(plan.contacts) - 1
-                out = local_at(today - timedelta(days=r.randint(2, 90)), tz, r.randint(7, 22), r.randint(0, 59))
+                out = local_at(
+                    today - timedelta(days=r.randint(2, 90)), tz, r.randint(7, 22), r.randint(0, 59)
+                )
                 plan.contacts[n].opted_out_at = out
                 self.add(
                     out,
@@ -270,7 +275,7 @@ class Planner:
         for beat_no, (day, action, raw) in enumerate(st.sorted_beats()):
             if (action not in UNJUDGED_ACTIONS or raw.get("inbound")) and day < st.floor:
                 raise RuntimeError(
-                    f"demo step {action} of {plan.number} on {st.date_of(day)} is before the first policy pack"
+                    f"demo step {action} of {plan.number} on {st.date_of(day)} predates the first policy pack"
                 )
             params = dict(raw)
             hm = params.pop("_hm", None)

@@ -13,7 +13,7 @@ plan could not foresee is skipped and listed in ``skipped`` (the tests require i
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -102,7 +102,9 @@ class Runner:
             return
         with mock.patch.object(timezone, "now", return_value=at):
             notice_send_many(notice_ids=due, now=at)
-        for pk, status, not_before in Notice.objects.filter(pk__in=due).values_list("pk", "status", "not_before"):
+        for pk, status, not_before in Notice.objects.filter(pk__in=due).values_list(
+            "pk", "status", "not_before"
+        ):
             if status == Notice.Status.PENDING and not_before is not None and not_before > at:
                 self.outbox[pk] = not_before
             else:
@@ -122,7 +124,10 @@ class Runner:
         elif step.action == "opt_out":  # the one-click link in a notice
             channel = step.params["channel"]
             services.contact_opt_out(
-                contact_point_id=point.pk, channel=channel, actor=Actor(label=f"optout:{point.pk}:{channel}"), now=at
+                contact_point_id=point.pk,
+                channel=channel,
+                actor=Actor(label=f"optout:{point.pk}:{channel}"),
+                now=at,
             )
         elif step.action == "lift_quarantine":
             point.refresh_from_db()
@@ -152,9 +157,13 @@ class Runner:
         by = self.actor(p["by"]) if p.get("by") in self.users else None
         match step.action:
             case "escalate":
-                services.case_escalate(case_id=case_id, actor=CYCLE, now=at, reason=f"{step.day} days past due")
+                services.case_escalate(
+                    case_id=case_id, actor=CYCLE, now=at, reason=f"{step.day} days past due"
+                )
             case "charge_off":
-                services.case_charge_off(case_id=case_id, actor=CYCLE, now=at, reason=f"{step.day} days past due")
+                services.case_charge_off(
+                    case_id=case_id, actor=CYCLE, now=at, reason=f"{step.day} days past due"
+                )
             case "engage":
                 who = by or self.actor("agent")
                 if p.get("inbound"):
@@ -169,7 +178,9 @@ class Runner:
                         note="customer called in to discuss repayment options",
                         now=at,
                     )
-                services.case_engage(case_id=case_id, actor=who, now=at, reason="customer wants to discuss options")
+                services.case_engage(
+                    case_id=case_id, actor=who, now=at, reason="customer wants to discuss options"
+                )
             case "hold":
                 services.case_hold(
                     case_id=case_id,
@@ -180,7 +191,9 @@ class Runner:
                     now=at,
                 )
             case "release":
-                services.case_release(case_id=case_id, actor=self.actor("supervisor"), now=at, reason="review finished")
+                services.case_release(
+                    case_id=case_id, actor=self.actor("supervisor"), now=at, reason="review finished"
+                )
             case "close":
                 services.case_close(
                     case_id=case_id,
@@ -191,7 +204,10 @@ class Runner:
                 )
             case "place":
                 services.case_place_with_agency(
-                    case_id=case_id, actor=self.actor("supervisor"), agency=self.agencies[p["licence"]], now=at
+                    case_id=case_id,
+                    actor=self.actor("supervisor"),
+                    agency=self.agencies[p["licence"]],
+                    now=at,
                 )
             case "assign":
                 services.case_assign(
@@ -219,7 +235,9 @@ class Runner:
     def _main_point(self, case_id: int) -> ContactPoint | None:
         """The customer's first verified phone, else their first verified email."""
         case = CollectionCase.objects.get(pk=case_id)
-        verified = ContactPoint.objects.filter(customer_id=case.customer_id, status=ContactPoint.Status.VERIFIED)
+        verified = ContactPoint.objects.filter(
+            customer_id=case.customer_id, status=ContactPoint.Status.VERIFIED
+        )
         for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
             point = verified.filter(kind=kind).order_by("pk").first()
             if point is not None:
@@ -291,11 +309,17 @@ class Runner:
                 services.plan_withdraw(plan_id=live.pk, actor=who, now=at)
             case "activate_plan":
                 services.plan_activate_after_cooling_off(
-                    as_of=timezone.localdate(at, timezone=_zone(account)), now=at, lo=account.pk, hi=account.pk
+                    as_of=timezone.localdate(at, timezone=_zone(account)),
+                    now=at,
+                    lo=account.pk,
+                    hi=account.pk,
                 )
             case "break_plan":
                 services.plan_break_missed(
-                    as_of=timezone.localdate(at, timezone=_zone(account)), now=at, lo=account.pk, hi=account.pk
+                    as_of=timezone.localdate(at, timezone=_zone(account)),
+                    now=at,
+                    lo=account.pk,
+                    hi=account.pk,
                 )
             case "pay":
                 self._pay(step, case_id, live)
@@ -307,8 +331,13 @@ class Runner:
         if p["kind"] == "installment":
             if live is None:
                 raise DomainError("no live plan to pay")
-            unpaid = [i.amount - i.paid_amount for i in live.installments.order_by("number") if i.paid_amount < i.amount]
-            amount = unpaid[0] if unpaid else Decimal(0)
+            unpaid = [
+                i.amount - i.paid_amount
+                for i in live.installments.order_by("number")
+                if i.paid_amount < i.amount
+            ]
+            # Rounded up to a whole unit, as people pay (the extra goes to the next installment).
+            amount = unpaid[0].to_integral_value(rounding=ROUND_CEILING) if unpaid else Decimal(0)
         elif p["kind"] == "partial":
             amount = max(Decimal(1), (owed * p["share"]).quantize(Decimal(1)))
         else:  # full, or the rest of a plan paid off early
@@ -360,7 +389,9 @@ class Runner:
             if waiver_id is None:
                 raise DomainError("no waiver to decide")
             if p["decision"] == "approve":
-                services.waiver_approve(waiver_id=waiver_id, actor=self.actor(p["by"]), note=p["note"], now=at)
+                services.waiver_approve(
+                    waiver_id=waiver_id, actor=self.actor(p["by"]), note=p["note"], now=at
+                )
             else:
                 services.waiver_reject(waiver_id=waiver_id, actor=self.actor(p["by"]), note=p["note"], now=at)
             return
@@ -388,7 +419,7 @@ class Runner:
     # -- contact: calls, callbacks, notices -----------------------------------------------------------
 
     def _contact(self, step: Step, case_id: int, by: Actor | None) -> None:
-        at, p, number = step.at, step.params, step.subject
+        at, p = step.at, step.params
         match step.action:
             case "call":
                 try:
@@ -406,10 +437,16 @@ class Runner:
                         self.blocked[rule] = self.blocked.get(rule, 0) + 1
             case "callback":
                 services.callback_request(
-                    case_id=case_id, window_start=p["start"], window_end=p["end"], actor=by or self.actor("agent"), now=at
+                    case_id=case_id,
+                    window_start=p["start"],
+                    window_end=p["end"],
+                    actor=by or self.actor("agent"),
+                    now=at,
                 )
             case "task_done":
-                task = CaseTask.objects.filter(case_id=case_id, kind=CaseTask.Kind.CALLBACK, done_at__isnull=True).last()
+                task = CaseTask.objects.filter(
+                    case_id=case_id, kind=CaseTask.Kind.CALLBACK, done_at__isnull=True
+                ).last()
                 if task is None:
                     raise DomainError("no callback task to close")
                 services.task_complete(task_id=task.pk, actor=by or self.actor("agent"), now=at)
@@ -434,9 +471,17 @@ class Runner:
             customer_id=case.customer_id,
             status__in=[ContactPoint.Status.VERIFIED, ContactPoint.Status.UNVERIFIED],
         ).order_by("pk")
-        order = {ContactPoint.Kind.PHONE: 0, ContactPoint.Kind.EMAIL: 1, ContactPoint.Kind.POSTAL: 2}
-        verified = sorted((x for x in points if x.status == ContactPoint.Status.VERIFIED), key=lambda x: order[x.kind])
-        point = verified[0] if verified else next((x for x in points if x.kind == ContactPoint.Kind.PHONE), None)
+        order: dict[str, int] = {
+            ContactPoint.Kind.PHONE: 0,
+            ContactPoint.Kind.EMAIL: 1,
+            ContactPoint.Kind.POSTAL: 2,
+        }
+        verified = sorted(
+            (x for x in points if x.status == ContactPoint.Status.VERIFIED), key=lambda x: order[x.kind]
+        )
+        point = (
+            verified[0] if verified else next((x for x in points if x.kind == ContactPoint.Kind.PHONE), None)
+        )
         if point is None or case.account.due_date is None:
             return
         notice_queue_many(
@@ -477,16 +522,24 @@ class Runner:
             )
             return
         change = CreditLimitChange.objects.filter(account_id=account.pk).order_by("pk").last()
-        link = NegotiationLink.objects.filter(case_id=case_id, revoked_at__isnull=True).order_by("created_at").last()
+        link = (
+            NegotiationLink.objects.filter(case_id=case_id, revoked_at__isnull=True)
+            .order_by("created_at")
+            .last()
+        )
         if change is None or link is None:
             raise DomainError("no limit change or link to appeal through")
         customer = link.case.customer
         services.link_verify(
-            link_id=link.id, national_id_last4=customer.national_id_last4, date_of_birth=customer.date_of_birth, now=at
+            link_id=link.id,
+            national_id_last4=customer.national_id_last4,
+            date_of_birth=customer.date_of_birth,
+            now=at,
         )
         services.limit_change_appeal(
             change_id=change.pk,
-            appeal_text="I use this card for my children's school fees. I have agreed a plan for the arrears; "
+            appeal_text="I use this card for my children's school fees. I have agreed a plan for the "
+            "arrears; "
             "please keep my limit.",
             actor=Actor.link(link.id),
             now=at,

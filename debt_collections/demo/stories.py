@@ -47,12 +47,12 @@ CLOSE_REASONS = (
 # Steps the nightly batch takes (03:xx local); everything else happens in office hours.
 BATCH_ACTIONS = frozenset({"open", "escalate", "charge_off", "activate_plan", "break_plan"})
 WORKING = (S.EARLY, S.ACTIVE, S.NEGOTIATING, S.ON_PLAN)
-HOLD_NOTES = {
+HOLD_NOTES: dict[str, str] = {
     HoldReason.HARDSHIP: "customer reported job loss; hardship review",
     HoldReason.BREATHING_SPACE: "breathing space moratorium notified by a debt adviser",
     HoldReason.COMPLIANCE: "compliance review of the contact history",
 }
-DISPUTE_NOTES = {
+DISPUTE_NOTES: dict[str, str] = {
     Dispute.Kind.AMOUNT_WRONG: "Customer says the penalty interest was charged twice.",
     Dispute.Kind.NOT_MY_DEBT: "Customer says the loan was taken out by a former partner.",
     Dispute.Kind.ALREADY_PAID: "Customer sent a bank transfer receipt for the overdue amount.",
@@ -60,8 +60,11 @@ DISPUTE_NOTES = {
     Dispute.Kind.CONDUCT_COMPLAINT: "Customer complains about repeated calls to a relative.",
     Dispute.Kind.IDENTITY_THEFT: "Customer reports the account was opened with a stolen identity card.",
 }
-OUTCOME_NOTES = {
-    (Dispute.Kind.AMOUNT_WRONG, "upheld"): "The penalty interest was charged twice; the duplicate is removed.",
+OUTCOME_NOTES: dict[tuple[str, str], str] = {
+    (
+        Dispute.Kind.AMOUNT_WRONG,
+        "upheld",
+    ): "The penalty interest was charged twice; the duplicate is removed.",
     (Dispute.Kind.AMOUNT_WRONG, "rejected"): "The statement shows one penalty charge per overdue month.",
     (Dispute.Kind.NOT_MY_DEBT, "upheld"): "The signature and device records are not the customer's; the "
     "debt is not theirs.",
@@ -187,6 +190,39 @@ def _sla_delay(rng: random.Random, sla: int, *, late: bool) -> int:
     return sla + rng.randint(1, 6) if late else rng.randint(2, max(2, sla - 1))
 
 
+def _plan_completed(st: Story, rng: random.Random, pack: PolicyPack) -> None:
+    """Accepted after escalation, every installment paid (or the rest paid off with the second one):
+    the plan completes and the case is resolved. Quick ones (a settlement, a 30-day deferral, a plan
+    paid off early) mostly lie in the reports' period; the long ones started months ago."""
+    option = rng.choices(
+        ["installment:3", "installment:6", "pay_in_full", "deferral:30"], weights=(5, 2, 2, 2)
+    )[0]
+    months = int(option.split(":")[1]) if option.startswith("installment") else 1
+    early_payoff = months > 2 and rng.random() < 0.4
+    span = {"pay_in_full": 8, "deferral:30": 31}.get(option, (2 if early_payoff else months) * 31) + 5
+    if span <= 70 and rng.random() < 0.7:  # recent
+        dpd = st.set_dpd(rng.randint(ESC + 90, 250))
+        accepted_at = dpd - rng.randint(span, 85)
+        engaged_at = accepted_at - rng.randint(1, 3)
+    else:
+        engaged_at = ESC + rng.randint(1, 15)
+        accepted_at = engaged_at + rng.randint(1, 3)
+        # The whole plan within the policy packs' history (it needs the pack from acceptance on).
+        dpd = st.set_dpd(
+            rng.randint(accepted_at + span, max(accepted_at + span, min(380, engaged_at + st.reach)))
+        )
+    st.add(ESC, "escalate")
+    st.add(engaged_at, "engage")
+    dues = st.schedule(accepted_at, option)
+    # Activated after cooling-off only if still running by then (a pay-in-full settles in days).
+    st.accept(accepted_at, option, via=rng.choice(["agent", "link"]), pack=pack, activate_by=dues[-1] - 1)
+    if early_payoff:
+        st.pay_installments(dues[:1], until=st.dpd, last_ends=False)
+        st.add(dues[1] - rng.randint(0, 3), "pay", kind="rest", by="bank", ends=True)
+    else:
+        st.pay_installments(dues, until=st.dpd, last_ends=True)
+
+
 def lifecycle(
     state: str, rng: random.Random, *, today: date, pack: PolicyPack, reason: str = ""
 ) -> tuple[int, Story]:
@@ -289,27 +325,8 @@ def lifecycle(
             day = st.pick(engaged + 1, min(dpd - 1, engaged + 30))
             st.add(day, "pay", kind="full", by=rng.choice(["bank", "agent"]), ends=True)
         else:
-            option = rng.choices(
-                ["installment:3", "installment:6", "pay_in_full", "deferral:30"], weights=(5, 2, 2, 2)
-            )[0]
-            months = int(option.split(":")[1]) if option.startswith("installment") else 1
-            engaged_at = ESC + rng.randint(1, 15)
-            accepted_at = engaged_at + rng.randint(1, 3)
-            # Long enough for the whole schedule (a month is at most 31 days) plus a margin.
-            shortest = accepted_at + months * 31 + 5
-            # The whole plan within the policy packs' history (it needs the pack from acceptance on).
-            dpd = st.set_dpd(rng.randint(shortest, max(shortest, min(380, engaged_at + st.reach))))
-            st.add(ESC, "escalate")
-            st.add(engaged_at, "engage")
-            dues = st.schedule(accepted_at, option)
-            # Activated after cooling-off only if still running by then (a pay-in-full settles in days).
-            st.accept(accepted_at, option, via=rng.choice(["agent", "link"]), pack=pack, activate_by=dues[-1] - 1)
-            if len(dues) > 2 and rng.random() < 0.35:  # paid the rest early with the second installment
-                st.pay_installments(dues[:1], until=dpd, last_ends=False)
-                st.add(dues[1] - rng.randint(0, 3), "pay", kind="rest", by="bank", ends=True)
-            else:
-                st.pay_installments(dues, until=dpd, last_ends=True)
-        return dpd, st
+            _plan_completed(st, rng, pack)
+        return st.dpd, st
     if state == S.CHARGED_OFF:
         dpd = st.set_dpd(rng.randint(cod + 1, 400))
         st.add(ESC, "escalate")
@@ -323,7 +340,11 @@ def lifecycle(
             st.add(st.pick(cod + 20, dpd - 1), "close", close_reason=reason)
         elif reason in (CloseReason.FRAUD_UPHELD, CloseReason.NOT_OUR_CUSTOMER):
             # The customer disputes; compliance upholds it and the dispute service closes the case.
-            kind = Dispute.Kind.IDENTITY_THEFT if reason == CloseReason.FRAUD_UPHELD else Dispute.Kind.NOT_MY_DEBT
+            kind = (
+                Dispute.Kind.IDENTITY_THEFT
+                if reason == CloseReason.FRAUD_UPHELD
+                else Dispute.Kind.NOT_MY_DEBT
+            )
             opened = rng.randint(2, 20)
             decided = opened + _sla_delay(rng, pack.dispute_sla(kind), late=rng.random() < 0.3)
             st.set_dpd(decided + rng.randint(1, 60))
@@ -374,7 +395,7 @@ def placements(st: Story, state: str, rng: random.Random, *, cod: int, agencies:
 
 
 def timeline(beats: list[Beat]) -> list[tuple[int, str]]:
-    """``(day, state after the beat)`` for each beat in order: the case's path as the services will walk it."""
+    """``(day, state after the beat)`` for each beat in order: the path the services will walk."""
     state, saved = "", ""
     path = []
     for day, action, p in beats:
@@ -390,7 +411,9 @@ def timeline(beats: list[Beat]) -> list[tuple[int, str]]:
             state = S.ACTIVE
         elif action in ("hold", "dispute") and state in HOLDABLE:
             saved, state = state, S.ON_HOLD
-        elif action == "release" or (action == "resolve_dispute" and state == S.ON_HOLD and not p.get("closes")):
+        elif action == "release" or (
+            action == "resolve_dispute" and state == S.ON_HOLD and not p.get("closes")
+        ):
             state = saved
         elif action == "resolve_dispute" and p.get("closes"):
             state = S.CLOSED

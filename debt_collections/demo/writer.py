@@ -12,7 +12,15 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from accounts.models import Agency, ContactPoint, CreditAccount, CreditLimitChange, Customer, QuarantinedContact, User
+from accounts.models import (
+    Agency,
+    ContactPoint,
+    CreditAccount,
+    CreditLimitChange,
+    Customer,
+    QuarantinedContact,
+    User,
+)
 from debt_collections.demo.plan import build_plan
 from debt_collections.demo.records import DemoPlan
 from debt_collections.demo.reference import (
@@ -102,7 +110,11 @@ def demo_customer_link() -> str | None:
     if reusable is not None:
         return link_url(reusable)
     last = AuditEvent.objects.order_by("-seq").values_list("at", flat=True).first()
-    at = now if last is None or last >= now else max(last + timedelta(microseconds=1), now - timedelta(hours=1))
+    at = (
+        now
+        if last is None or last >= now
+        else max(last + timedelta(microseconds=1), now - timedelta(hours=1))
+    )
     _link, url = link_create(case_id=case.pk, contact_point_id=point.pk, actor=ACTOR, now=at)
     return url
 
@@ -178,7 +190,9 @@ def _write_plan(plan: DemoPlan, agencies: dict[str, Agency], progress: Progress)
     # all (payments and waivers already moved the others through the services).
     for a in (a for c in plan.customers for a in c.accounts if a.final):
         final = a.final
-        state = CollectionCase.objects.filter(pk=runner.case_ids[a.number]).values_list("state", flat=True).get()
+        state = (
+            CollectionCase.objects.filter(pk=runner.case_ids[a.number]).values_list("state", flat=True).get()
+        )
         if a.state == S.RESOLVED and state != S.RESOLVED:  # the pay-off was refused: still owed
             final = {"days_past_due": a.dpd, "status": CreditAccount.Status.DELINQUENT}
         CreditAccount.objects.filter(pk=accounts[a.number].pk).update(**final)
@@ -256,8 +270,8 @@ def _history() -> dict[str, str]:
     limits = Counter(CreditLimitChange.objects.values_list("status", flat=True))
     quarantines = QuarantinedContact.objects.all()
     return {
-        "calls": f"{calls.filter(allowed=True).count()} allowed, {calls.filter(allowed=False).count()} blocked "
-        f"({counted(rules)})",
+        "calls": f"{calls.filter(allowed=True).count()} allowed, "
+        f"{calls.filter(allowed=False).count()} blocked ({counted(rules)})",
         "plans": counted(plans),
         "payments": str(Payment.objects.count()),
         "waivers": counted(waivers),
