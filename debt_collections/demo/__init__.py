@@ -20,14 +20,18 @@ How it is built:
   cycle. Each story is laid out on the customer's local calendar (day ``k`` = ``k`` days past due,
   night-batch steps at 03:xx, staff steps in office hours, calls at the hour the gate should judge),
   every step strictly before ``now``, and all steps of all cases run in time order, so ``AuditEvent.at``
-  never decreases along ``seq``. Notices are sent after the transaction, at today's clock (as the worker
-  and the relay would), so their ``notice.sent`` events come last. Run on a database that already holds
-  later events, the demo events would sit after them in ``seq`` with earlier times; seed an empty
-  database for a clean timeline.
+  never decreases along ``seq``. Steps the services judge by a policy pack are never planned before the
+  first pack version took effect. Notices are sent at their own instant by the demo's stand-in for the
+  worker (``outbox``); what is still deferred at the end is sent, or left pending, at today's clock by
+  the relay, after the history. Run on a database that already holds later events, the demo events would
+  sit after them in ``seq`` with earlier times; seed an empty database for a clean timeline.
+* **Money.** Balances, payments and waivers are whole currency units (see ``plan._money`` for why).
 
-Modules: ``names`` (raw material), ``reference`` (agencies, logins, actors), ``stories`` (case
-lifecycles), ``history`` (calls, waivers, disputes, notices around them), ``plan`` (people and timing),
-``runner`` (the services), ``writer`` (the transaction and the summary).
+Modules: ``names`` (raw material), ``reference`` (agencies, logins, actors), ``records`` (the plan's
+dataclasses), ``stories`` (case lifecycles), ``history`` (disputes, waivers, notices, limit changes around
+them) and ``calls`` (contact attempts, allowed and deliberately blocked), ``plan`` (people and timing),
+``runner`` (the services), ``outbox`` (sending notices at their own time), ``writer`` (the transaction and
+the summary).
 """
 
 from __future__ import annotations

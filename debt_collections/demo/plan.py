@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from accounts.models import ZERO, ContactPoint, CreditAccount
-from debt_collections.demo import history
+from debt_collections.demo import calls
 from debt_collections.demo.names import (
     CN_GIVEN,
     CN_MOBILE_PREFIXES,
@@ -332,7 +332,7 @@ def build_plan(*, customers: int = DEFAULT_CUSTOMERS, now: datetime, seed: int =
         people[owner].accounts.append(account)
         if draft is not None:
             drafts.append(draft)
-    history.write_history(planner, people, drafts)
+    calls.write_history(planner, people, drafts)
     for draft in drafts:
         planner.time_story(draft)
     return DemoPlan(people, planner.ordered_steps())

@@ -12,17 +12,17 @@ plan could not foresee is skipped and listed in ``skipped`` (the tests require i
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from accounts.models import Agency, ContactPoint, CreditAccount, CreditLimitChange, QuarantinedContact, User
-from debt_collections import services
+from debt_collections import selectors, services
 from debt_collections.audit import Actor
+from debt_collections.demo.outbox import Outbox, queue_ladder_rung
 from debt_collections.demo.records import Step
 from debt_collections.demo.reference import BANK_FEED, CYCLE, DEMO_LOGINS, RISK_MODEL
 from debt_collections.demo.stories import DISPUTE_NOTES, HOLD_NOTES, OUTCOME_NOTES
@@ -32,13 +32,11 @@ from debt_collections.models import (
     CaseTask,
     CollectionCase,
     Dispute,
-    FeeWaiver,
     NegotiationLink,
     RepaymentPlan,
 )
 from debt_collections.policies import quantize
-from notifications.models import Notice
-from notifications.services import NoticeRequest, notice_queue, notice_queue_many, notice_send_many
+from notifications.services import notice_queue
 
 PAYMENT_DELAY = timedelta(minutes=7)  # a bank transfer reaches the feed a few minutes after it was made
 
@@ -56,16 +54,15 @@ class Runner:
         self.links: dict[str, NegotiationLink] = {}
         self.waivers: dict[str, int] = {}
         self.payments: dict[str, int] = {}
+        self.dpd: dict[str, int] = {}  # account -> the days past due last written
         self.skipped: list[str] = []
-        self.blocked: dict[str, int] = {}  # rule id -> calls the gate blocked
-        self.outbox: dict[int, datetime | None] = {}  # pending notice id -> not before
-        self.seen_notice = Notice.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        self.outbox = Outbox()
 
     def actor(self, who: str) -> Actor:
         return Actor.for_user(self.users[who])
 
     def run(self, step: Step) -> None:
-        self._deliver(step.at)  # what was deferred to contact hours goes out before the next step
+        self.outbox.deliver(step.at)  # what was deferred to contact hours goes out before this step
         try:
             if step.subject.startswith("cp:"):
                 self._contact_point(step)
@@ -73,42 +70,8 @@ class Runner:
                 self._case(step)
         except DomainError as exc:
             self.skipped.append(f"{step.at:%Y-%m-%d %H:%M} {step.subject} {step.action}: {exc.message}")
-        self._collect()
-        self._deliver(step.at)  # and what this step queued goes out at once
-
-    # -- the outbox's worker --------------------------------------------------------------------------
-
-    def _collect(self) -> None:
-        """Note the notices the last step queued (pending ones, with the time they may go out)."""
-        rows = Notice.objects.filter(pk__gt=self.seen_notice).values_list("pk", "status", "not_before")
-        for pk, status, not_before in rows:
-            self.seen_notice = max(self.seen_notice, pk)
-            if status == Notice.Status.PENDING:
-                self.outbox[pk] = not_before
-
-    def _deliver(self, at: datetime) -> None:
-        """Send the pending notices due by ``at``, as a worker running at ``at`` would.
-
-        Real workers send right after the queueing transaction commits; the demo's single transaction
-        commits only at the end, and by then the notices would be judged by today's state (a reminder
-        queued in May blocked by a hold placed in October). So the demo sends them here, at their own
-        instant: the gate re-checks them at ``at`` and the outcome is recorded at ``at``.
-        ``notice_send_many`` stamps the outcome with the clock it reads after talking to the provider,
-        so the clock reads ``at`` for the length of this call (the seed is single-threaded). Notices
-        still pending afterwards (deferred again) wait for their new time.
-        """
-        due = [pk for pk, not_before in self.outbox.items() if not_before is None or not_before <= at]
-        if not due:
-            return
-        with mock.patch.object(timezone, "now", return_value=at):
-            notice_send_many(notice_ids=due, now=at)
-        for pk, status, not_before in Notice.objects.filter(pk__in=due).values_list(
-            "pk", "status", "not_before"
-        ):
-            if status == Notice.Status.PENDING and not_before is not None and not_before > at:
-                self.outbox[pk] = not_before
-            else:
-                self.outbox.pop(pk, None)
+        self.outbox.collect()
+        self.outbox.deliver(step.at)  # and what this step queued goes out at once
 
     # -- contact points -------------------------------------------------------------------------------
 
@@ -146,9 +109,12 @@ class Runner:
 
     def _case(self, step: Step) -> None:
         at, p, number = step.at, step.params, step.subject
-        if step.action in ("open", "charge_off"):
-            # The daily cycle would have recomputed days past due by then; the services read it.
-            CreditAccount.objects.filter(pk=self.accounts[number].pk).update(days_past_due=step.day)
+        if step.day and self.dpd.get(number) != step.day:
+            # The nightly cycle recomputes days past due; the services and the notices' texts read it.
+            CreditAccount.objects.filter(
+                pk=self.accounts[number].pk, status=CreditAccount.Status.DELINQUENT
+            ).update(days_past_due=step.day)
+            self.dpd[number] = step.day
         if step.action == "open":
             case = services.case_open(account=self.accounts[number], actor=CYCLE, now=at)
             self.case_ids[number] = case.pk
@@ -265,6 +231,8 @@ class Runner:
     def _customer(self, number: str, case_id: int, at: Any) -> Actor:
         """The customer acting on their page: the link sent for this step, else a new one."""
         link = self.links.get(number)
+        if link is not None:
+            link.refresh_from_db(fields=["revoked_at"])
         if link is None or link.revoked_at is not None or at - link.created_at > timedelta(days=10):
             return self._new_link(number, case_id, None, verify=True, at=at)
         return Actor.link(link.id)
@@ -288,20 +256,21 @@ class Runner:
             case "accept":
                 who = self._customer(number, case_id, at) if p["via"] == "link" else self.actor("agent")
                 link = self.links.get(number) if p["via"] == "link" else None
-                for option in (p["option"], "installment:3", "pay_in_full"):  # as offered at run time
-                    try:
-                        services.plan_accept_option(
-                            case_id=case_id,
-                            option_code=option,
-                            actor=who,
-                            contact_point_id=link.contact_point_id if link else None,
-                            now=at,
-                        )
-                        return
-                    except DomainError as exc:
-                        if exc.code != "option_unavailable":
-                            raise
-                raise DomainError("no option was available")
+                # The option the story wants if it is offered now (a smaller balance may not allow a long
+                # plan, a deferral may have been used), else the shortest plan, else paying in full.
+                case = CollectionCase.objects.select_related("account", "customer").get(pk=case_id)
+                offered = selectors.negotiation_options(case=case, now=at)
+                wanted = (p["option"], "installment:3", "pay_in_full")
+                option = next((code for code in wanted if offered.get(code) is not None), None)
+                if option is None:
+                    raise DomainError(f"none of {', '.join(wanted)} is offered")
+                services.plan_accept_option(
+                    case_id=case_id,
+                    option_code=option,
+                    actor=who,
+                    contact_point_id=link.contact_point_id if link else None,
+                    now=at,
+                )
             case "withdraw":
                 if live is None:
                     raise DomainError("no plan to withdraw")
@@ -388,12 +357,19 @@ class Runner:
             waiver_id = self.waivers.get(p["tag"])
             if waiver_id is None:
                 raise DomainError("no waiver to decide")
+            decider = self.actor(p["by"])
             if p["decision"] == "approve":
-                services.waiver_approve(
-                    waiver_id=waiver_id, actor=self.actor(p["by"]), note=p["note"], now=at
-                )
+                waiver = services.waiver_approve(waiver_id=waiver_id, actor=decider, note=p["note"], now=at)
             else:
-                services.waiver_reject(waiver_id=waiver_id, actor=self.actor(p["by"]), note=p["note"], now=at)
+                waiver = services.waiver_reject(waiver_id=waiver_id, actor=decider, note=p["note"], now=at)
+            review = CaseTask.objects.filter(
+                case_id=case_id,
+                kind=CaseTask.Kind.REVIEW,
+                done_at__isnull=True,
+                note__contains=f" {waiver.pk}:",
+            ).first()
+            if waiver.hardship and review is not None:  # the hardship request's review is done
+                services.task_complete(task_id=review.pk, actor=decider, now=at)
             return
         account = CreditAccount.objects.get(pk=self.accounts[number].pk)
         component = p["component"]
@@ -405,7 +381,7 @@ class Runner:
         hardship = p["by"] == "link"
         amount = balance if hardship else min(p["amount"], balance)  # the page asks for the whole component
         who = self._customer(number, case_id, at) if hardship else self.actor(p["by"])
-        waiver: FeeWaiver = services.waiver_request(
+        requested = services.waiver_request(
             case_id=case_id,
             component=component,
             amount=amount,
@@ -414,7 +390,7 @@ class Runner:
             hardship=hardship,
             now=at,
         )
-        self.waivers[p["tag"]] = waiver.pk
+        self.waivers[p["tag"]] = requested.pk
 
     # -- contact: calls, callbacks, notices -----------------------------------------------------------
 
@@ -432,9 +408,8 @@ class Runner:
                         outcome=p.get("outcome", ""),
                         now=at,
                     )
-                except ComplianceBlocked as blocked:  # stored and audited before it was raised
-                    for rule in blocked.rule_ids:
-                        self.blocked[rule] = self.blocked.get(rule, 0) + 1
+                except ComplianceBlocked:
+                    pass  # the point of the blocked ones: stored and audited before it was raised
             case "callback":
                 services.callback_request(
                     case_id=case_id,
@@ -451,7 +426,7 @@ class Runner:
                     raise DomainError("no callback task to close")
                 services.task_complete(task_id=task.pk, actor=by or self.actor("agent"), now=at)
             case "ladder":
-                self._ladder(step, case_id)
+                queue_ladder_rung(case_id=case_id, key=p["key"], threshold=p["threshold"], now=at)
             case "notice":
                 notice_queue(
                     case_id=case_id,
@@ -461,42 +436,6 @@ class Runner:
                     now=at,
                     raise_when_blocked=False,
                 )
-
-    def _ladder(self, step: Step, case_id: int) -> None:
-        """The cycle's reminder for one rung, as ``cycle._queue_ladder_notices`` builds it (same point choice,
-        same idempotency key and purpose), so today's real cycle does not send the rung again."""
-        p = step.params
-        case = CollectionCase.objects.select_related("account", "customer").get(pk=case_id)
-        points = ContactPoint.objects.filter(
-            customer_id=case.customer_id,
-            status__in=[ContactPoint.Status.VERIFIED, ContactPoint.Status.UNVERIFIED],
-        ).order_by("pk")
-        order: dict[str, int] = {
-            ContactPoint.Kind.PHONE: 0,
-            ContactPoint.Kind.EMAIL: 1,
-            ContactPoint.Kind.POSTAL: 2,
-        }
-        verified = sorted(
-            (x for x in points if x.status == ContactPoint.Status.VERIFIED), key=lambda x: order[x.kind]
-        )
-        point = (
-            verified[0] if verified else next((x for x in points if x.kind == ContactPoint.Kind.PHONE), None)
-        )
-        if point is None or case.account.due_date is None:
-            return
-        notice_queue_many(
-            requests=[
-                NoticeRequest(
-                    case=case,
-                    template_key=p["key"] if verified else "contact.prompt",
-                    contact_point=point,
-                    due_date=case.account.due_date + timedelta(days=p["threshold"]),
-                    purpose=f"ladder:{p['key']}",
-                )
-            ],
-            actor=CYCLE,
-            now=step.at,
-        )
 
     # -- credit limits --------------------------------------------------------------------------------
 
@@ -539,8 +478,7 @@ class Runner:
         services.limit_change_appeal(
             change_id=change.pk,
             appeal_text="I use this card for my children's school fees. I have agreed a plan for the "
-            "arrears; "
-            "please keep my limit.",
+            "arrears; please keep my limit.",
             actor=Actor.link(link.id),
             now=at,
         )

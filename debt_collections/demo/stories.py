@@ -169,12 +169,12 @@ class Story:
         """A payment for each installment due by ``until``, on its due day or up to three days early.
         Returns how many were paid."""
         paid = 0
-        floor = 0
+        earliest = 0
         for number, due in enumerate(dues, start=1):
             if due > until:
                 break
-            day = max(floor, due - self.rng.randint(0, 3))
-            floor = day
+            day = max(earliest, due - self.rng.randint(0, 3))
+            earliest = day
             ends = last_ends and number == len(dues)
             self.add(day, "pay", kind="installment", by=self.rng.choice(["bank", "bank", "agent"]), ends=ends)
             paid += 1
@@ -311,7 +311,9 @@ def lifecycle(
             st.add(day, "hold", hold_reason=reason)
         return dpd, st
     if state == S.RESOLVED:
-        variant = rng.choice(["paid_early", "paid_active", "paid_negotiated", "plan_completed"])
+        variant = rng.choices(
+            ["paid_early", "paid_active", "paid_negotiated", "plan_completed"], weights=(2, 2, 2, 3)
+        )[0]
         if variant == "paid_early":
             dpd = st.set_dpd(rng.randint(8, 200))
             st.add(rng.randint(2, min(ESC - 1, dpd - 1)), "pay", kind="full", by="bank", ends=True)

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import CreditAccount
@@ -226,12 +226,13 @@ def payment_record(
             return replay(existing)
         applied = {c: v for c, v in allocation.applied.items() if v > 0}
         if applied:
-            # Conditional: a component can never go below zero, whatever happened since we read it.
-            conditions = {f"{c}__gte": v for c, v in applied.items()}
-            changes = {c: F(c) - v for c, v in applied.items()}
-            if CreditAccount.objects.filter(pk=account.pk, **conditions).update(**changes) != 1:
-                # Unreachable while the account row is locked; refuse rather than let a balance go negative.
+            # Exact values computed here from the locked row: SQLite would do ``F(c) - v`` in floating
+            # point, and a component must never go below zero whatever happened since we read it.
+            current = CreditAccount.objects.select_for_update().get(pk=account.pk)
+            changes = {c: getattr(current, c) - v for c, v in applied.items()}
+            if any(value < 0 for value in changes.values()):
                 raise InvalidInput("The balance changed during allocation; retry.", code="retry")
+            CreditAccount.objects.filter(pk=account.pk).update(**changes)
         audit_append(
             actor=actor,
             action="payment.recorded",

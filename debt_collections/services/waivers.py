@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import CreditAccount, User
@@ -175,12 +174,12 @@ def waiver_approve(*, waiver_id: int, actor: Actor, note: str = "", now: datetim
         waiver.approve(by=user, at=now, note=note)
         waiver.save()
         component = waiver.component
-        # Conditional: the balance can never go negative, even if it fell since the request.
-        reduced = CreditAccount.objects.filter(
-            pk=case.account_id, **{f"{component}__gte": waiver.amount}
-        ).update(**{component: F(component) - waiver.amount})
-        if reduced != 1:
-            balance = getattr(CreditAccount.objects.get(pk=case.account_id), component)
+        # The balance can never go negative, even if it fell since the request. Exact arithmetic on the
+        # locked row: SQLite would compute ``F(c) - amount`` in floating point.
+        balance = getattr(CreditAccount.objects.select_for_update().get(pk=case.account_id), component)
+        if balance >= waiver.amount:
+            CreditAccount.objects.filter(pk=case.account_id).update(**{component: balance - waiver.amount})
+        else:
             raise InvalidInput(
                 f"The {component.replace('_', ' ')} balance is now {balance}, less than the {waiver.amount} "
                 "to waive; reject this request and ask again.",

@@ -255,3 +255,19 @@ def test_compliance_officers_do_not_record_payments(compliance: User) -> None:
 
     with pytest.raises(NotPermitted):
         pay(case, "100.00", actor=Actor.for_user(compliance))
+
+
+def test_paying_off_a_balance_in_awkward_cents_is_exact_to_the_last_cent() -> None:
+    # Regression: balances were reduced with ``F(c) - v``, which SQLite computes in floating point, so
+    # after a few payments the last one no longer matched the "balance still covers it" condition.
+    case, _phone = case_with_phone(
+        principal=D("4302.00"), interest=D("728.02"), fees=D("0"), penalty_interest=D("0")
+    )
+    for n, amount in enumerate(["838.34", "838.34", "838.34", "838.34", "838.33"]):
+        pay(case, amount, ref=f"PAY-{n}", now=NOW + timedelta(minutes=n))
+
+    pay(case, "838.35", ref="PAY-last", now=NOW + timedelta(minutes=10))
+
+    assert sum(balances(case.account).values()) == D("0.00")
+    case.refresh_from_db()
+    assert case.state == CaseState.RESOLVED

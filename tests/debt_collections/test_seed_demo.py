@@ -152,19 +152,19 @@ def test_the_build_anchors_dates_to_the_clock_it_is_given() -> None:
 # --- the full demo, seeded once for the tests of this class -----------------------------------
 
 
+@pytest.fixture(scope="class")
+def full_demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """The default 240 customers, seeded once per class that uses it and rolled back after its last test
+    (so the small tests below start from an empty database)."""
+    with django_db_blocker.unblock(), override_settings(**DEMO_SETTINGS), transaction.atomic():
+        before = timezone.now()
+        output = seed(240)
+        yield {"output": output, "before": before, "after": timezone.now()}
+        transaction.set_rollback(True)
+
+
 @pytest.mark.django_db
 class TestTheFullDemo:
-    """The default 240 customers, seeded once for these tests and rolled back after the last of them
-    (class-scoped, so the small tests below start from an empty database)."""
-
-    @pytest.fixture(scope="class")
-    def full_demo(self, django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
-        with django_db_blocker.unblock(), override_settings(**DEMO_SETTINGS), transaction.atomic():
-            before = timezone.now()
-            output = seed(240)
-            yield {"output": output, "before": before, "after": timezone.now()}
-            transaction.set_rollback(True)
-
     def test_full_seed_has_every_state_realistic_people_and_the_printed_logins(
         self,
         full_demo: dict[str, Any],
@@ -242,6 +242,9 @@ class TestTheFullDemo:
         assert blocked_events == calls.filter(allowed=False).count()
         assert CaseTask.objects.filter(kind=CaseTask.Kind.CALLBACK, done_at__isnull=False).exists()
         assert CaseTask.objects.filter(kind=CaseTask.Kind.FIND_NEW_CONTACT).exists()
+        # A hardship request's review task is closed when the request is decided; only undecided ones wait.
+        open_reviews = CaseTask.objects.filter(kind=CaseTask.Kind.REVIEW, done_at__isnull=True).count()
+        assert open_reviews == FeeWaiver.objects.filter(hardship=True, state=WaiverState.REQUESTED).count()
 
     def test_every_case_on_a_plan_has_a_live_plan_and_plans_reach_every_outcome(
         self,

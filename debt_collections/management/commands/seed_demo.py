@@ -1,7 +1,10 @@
-"""``manage.py seed_demo``: demo customers, accounts and cases in every state, plus demo logins.
+"""``manage.py seed_demo``: demo customers, accounts and cases in every state, with the history behind
+every compliance report (calls allowed and blocked, plans, payments, waivers, disputes, notices,
+wrong-party reports, limit changes), plus demo logins and agencies.
 
-A thin entry point (CONVENTIONS §13): the data and its stories live in ``debt_collections.demo``.
-Safe to repeat: a second run creates nothing and only resets the demo passwords.
+A thin entry point (CONVENTIONS §13): the data and its stories live in the ``debt_collections.demo``
+package, and every row with a service is written through it. Safe to repeat: a second run creates
+nothing and only resets the demo passwords (and re-anchors the agencies' dates to today).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test import override_settings
 from django.utils import timezone
 
 from debt_collections.demo import DEFAULT_CUSTOMERS, seed_demo, summary_lines
@@ -17,7 +21,10 @@ from debt_collections.services import link_resolve
 
 
 class Command(BaseCommand):
-    help = "Create demo customers, accounts and cases in every state (with audit history) and demo logins."
+    help = (
+        "Create demo customers, accounts and cases in every state with their history (calls, plans, "
+        "payments, waivers, disputes, notices), and demo logins."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -42,8 +49,15 @@ class Command(BaseCommand):
             )
         if options["customers"] < 1:
             raise CommandError("--customers must be at least 1.")
-        summary = seed_demo(customers=options["customers"], progress=self.stdout.write)
+        # The history's emails (months of reminders) go to memory, not the console: the outbox rows and
+        # the case timelines hold every text, and the console stays readable for the logins below.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            summary = seed_demo(customers=options["customers"], progress=self.stdout.write)
         self.stdout.write("\n".join(summary_lines(summary)))
+        if summary.skipped:
+            self.stdout.write(
+                self.style.WARNING(f"{len(summary.skipped)} demo steps were refused by the services (above).")
+            )
         if summary.customer_link:
             # What a tester types into the page's identity check (demo data only).
             token = summary.customer_link.rstrip("/").rsplit("/", 1)[-1]
