@@ -59,3 +59,25 @@ def test_the_shipped_defaults_pass_every_project_check() -> None:
 def test_a_production_configuration_passes_every_project_check() -> None:
     with override_settings(DEBUG=False, SECRET_KEY=PRODUCTION_KEY, TIME_ZONE="UTC"):
         assert _config_errors() == []
+
+
+def test_production_settings_refuse_to_load_with_the_development_key() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    env.update({"DJANGO_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "config.settings"})
+    result = subprocess.run(  # noqa: S603  (our own interpreter, a fixed snippet)
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+    env["DJANGO_SECRET_KEY"] = "a-long-random-production-key-for-this-test-only-0123456789"
+    ok = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
