@@ -4,9 +4,6 @@ cycle's reminder rungs."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from unittest import mock
-
-from django.utils import timezone
 
 from accounts.models import ContactPoint
 from debt_collections.demo.reference import CYCLE
@@ -37,16 +34,13 @@ class Outbox:
         Real workers send right after the queueing transaction commits; the demo's single transaction
         commits only at the end, and by then the notices would be judged by today's state (a reminder
         queued in May blocked by a hold placed in October). So the demo sends them here, at their own
-        instant: the gate re-checks them at ``at`` and the outcome is recorded at ``at``.
-        ``notice_send_many`` stamps the outcome with the clock it reads after talking to the provider
-        (it takes no time for that), so the clock reads ``at`` for the length of this call: the seed is
-        single-threaded and nothing else runs meanwhile. Notices deferred again wait for their new time.
+        instant: the gate re-checks them at ``at`` and the outcome is recorded at ``at`` (a ``now`` given
+        to ``notice_send_many`` also stamps the outcome). Notices deferred again wait for their new time.
         """
         due = [pk for pk, not_before in self.pending.items() if not_before is None or not_before <= at]
         if not due:
             return
-        with mock.patch.object(timezone, "now", return_value=at):
-            notice_send_many(notice_ids=due, now=at)
+        notice_send_many(notice_ids=due, now=at)
         rows = Notice.objects.filter(pk__in=due).values_list("pk", "status", "not_before")
         for pk, status, not_before in rows:
             if status == Notice.Status.PENDING and not_before is not None and not_before > at:
