@@ -73,6 +73,21 @@ def _celery_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def sms_outbox(settings: Any) -> Iterator[list[Any]]:
+    """SMS go to the in-memory provider (Celery is already in-process, see ``_celery_in_process``); yields
+    the list of messages the provider received, emptied before and after the test."""
+    from notifications.channels import InMemorySmsBackend
+
+    backend = "notifications.channels.InMemorySmsBackend"
+    settings.NOTICE_BACKENDS = {**settings.NOTICE_BACKENDS, "sms": backend}
+    InMemorySmsBackend.reset()
+    try:
+        yield InMemorySmsBackend.outbox
+    finally:
+        InMemorySmsBackend.reset()
+
+
+@pytest.fixture
 def agency(db: Any) -> Any:
     return AgencyFactory.create(name="North Star Recoveries")
 

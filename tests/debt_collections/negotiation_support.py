@@ -7,7 +7,6 @@ at. Celery is eager and SMS go to memory, so a notice sent after commit can be r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,7 +15,6 @@ import pytest
 
 from accounts.models import ContactPoint, CreditAccount
 from debt_collections.models import AuditEvent, CaseState, CollectionCase
-from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice
 from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory, make_case
 
@@ -26,23 +24,9 @@ D = Decimal
 
 
 @pytest.fixture
-def negotiation_env(settings: Any, time_machine: Any) -> Iterator[None]:
-    """Eager tasks (even on the REDIS_URL run), SMS to memory, the clock frozen at ``NOW``."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    settings.NOTICE_BACKENDS = {
-        **settings.NOTICE_BACKENDS,
-        "sms": "notifications.channels.InMemorySmsBackend",
-    }
-    InMemorySmsBackend.reset()
+def negotiation_env(sms_outbox: list[Any], time_machine: Any) -> None:
+    """SMS to memory (tasks already run in-process), the clock frozen at ``NOW``."""
     time_machine.move_to(NOW, tick=False)
-    try:
-        yield
-    finally:
-        InMemorySmsBackend.reset()
-        app.conf.task_always_eager = previous
 
 
 def case_with_phone(

@@ -38,7 +38,6 @@ from debt_collections.models import (
     Payment,
     WaiverState,
 )
-from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice
 from notifications.services import notice_queue
 from tests.factories import SYSTEM, PhoneFactory, UserFactory, make_case
@@ -60,23 +59,6 @@ Capture = Callable[..., Any]
 def noon_in_shanghai() -> Iterator[None]:
     with time_machine.travel(NOON_IN_SHANGHAI, tick=False):
         yield
-
-
-@pytest.fixture
-def sms_outbox(settings: Any) -> Iterator[list[Any]]:
-    """SMS to memory and Celery eager (as tests/notifications/conftest.py does), so a notice queued through
-    the admin is really sent once the test plays the commit."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    settings.NOTICE_BACKENDS = {**settings.NOTICE_BACKENDS, "sms": IN_MEMORY_SMS}
-    InMemorySmsBackend.reset()
-    try:
-        yield InMemorySmsBackend.outbox
-    finally:
-        InMemorySmsBackend.reset()
-        app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +11,6 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import ContactPoint, User
-from config.celery import app as celery_app
 from debt_collections.models import AuditEvent, CaseState, CollectionCase, ContactAttempt
 from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice
@@ -25,17 +23,8 @@ NOON_SHANGHAI = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _in_memory_sms(settings: Any) -> Iterator[None]:
-    settings.NOTICE_BACKENDS = {
-        **settings.NOTICE_BACKENDS,
-        "sms": "notifications.channels.InMemorySmsBackend",
-    }
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    InMemorySmsBackend.reset()
-    yield
-    celery_app.conf.task_always_eager = eager
-    InMemorySmsBackend.reset()
+def _in_memory_sms(sms_outbox: list[Any]) -> None:
+    """SMS to the in-memory provider for every test here."""
 
 
 def api(user: User) -> APIClient:

@@ -10,7 +10,6 @@ Every instant is explicit (``now=``) and the clock is frozen, so the suite passe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +21,6 @@ from debt_collections.audit import Actor
 from debt_collections.errors import ComplianceBlocked, InvalidInput, NotPermitted
 from debt_collections.models import AuditEvent, CaseState, CollectionCase, ContactAttempt, HoldReason
 from debt_collections.policies import get_pack
-from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice
 from notifications.services import notice_queue
 from tests.factories import (
@@ -47,20 +45,9 @@ IN_MEMORY_SMS = "notifications.channels.InMemorySmsBackend"
 
 
 @pytest.fixture(autouse=True)
-def _no_worker_and_a_fixed_clock(settings: Any, time_machine: Any) -> Iterator[None]:
-    """Eager tasks and SMS to memory (even on the REDIS_URL run); factories' dates relative to NOW."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    settings.NOTICE_BACKENDS = {**settings.NOTICE_BACKENDS, "sms": IN_MEMORY_SMS}
-    InMemorySmsBackend.reset()
+def _no_worker_and_a_fixed_clock(sms_outbox: list[Any], time_machine: Any) -> None:
+    """SMS to memory (tasks already run in-process); factories' dates relative to NOW."""
     time_machine.move_to(NOW, tick=False)
-    try:
-        yield
-    finally:
-        InMemorySmsBackend.reset()
-        app.conf.task_always_eager = previous
 
 
 # --- helpers ------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ service call passes ``now``; the clock is moved with it so that what the worker 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from pathlib import Path
@@ -27,7 +26,6 @@ from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.models import AuditEvent, BureauRecord, CaseState, CollectionCase, CreditReportNotice
 from debt_collections.services.cycle import cycle_run
 from debt_collections.services.reporting import bureau_feed_export, credit_report_notice_delivered
-from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice
 from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory
 
@@ -41,22 +39,8 @@ S = CreditReportNotice.Status
 
 
 @pytest.fixture(autouse=True)
-def _env(settings: Any, time_machine: Any) -> Iterator[None]:
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    settings.NOTICE_BACKENDS = {
-        **settings.NOTICE_BACKENDS,
-        "sms": "notifications.channels.InMemorySmsBackend",
-    }
-    InMemorySmsBackend.reset()
+def _env(sms_outbox: list[Any], time_machine: Any) -> None:
     time_machine.move_to(NOW, tick=False)
-    try:
-        yield
-    finally:
-        InMemorySmsBackend.reset()
-        app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ The cycle runs at ``D`` 04:00 UTC (12:00 in Shanghai, inside the contact window)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from typing import Any
@@ -34,20 +33,9 @@ IN_MEMORY_SMS = "notifications.channels.InMemorySmsBackend"
 
 
 @pytest.fixture(autouse=True)
-def _no_worker_and_a_fixed_clock(settings: Any, time_machine: Any) -> Iterator[None]:
-    """Eager tasks and SMS to memory (even on the REDIS_URL run); the clock frozen at NOW."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    settings.NOTICE_BACKENDS = {**settings.NOTICE_BACKENDS, "sms": IN_MEMORY_SMS}
-    InMemorySmsBackend.reset()
+def _no_worker_and_a_fixed_clock(sms_outbox: list[Any], time_machine: Any) -> None:
+    """SMS to memory (tasks already run in-process); the clock frozen at NOW."""
     time_machine.move_to(NOW, tick=False)
-    try:
-        yield
-    finally:
-        InMemorySmsBackend.reset()
-        app.conf.task_always_eager = previous
 
 
 def account_at(dpd: int, *, verified: bool = True, as_of: date = D) -> CreditAccount:

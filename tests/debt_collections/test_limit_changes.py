@@ -7,7 +7,6 @@ The clock is frozen at ``NOW`` (12:00 in Shanghai, inside the CN contact window)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,7 +24,6 @@ from debt_collections.services.limits import (
     limit_change_appeal_queue,
     limit_changes_for_case,
 )
-from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice
 from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory, UserFactory, make_case
 
@@ -38,22 +36,8 @@ ST = CreditLimitChange.Status
 
 
 @pytest.fixture(autouse=True)
-def _env(settings: Any, time_machine: Any) -> Iterator[None]:
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    settings.NOTICE_BACKENDS = {
-        **settings.NOTICE_BACKENDS,
-        "sms": "notifications.channels.InMemorySmsBackend",
-    }
-    InMemorySmsBackend.reset()
+def _env(sms_outbox: list[Any], time_machine: Any) -> None:
     time_machine.move_to(NOW, tick=False)
-    try:
-        yield
-    finally:
-        InMemorySmsBackend.reset()
-        app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -3,13 +3,10 @@ in-memory SMS provider, so no test depends on a worker, a broker or the hour the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
-from notifications.channels import InMemorySmsBackend
 
 # Monday 2 March 2026, 04:00 UTC = 12:00 in Asia/Shanghai (the customers' default zone): inside the
 # CN window (08:00–21:00 local) and after the CN pack's effective date.
@@ -18,17 +15,6 @@ IN_MEMORY_SMS = "notifications.channels.InMemorySmsBackend"
 
 
 @pytest.fixture
-def notice_env(settings: Any, time_machine: Any) -> Iterator[None]:
-    """Eager tasks (even when REDIS_URL turned eager off), SMS to memory, the clock frozen at ``NOW``."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    settings.NOTICE_BACKENDS = {**settings.NOTICE_BACKENDS, "sms": IN_MEMORY_SMS}
-    InMemorySmsBackend.reset()
+def notice_env(sms_outbox: list[Any], time_machine: Any) -> None:
+    """SMS to memory (tasks already run in-process), the clock frozen at ``NOW``."""
     time_machine.move_to(NOW, tick=False)
-    try:
-        yield
-    finally:
-        InMemorySmsBackend.reset()
-        app.conf.task_always_eager = previous
