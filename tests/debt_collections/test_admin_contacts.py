@@ -48,7 +48,6 @@ pytestmark = pytest.mark.django_db
 NOON_IN_SHANGHAI = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
 # 14:00 UTC = 22:00 in Shanghai: outside it.
 NIGHT_IN_SHANGHAI = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
-IN_MEMORY_SMS = "notifications.channels.InMemorySmsBackend"
 WAIVERS_URL = "/admin/collections/feewaiver/"
 TASKS_URL = "/admin/collections/casetask/"
 DISPUTES_URL = "/admin/collections/dispute/"

@@ -41,7 +41,6 @@ Direction = ContactAttempt.Direction
 NOW = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 SUNDAY = NOW - timedelta(days=1)
 PACK_VERSION = get_pack("CN", NOW.date()).version
-IN_MEMORY_SMS = "notifications.channels.InMemorySmsBackend"
 
 
 @pytest.fixture(autouse=True)

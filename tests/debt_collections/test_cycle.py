@@ -29,7 +29,6 @@ pytestmark = pytest.mark.django_db
 D = date(2026, 3, 2)  # a Monday
 NOW = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 NEXT_DAY = NOW + timedelta(days=1)
-IN_MEMORY_SMS = "notifications.channels.InMemorySmsBackend"
 
 
 @pytest.fixture(autouse=True)

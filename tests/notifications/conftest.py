@@ -11,7 +11,6 @@ import pytest
 # Monday 2 March 2026, 04:00 UTC = 12:00 in Asia/Shanghai (the customers' default zone): inside the
 # CN window (08:00–21:00 local) and after the CN pack's effective date.
 NOW = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
-IN_MEMORY_SMS = "notifications.channels.InMemorySmsBackend"
 
 
 @pytest.fixture
