@@ -14,3 +14,25 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         "csrf_failure.html", {"lender_name": settings.LENDER_NAME, "contact_phone": settings.CONTACT_PHONE}
     )
     return HttpResponse(html, status=403)
+
+
+def staff_login(request: HttpRequest) -> HttpResponse:
+    """The admin's login, except that a compliance officer who did not ask for a page lands on the
+    compliance workspace (their daily tool) instead of the admin index."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    from compliance.access import is_compliance_officer
+
+    response = admin.site.login(request)
+    asked_for = request.POST.get("next") or request.GET.get("next")
+    admin_index = reverse("admin:index")
+    if (
+        request.method == "POST"
+        and response.status_code == 302
+        and request.user.is_authenticated
+        and is_compliance_officer(request.user)
+        and asked_for in (None, "", admin_index)
+    ):
+        response["Location"] = reverse("compliance:dashboard")
+    return response
