@@ -176,7 +176,16 @@ class ContactPoint(models.Model):
     def value(self) -> str:
         """The normalized address: E.164 for phones, lower-case for email."""
         if self.kind == self.Kind.PHONE:
-            return str(self.phone)
+            # Formatting a phone number costs tens of microseconds and the gate, the renderer and the
+            # outbox ask for it many times per notice: remember it for as long as the field holds the
+            # same object (assigning a new number replaces the object, so the cache cannot go stale).
+            phone = self.phone
+            cached = self.__dict__.get("_phone_value")
+            if cached is not None and cached[0] is phone:
+                return cached[1]
+            value = str(phone)
+            self.__dict__["_phone_value"] = (phone, value)
+            return value
         if self.kind == self.Kind.EMAIL:
             return self.email.strip().lower()
         return self.postal_address.strip()

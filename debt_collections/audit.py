@@ -137,6 +137,34 @@ def audit_append(
     return event
 
 
+_EVENT_COLUMNS = ("seq", "at", "actor", "actor_user_id", "action", "case_id", "payload", "prev_hash", "hash")
+
+
+def _insert_events(rows: list[tuple[Any, ...]]) -> None:
+    """Write prepared event rows (in ``_EVENT_COLUMNS`` order, payload as a JSON-ready value).
+
+    The daily cycle appends thousands of events per run, and Django's ``bulk_create`` spends more CPU
+    preparing each row than the database spends storing it: PostgreSQL gets one ``COPY``, SQLite one
+    ``executemany``. The payload is stored as ``json.dumps`` text, as ``JSONField`` would store it.
+    """
+    quote = connection.ops.quote_name
+    table = quote(AuditEvent._meta.db_table)
+    columns = ", ".join(quote(c) for c in _EVENT_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row((*row[:6], json.dumps(row[6]), *row[7:]))
+        else:
+            # The same text the ORM would store for an aware datetime (naive UTC on SQLite).
+            adapt = connection.ops.adapt_datetimefield_value
+            placeholders = ", ".join("%s" for _ in _EVENT_COLUMNS)
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608 (constants only)
+                [(row[0], adapt(row[1]), *row[2:6], json.dumps(row[6]), *row[7:]) for row in rows],
+            )
+
+
 @dataclass(frozen=True)
 class PendingEvent:
     """One event for ``audit_append_many``."""
@@ -159,7 +187,7 @@ def audit_append_many(events: list[PendingEvent], *, at: datetime) -> int:
         raise RuntimeError("audit_append_many must run inside the transaction of the changes it records")
     head = AuditChainHead.objects.select_for_update().get(pk=1)
     prev, seq = head.last_hash, head.last_seq
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for pending in events:
         seq += 1
         payload = to_jsonable(dict(pending.payload))
@@ -172,21 +200,22 @@ def audit_append_many(events: list[PendingEvent], *, at: datetime) -> int:
             payload=payload,
         )
         digest = compute_hash(prev, fields)
+        user = pending.actor.user
         rows.append(
-            AuditEvent(
-                seq=seq,
-                at=at,
-                actor=pending.actor.label,
-                actor_user=pending.actor.user,
-                action=pending.action,
-                case_id=pending.case_id,
-                payload=payload,
-                prev_hash=prev,
-                hash=digest,
+            (
+                seq,
+                at,
+                pending.actor.label,
+                user.pk if user is not None else None,
+                pending.action,
+                pending.case_id,
+                payload,
+                prev,
+                digest,
             )
         )
         prev = digest
-    AuditEvent.objects.bulk_create(rows, batch_size=1000)
+    _insert_events(rows)
     AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
     return len(rows)
 

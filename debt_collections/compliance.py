@@ -122,17 +122,22 @@ def histories(*, people: set[tuple[int, str]], now: datetime) -> dict[tuple[int,
     customers = {c for c, _ in people}
     values = {v for _, v in people if v}
     same_value_points = (
-        dict(
+        list(
             ContactPoint.objects.filter(Q(phone__in=values) | Q(email__in=values)).values_list(
-                "pk", "customer_id"
+                "pk", flat=True
             )
         )
         if values
-        else {}
+        else []
     )
-    found: list[tuple[int, str, PastContact]] = []
+    # The people's own cases, so the notice query filters on the outbox's own indexed columns (an OR
+    # across a join to the case table makes PostgreSQL scan every notice in the window).
+    customer_of_case = dict(
+        CollectionCase.objects.filter(customer_id__in=customers).values_list("pk", "customer_id")
+    )
+    found: list[tuple[int | None, str, PastContact]] = []
     attempts = ContactAttempt.objects.filter(
-        Q(customer_id__in=customers) | Q(contact_point_id__in=list(same_value_points)),
+        Q(customer_id__in=customers) | Q(contact_point_id__in=same_value_points),
         placed_at__gte=since,
         placed_at__lte=now,
     ).select_related("contact_point")
@@ -155,17 +160,18 @@ def histories(*, people: set[tuple[int, str]], now: datetime) -> dict[tuple[int,
             )
         )
     notices = Notice.objects.filter(
-        Q(case__customer_id__in=customers) | Q(contact_point_id__in=list(same_value_points)),
+        Q(case_id__in=list(customer_of_case)) | Q(contact_point_id__in=same_value_points),
         status__in=[Notice.Status.SENT, Notice.Status.SENDING],
         claimed_at__gte=since,
         claimed_at__lte=now,
-    ).values_list("case__customer_id", "recipient", "channel", "claimed_at", "template__key")
-    for customer_id, recipient, channel, claimed_at, key in notices:
+    ).values_list("case_id", "recipient", "channel", "claimed_at", "template__key")
+    for case_id, recipient, channel, claimed_at, key in notices:
         if claimed_at is None:  # a claimed notice always has a claim time; skip a malformed row
             continue
         found.append(
             (
-                customer_id,
+                # None for someone else's case reached on the same number: it matches by value only.
+                customer_of_case.get(case_id),
                 recipient,
                 PastContact(
                     at=claimed_at,
@@ -176,10 +182,21 @@ def histories(*, people: set[tuple[int, str]], now: datetime) -> dict[tuple[int,
                 ),
             )
         )
+    # Indexed both ways so a batch of thousands of people stays linear, not people × contacts.
+    by_customer: dict[int, list[int]] = {}
+    by_value: dict[str, list[int]] = {}
+    for index, (customer_id, value, _past) in enumerate(found):
+        if customer_id is not None:
+            by_customer.setdefault(customer_id, []).append(index)
+        if value:
+            by_value.setdefault(value, []).append(index)
     result: dict[tuple[int, str], list[PastContact]] = {}
     for person in people:
         customer_id, value = person
-        mine = [past for cid, val, past in found if cid == customer_id or (value and val == value)]
+        indexes = set(by_customer.get(customer_id, ()))
+        if value:
+            indexes.update(by_value.get(value, ()))
+        mine = [found[i][2] for i in sorted(indexes)]  # found order first, as before: ties stay put
         mine.sort(key=lambda c: c.at)
         result[person] = mine
     return result

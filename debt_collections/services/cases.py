@@ -514,7 +514,11 @@ def case_open_many(
             CreditAccount.objects.select_for_update()
             .filter(pk__in=account_ids)
             .exclude(
-                cases__in=CollectionCase.objects.exclude(state__in=[CaseState.RESOLVED, CaseState.CLOSED])
+                # Only these accounts' cases: a subquery over every open case costs the cycle a scan of
+                # the whole table per chunk.
+                cases__in=CollectionCase.objects.filter(account_id__in=account_ids).exclude(
+                    state__in=[CaseState.RESOLVED, CaseState.CLOSED]
+                )
             )
             .order_by("pk")
         )
