@@ -128,7 +128,11 @@ class UserAdmin(StaffViewAdminMixin, DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "agency", "is_staff", "is_active")
     # Only agencies the viewer can see users of: an agency user does not learn the other agencies' names.
     list_filter = (
-        "is_staff", "is_superuser", "is_active", "groups", ("agency", admin.RelatedOnlyFieldListFilter),
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "groups",
+        ("agency", admin.RelatedOnlyFieldListFilter),
     )
     list_select_related = ("agency",)
 
@@ -137,7 +141,12 @@ class UserAdmin(StaffViewAdminMixin, DjangoUserAdmin):
 class AgencyAdmin(StaffViewAdminMixin, admin.ModelAdmin[Agency]):
     agency_lookup = "pk"
     list_display = (
-        "name", "licence_number", "licensed_until", "contract_start", "contract_end", "valid_today",
+        "name",
+        "licence_number",
+        "licensed_until",
+        "contract_start",
+        "contract_end",
+        "valid_today",
     )
     search_fields = ("name", "licence_number")
 
@@ -184,13 +193,25 @@ class CustomerAdmin(StaffViewAdminMixin, admin.ModelAdmin[Customer]):
         header = format_html(
             "<tr><th scope='col'>{}</th><th scope='col'>{}</th><th scope='col'>{}</th>"
             "<th scope='col'>{}</th><th scope='col'>{}</th><th scope='col'>{}</th></tr>",
-            _("Kind"), _("Value"), _("Status"), _("Consent"), _("Verified"), _("Last reassigned"),
+            _("Kind"),
+            _("Value"),
+            _("Status"),
+            _("Consent"),
+            _("Verified"),
+            _("Last reassigned"),
         )
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (p.get_kind_display(), p.masked_value, p.get_status_display(), _when(p.consent_at),
-                 _when(p.verified_at), _when(p.last_reassigned_at))
+                (
+                    p.get_kind_display(),
+                    p.masked_value,
+                    p.get_status_display(),
+                    _when(p.consent_at),
+                    _when(p.verified_at),
+                    _when(p.last_reassigned_at),
+                )
                 for p in points
             ),
         )
@@ -209,7 +230,13 @@ def _when(value: datetime | None) -> str:
 class CreditAccountAdmin(StaffViewAdminMixin, admin.ModelAdmin[CreditAccount]):
     agency_lookup = "cases__agency_id"
     list_display = (
-        "account_number", "customer", "product", "credit_limit", "total", "days_past_due", "status",
+        "account_number",
+        "customer",
+        "product",
+        "credit_limit",
+        "total",
+        "days_past_due",
+        "status",
     )
     list_filter = ("status", "currency", "product")
     search_fields = ("account_number", "customer__full_name")
@@ -224,8 +251,15 @@ class CreditAccountAdmin(StaffViewAdminMixin, admin.ModelAdmin[CreditAccount]):
 class CreditLimitChangeAdmin(StaffViewAdminMixin, admin.ModelAdmin[CreditLimitChange]):
     agency_lookup = "account__cases__agency_id"
     list_display = (
-        "account", "old_limit", "new_limit", "is_freeze", "reason_code", "status", "notice_sent_at",
-        "effective_at", "appealed_at",
+        "account",
+        "old_limit",
+        "new_limit",
+        "is_freeze",
+        "reason_code",
+        "status",
+        "notice_sent_at",
+        "effective_at",
+        "appealed_at",
     )
     list_filter = ("status", "reason_code", "is_freeze", "automated")
     search_fields = ("account__account_number", "account__customer__full_name")

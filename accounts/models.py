@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from datetime import date
@@ -14,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+from phonenumber_field.phonenumber import PhoneNumber, to_python
 
 ZERO = Decimal("0.00")
 # Precision of every money column (and of the API's money fields).
@@ -128,6 +130,33 @@ class Customer(models.Model):
         return hmac.new(key, national_id.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
+@functools.lru_cache(maxsize=65_536)
+def _parse_stored_phone(value: str) -> PhoneNumber | str | None:
+    parsed = to_python(value)
+    if isinstance(parsed, PhoneNumber):
+        # Formatting costs as much as parsing; the shared object carries its text (``ContactPoint.value``).
+        setattr(parsed, _FORMATTED, str(parsed))  # noqa: B010 (an attribute of our own on a library object)
+    return parsed
+
+
+_FORMATTED = "_collections_formatted"
+
+
+class StoredPhoneNumberField(PhoneNumberField):
+    """``PhoneNumberField`` that parses each stored number once per process.
+
+    Parsing and validating a number costs a few hundred microseconds, and the daily cycle loads
+    thousands of contact points; what the database holds (E.164 text) always parses the same way. The
+    parsed objects are shared between model instances, so they must never be changed in place (nothing
+    here does: a new number is always a new object, assigned to the field).
+    """
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if not value:
+            return super().from_db_value(value, expression, connection)
+        return _parse_stored_phone(value)
+
+
 class ContactPoint(models.Model):
     class Kind(models.TextChoices):
         PHONE = "phone", _("Phone")
@@ -143,7 +172,7 @@ class ContactPoint(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    phone = PhoneNumberField(blank=True)
+    phone = StoredPhoneNumberField(blank=True)
     email = models.EmailField(blank=True)
     postal_address = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNVERIFIED)
@@ -180,6 +209,9 @@ class ContactPoint(models.Model):
             # outbox ask for it many times per notice: remember it for as long as the field holds the
             # same object (assigning a new number replaces the object, so the cache cannot go stale).
             phone = self.phone
+            formatted = getattr(phone, _FORMATTED, None)
+            if formatted is not None:  # loaded from the database: formatted once per process
+                return str(formatted)
             cached = self.__dict__.get("_phone_value")
             if cached is not None and cached[0] is phone:
                 return cached[1]

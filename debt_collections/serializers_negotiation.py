@@ -209,8 +209,17 @@ class PaymentSerializer(serializers.ModelSerializer[Payment]):
 
     class Meta:
         model = Payment
-        fields = ["id", "account", "case", "external_reference", "amount", "currency", "received_at",
-                  "allocation", "recorded_by"]
+        fields = [
+            "id",
+            "account",
+            "case",
+            "external_reference",
+            "amount",
+            "currency",
+            "received_at",
+            "allocation",
+            "recorded_by",
+        ]
         read_only_fields = fields
 
 

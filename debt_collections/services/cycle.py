@@ -178,25 +178,40 @@ def _open_cases(*, lo: int, hi: int, now: datetime, report: CycleReport) -> None
 
 
 def _charge_off_filter(as_of: date) -> Q:
-    """Cases at or past their own pack's charge-off threshold (packs may differ by jurisdiction)."""
+    """Accounts at or past their own pack's charge-off threshold (packs may differ by jurisdiction)."""
+    thresholds = {code: get_pack(code, as_of).charge_off_dpd for code in PACK_CODES}
+    if len(set(thresholds.values())) == 1:  # one threshold for every pack: no need to read the customer
+        return Q(days_past_due__gte=next(iter(thresholds.values())))
     condition = Q(pk__in=[])
-    for code in PACK_CODES:
-        threshold = get_pack(code, as_of).charge_off_dpd
-        condition |= Q(customer__jurisdiction=code, account__days_past_due__gte=threshold)
+    for code, threshold in thresholds.items():
+        condition |= Q(customer__jurisdiction=code, days_past_due__gte=threshold)
     return condition
+
+
+def _open_case_ids(*, lo: int, hi: int, state: str, accounts: Q) -> list[int]:
+    """Ids of the cases in ``state`` whose accounts (ids ``lo``..``hi``) match ``accounts``. Starts from
+    the accounts and bounds both tables by the chunk, so each chunk reads only its own rows."""
+    return list(
+        CreditAccount.objects.filter(
+            accounts,
+            pk__gte=lo,
+            pk__lte=hi,
+            cases__account_id__gte=lo,
+            cases__account_id__lte=hi,
+            cases__state=state,
+        )
+        .order_by("cases__id")
+        .values_list("cases__id", flat=True)
+    )
 
 
 def _transitions(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleReport) -> None:
     in_range = CollectionCase.objects.filter(account_id__gte=lo, account_id__lte=hi)
-    to_escalate = list(
-        in_range.filter(state=CaseState.EARLY, account__days_past_due__gte=ESCALATE_AT_DPD).values_list(
-            "pk", flat=True
-        )
+    to_escalate = _open_case_ids(
+        lo=lo, hi=hi, state=CaseState.EARLY, accounts=Q(days_past_due__gte=ESCALATE_AT_DPD)
     )
     report.escalated += len(case_services.case_escalate_many(case_ids=to_escalate, actor=ACTOR, now=now))
-    to_charge_off = list(
-        in_range.filter(_charge_off_filter(as_of), state=CaseState.ACTIVE).values_list("pk", flat=True)
-    )
+    to_charge_off = _open_case_ids(lo=lo, hi=hi, state=CaseState.ACTIVE, accounts=_charge_off_filter(as_of))
     report.charged_off += len(
         case_services.case_charge_off_many(case_ids=to_charge_off, actor=ACTOR, now=now)
     )
@@ -213,13 +228,9 @@ def _transitions(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleR
             report.errors.append(f"case {case_id}: {exc.message}")
 
 
-def _best_point(case: CollectionCase) -> tuple[ContactPoint | None, bool]:
-    """The point to send the ladder's notice to, and whether it is verified (else limited content)."""
-    points = [
-        p
-        for p in case.customer.contact_points.all()
-        if p.status in (ContactPoint.Status.VERIFIED, ContactPoint.Status.UNVERIFIED)
-    ]
+def _best_point(points: list[ContactPoint]) -> tuple[ContactPoint | None, bool]:
+    """The point to send the ladder's notice to, of a customer's verified and unverified points, and
+    whether it is verified (else limited content)."""
     for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL, ContactPoint.Kind.POSTAL):
         for p in points:
             if p.kind == kind and p.status == ContactPoint.Status.VERIFIED:
@@ -293,16 +304,20 @@ def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, repor
         for case_id, code, dpd in rows
         if (rung := _due_rung(ladders[code], dpd, sent.get(case_id, set()))) is not None
     }
-    cases = (
-        CollectionCase.objects.filter(pk__in=list(due))
-        .select_related("account", "customer")
-        .prefetch_related("customer__contact_points")
-        .order_by("pk")
+    cases = list(
+        CollectionCase.objects.filter(pk__in=list(due)).select_related("account", "customer").order_by("pk")
     )
+    # One query for the points of every customer (a prefetch costs a queryset per customer).
+    points: dict[int, list[ContactPoint]] = {}
+    for p in ContactPoint.objects.filter(
+        customer_id__in={c.customer_id for c in cases},
+        status__in=[ContactPoint.Status.VERIFIED, ContactPoint.Status.UNVERIFIED],
+    ).order_by("customer_id", "kind", "pk"):
+        points.setdefault(p.customer_id, []).append(p)
     requests = []
     for case in cases:
         threshold, key = due[case.pk]
-        point, verified = _best_point(case)
+        point, verified = _best_point(points.get(case.customer_id, []))
         if point is None or case.account.due_date is None:
             continue
         requests.append(

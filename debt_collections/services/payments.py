@@ -62,9 +62,9 @@ def withheld_by_disputes(account: CreditAccount) -> dict[str, Decimal]:
     A dispute naming a component without an amount withholds the whole component; one without a
     component withholds nothing here (the hold already pauses collection).
     """
-    open_disputes = Dispute.objects.filter(
-        case__account_id=account.pk, status=Dispute.Status.OPEN
-    ).exclude(disputed_component="")
+    open_disputes = Dispute.objects.filter(case__account_id=account.pk, status=Dispute.Status.OPEN).exclude(
+        disputed_component=""
+    )
     withheld: dict[str, Decimal] = {}
     whole = set(
         open_disputes.filter(disputed_amount__isnull=True).values_list("disputed_component", flat=True)

@@ -238,9 +238,14 @@ def _pre_notices(bounds: dict[str, int]) -> QuerySet[Notice]:
 def credit_report_register(*, now: datetime, lo: int | None = None, hi: int | None = None) -> int:
     """Create the ``CreditReportNotice`` of every case (accounts ``lo``..``hi``) that has a pre-notice
     queued, being sent or sent, and no record yet. Returns how many were created. Safe to repeat."""
+    # From the chunk's cases without a record to their notices (by the case index), rather than from
+    # every pre-notice ever sent to the cases in range.
+    unregistered = CollectionCase.objects.filter(
+        credit_report_notices__isnull=True, **_in_range(lo, hi, prefix="")
+    ).values("pk")
     candidates = (
-        _pre_notices(_in_range(lo, hi))
-        .exclude(case__credit_report_notices__isnull=False)
+        _pre_notices({})
+        .filter(case_id__in=unregistered)
         .order_by("case_id", "pk")
         .values_list("case_id", "pk")
     )
