@@ -203,6 +203,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
+# Chunks the in-process daily cycle (``run_collection_cycle``) works on at once, on PostgreSQL; SQLite
+# always runs one. Two keeps a 2-core machine busy: one chunk's Python while another waits on the database.
+CYCLE_WORKERS = int(os.environ.get("CYCLE_WORKERS", "2"))
 CELERY_BEAT_SCHEDULE = {
     "relay-pending-notices": {"task": "notifications.relay_pending_notices", "schedule": 60.0},
     # Daily at 00:30 UTC; the cycle is deterministic for its date, so a re-run is harmless.
