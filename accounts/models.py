@@ -156,6 +156,18 @@ class StoredPhoneNumberField(PhoneNumberField):
             return super().from_db_value(value, expression, connection)
         return _parse_stored_phone(value)
 
+    def get_prep_value(self, value: Any) -> Any:
+        # Lookups by number (the gate asks for every point sharing a number) pass E.164 text or numbers
+        # loaded from the database: both have their stored text already.
+        if settings.PHONENUMBER_DB_FORMAT != settings.PHONENUMBER_DEFAULT_FORMAT:
+            return super().get_prep_value(value)  # the stored text would differ from str(number)
+        if isinstance(value, str) and value.startswith("+"):
+            value = _parse_stored_phone(value)
+        formatted = getattr(value, _FORMATTED, None)
+        if formatted is not None:
+            return formatted
+        return super().get_prep_value(value)
+
 
 class ContactPoint(models.Model):
     class Kind(models.TextChoices):

@@ -203,6 +203,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
+# Numbers are stored and shown as E.164 (accounts.models.StoredPhoneNumberField relies on the two matching).
+PHONENUMBER_DB_FORMAT = "E164"
+PHONENUMBER_DEFAULT_FORMAT = "E164"
 # Chunks the in-process daily cycle (``run_collection_cycle``) works on at once, on PostgreSQL; SQLite
 # always runs one. Two keeps a 2-core machine busy: one chunk's Python while another waits on the database.
 CYCLE_WORKERS = int(os.environ.get("CYCLE_WORKERS", "2"))
