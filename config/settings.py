@@ -206,8 +206,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Numbers are stored and shown as E.164 (accounts.models.StoredPhoneNumberField relies on the two matching).
 PHONENUMBER_DB_FORMAT = "E164"
 PHONENUMBER_DEFAULT_FORMAT = "E164"
-# Chunks the in-process daily cycle (``run_collection_cycle``) works on at once, on PostgreSQL; SQLite
-# always runs one. Two keeps a 2-core machine busy: one chunk's Python while another waits on the database.
+# Chunks the in-process daily cycle (``run_collection_cycle``) runs at once in forked worker processes, on
+# PostgreSQL; SQLite always runs one. Two keep a 2-core machine busy (most of a chunk's time is Python).
 CYCLE_WORKERS = int(os.environ.get("CYCLE_WORKERS", "2"))
 CELERY_BEAT_SCHEDULE = {
     "relay-pending-notices": {"task": "notifications.relay_pending_notices", "schedule": 60.0},

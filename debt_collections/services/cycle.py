@@ -17,13 +17,14 @@ no new audit events.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Case, CharField, Exists, F, Max, Min, OuterRef, Q, Value, When
 from django.utils import timezone
 
@@ -376,22 +377,26 @@ def _credit_reporting(*, lo: int, hi: int, as_of: date, now: datetime, report: C
     report.errors.extend(step.errors)
 
 
-def _chunk_in_thread(*, as_of: date, lo: int, hi: int, now: datetime) -> CycleReport:
-    """One chunk on a worker thread, with the thread's own database connection, closed afterwards."""
+def _chunk_in_process(as_of: date, lo: int, hi: int, now: datetime) -> CycleReport:
+    """One chunk in a worker process, on a connection of its own, closed afterwards."""
     try:
         return cycle_run_chunk(as_of=as_of, lo=lo, hi=hi, now=now)
     finally:
-        connection.close()
+        connections.close_all()
 
 
 def cycle_workers(requested: int | None = None) -> int:
     """How many chunks ``cycle_run`` works on at once.
 
-    One on SQLite (a single writer at a time) and inside a caller's transaction (worker threads have
-    their own connections and would not see its uncommitted rows); otherwise ``requested``, else
-    ``settings.CYCLE_WORKERS``.
+    One on SQLite (a single writer at a time), inside a caller's transaction (workers have their own
+    connections and would not see its uncommitted rows) and where processes cannot be forked;
+    otherwise ``requested``, else ``settings.CYCLE_WORKERS``.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if (
+        connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return 1
     return max(1, requested if requested is not None else settings.CYCLE_WORKERS)
 
@@ -404,25 +409,29 @@ def cycle_run(
     progress: Callable[[int, int, CycleReport], None] | None = None,
     workers: int | None = None,
 ) -> CycleReport:
-    """Run the whole cycle in this process, chunk by chunk. Returns the summed report.
+    """Run the whole cycle from this process, chunk by chunk. Returns the summed report.
 
-    With more than one worker (``cycle_workers``), that many chunks run at once on threads: while one
-    waits for the database another runs Python, which is what a Celery group of chunks does across
-    processes. Chunks are independent (disjoint accounts; every lock is taken in id order and the
-    audit chain's head last), and the report is summed in chunk order either way.
+    With more than one worker (``cycle_workers``), that many chunks run at once in forked worker
+    processes, as a Celery group of chunks runs them across workers: threads would share one
+    interpreter lock, and most of a chunk's time is Python. Chunks are independent (disjoint accounts;
+    every lock is taken in id order and the audit chain's head last), and the report is summed in
+    chunk order either way.
     """
     now = now or timezone.now()
     total = CycleReport(as_of=as_of)
     ranges = list(chunks(CreditAccount, chunk_size))
-    parallel = cycle_workers(workers)
-    if parallel == 1:
+    parallel = min(cycle_workers(workers), len(ranges))
+    if parallel <= 1:
         for index, (lo, hi) in enumerate(ranges, start=1):
             total.add(cycle_run_chunk(as_of=as_of, lo=lo, hi=hi, now=now))
             if progress is not None:
                 progress(index, len(ranges), total)
     else:
-        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="cycle") as pool:
-            futures = [pool.submit(_chunk_in_thread, as_of=as_of, lo=lo, hi=hi, now=now) for lo, hi in ranges]
+        # A forked child must not share this process's database socket: close it; it reopens on use.
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=parallel, mp_context=context) as pool:
+            futures = [pool.submit(_chunk_in_process, as_of, lo, hi, now) for lo, hi in ranges]
             for index, future in enumerate(futures, start=1):
                 total.add(future.result())
                 if progress is not None:

@@ -1,13 +1,13 @@
-"""The in-process daily cycle with several chunks at once on worker threads (PostgreSQL only).
+"""The in-process daily cycle with several chunks at once in worker processes (PostgreSQL only).
 
-Each worker thread has its own connection and transactions, so the chunks really run side by side:
+Each worker process has its own connection and transactions, so the chunks really run side by side:
 they must give the same outcome as one chunk after another, keep the audit chain one verified line,
 and a second run for the date must still change nothing.
 """
 
 from __future__ import annotations
 
-import threading
+import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -43,7 +43,7 @@ RUNGS = [
 
 @pytest.fixture(autouse=True)
 def _sends_in_process(sms_outbox: list[Any], time_machine: Any) -> Iterator[None]:
-    """The chain head (a flush removes it), sends in-process in each worker thread, the clock frozen."""
+    """The chain head (a flush removes it), sends in-process in each worker, the clock frozen."""
     AuditChainHead.objects.get_or_create(pk=1)
     time_machine.move_to(NOW, tick=False)
     saved = app.conf.task_always_eager
@@ -80,23 +80,26 @@ def test_worker_count_is_one_inside_a_transaction_and_the_setting_outside(settin
         assert cycle_workers(3) == 1
 
 
-def test_chunks_on_three_threads_give_every_account_its_outcome_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_three_worker_processes_give_every_account_its_outcome_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given 24 accounts in 8 chunks
     accounts = _accounts()
-    threads: set[str] = set()
     run_chunk = cycle_module.cycle_run_chunk
 
     def recording(**kwargs: Any) -> Any:
-        threads.add(threading.current_thread().name)
-        return run_chunk(**kwargs)
+        # Each chunk's report carries the process that ran it (forked children see this patch).
+        report = run_chunk(**kwargs)
+        report.errors.append(f"pid:{os.getpid()}")
+        return report
 
     monkeypatch.setattr(cycle_module, "cycle_run_chunk", recording)
 
     # When the cycle works on three chunks at once
     report = cycle_run(as_of=D, now=NOW, chunk_size=CHUNK, workers=3)
 
-    # Then the chunks ran on worker threads, not on the test's own
-    assert len(threads) > 1 and all(name.startswith("cycle") for name in threads), threads
+    # Then the chunks ran in several worker processes, not in the test's own
+    pids = {int(e.removeprefix("pid:")) for e in report.errors if e.startswith("pid:")}
+    assert len(pids) > 1 and os.getpid() not in pids, pids
+    report.errors = [e for e in report.errors if not e.startswith("pid:")]
 
     # Then every account has its days past due and every delinquent one exactly one case
     delinquent = [a for a, dpd in zip(accounts, DPDS, strict=True) if dpd > 0]
@@ -121,7 +124,7 @@ def test_chunks_on_three_threads_give_every_account_its_outcome_once(monkeypatch
     assert report.escalated == sum(1 for d in DPDS if d >= 15)
     assert report.charged_off == sum(1 for d in DPDS if d >= 180)
     assert report.notices_queued == sum(1 for d in DPDS if 0 < d < 180)
-    # And the notices were sent by the threads that queued them
+    # And the notices were sent by the workers that queued them
     assert Notice.objects.filter(status=Notice.Status.SENT).count() == report.notices_queued
 
     # And the audit chain is one contiguous line that verifies
@@ -132,13 +135,13 @@ def test_chunks_on_three_threads_give_every_account_its_outcome_once(monkeypatch
 
 
 def test_second_parallel_run_for_the_same_date_changes_nothing() -> None:
-    # Given the cycle ran for D on three threads
+    # Given the cycle ran for D in three worker processes
     _accounts()
     cycle_run(as_of=D, now=NOW, chunk_size=CHUNK, workers=3)
     events = AuditEvent.objects.count()
     rows = (CollectionCase.objects.count(), Notice.objects.count())
 
-    # When it runs again for D, on three threads again
+    # When it runs again for D, in three worker processes again
     report = cycle_run(as_of=D, now=NOW + timedelta(hours=2), chunk_size=CHUNK, workers=3)
 
     # Then nothing is written
