@@ -15,7 +15,12 @@ Scenario (a steady-state day): N accounts, 70% delinquent with days past due spr
 yesterday, each delinquent account with its case already open in the state yesterday's cycle left it
 and yesterday's ladder notice recorded. Today's cycle moves every delinquent account one day on; the
 rows that cross a threshold today (new delinquencies, escalations, charge-offs, ladder rungs) are what
-the cycle must act on. The floor is the same days-past-due UPDATE as one raw SQL statement.
+the cycle must act on. The floor is the same days-past-due UPDATE as one raw SQL statement, timed three
+times from the same table (the median counts: one UPDATE of 70,000 rows varies by half from try to try).
+
+The cycle runs as ``manage.py run_collection_cycle`` runs it (``CYCLE_WORKERS`` chunks at once in worker
+processes on PostgreSQL), then the next day one chunk at a time, then, with ``--fanout``, the day after as
+a Celery group on real workers.
 """
 
 from __future__ import annotations

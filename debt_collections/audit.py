@@ -152,7 +152,9 @@ def _insert_events(rows: list[tuple[Any, ...]]) -> None:
     columns = ", ".join(quote(c) for c in _EVENT_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # The raw psycopg cursor: map its errors to Django's (a forked chain is an IntegrityError).
+            copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row((*row[:6], json.dumps(row[6]), *row[7:]))
         else:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import ContactPoint, Customer
 from debt_collections.audit import Actor, PendingEvent, audit_append, audit_append_many, to_jsonable
+from debt_collections.bulk import bulk_insert
 from debt_collections.compliance import GateRequest, gate_decide, gate_decide_many
 from debt_collections.errors import ComplianceBlocked, InvalidInput, NotPermitted
 from debt_collections.models import CollectionCase
@@ -427,7 +428,7 @@ def notice_queue_many(
                     context=extra,
                 )
             )
-        created = Notice.objects.bulk_create(rows, batch_size=1000)
+        created = bulk_insert(Notice, rows)
         for notice in created:
             action = "notice.queued" if notice.status == Notice.Status.PENDING else "notice.blocked"
             events.append(

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, CreditAccount, User
 from debt_collections.audit import Actor, PendingEvent, audit_append, audit_append_many
+from debt_collections.bulk import bulk_insert
 from debt_collections.errors import InvalidInput, NotPermitted, StaleState, TransitionNotAllowed
 from debt_collections.models import (
     CaseState,
@@ -522,9 +523,9 @@ def case_open_many(
             )
             .order_by("pk")
         )
-        cases = CollectionCase.objects.bulk_create(
+        cases = bulk_insert(
+            CollectionCase,
             [CollectionCase(account=a, customer_id=a.customer_id, opened_at=now) for a in accounts],
-            batch_size=1000,
         )
         audit_append_many(
             [

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import ContactPoint
 from debt_collections.audit import Actor, PendingEvent, audit_append, audit_append_many
+from debt_collections.bulk import bulk_insert
 from debt_collections.compliance import pack_for
 from debt_collections.errors import DomainError, InvalidInput
 from debt_collections.models import TERMINAL, CaseTask, CollectionCase, NegotiationLink
@@ -330,7 +331,8 @@ def links_for_notices(
         if key in wanted and key not in urls:
             urls[key] = link_url(link)
     missing = [pair for key, pair in wanted.items() if key not in urls]
-    created = NegotiationLink.objects.bulk_create(
+    created = bulk_insert(
+        NegotiationLink,
         [
             NegotiationLink(
                 case=case,
@@ -340,7 +342,7 @@ def links_for_notices(
                 expires_at=now + timedelta(days=pack_for(case, now).link_expiry_days),
             )
             for case, point in missing
-        ]
+        ],
     )
     audit_append_many(
         [

@@ -446,14 +446,24 @@ def credit_report_refresh(
         return 0, 0
     eligible = suppressed = 0
     with transaction.atomic():
+        # Re-read under the lock: the export or a correction may have moved a record meanwhile; those are
+        # left alone (the next run sees them as they are now).
+        current = {
+            pk: (status, reason)
+            for pk, status, reason in CreditReportNotice.objects.select_for_update()
+            .filter(pk__in=[n.pk for n, _status, _reason in changed])
+            .order_by("pk")
+            .values_list("pk", "status", "suppressed_reason")
+        }
+        still = [c for c in changed if current.get(c[0].pk) == (c[0].status, c[0].suppressed_reason)]
+        # One UPDATE per new (status, reason): a day moves hundreds of records into a handful of states.
+        targets: dict[tuple[str, str], list[int]] = {}
+        for notice, status, reason in still:
+            targets.setdefault((status, reason), []).append(notice.pk)
+        for (status, reason), ids in targets.items():
+            CreditReportNotice.objects.filter(pk__in=ids).update(status=status, suppressed_reason=reason)
         events = []
-        for notice, status, reason in changed:
-            # Re-read under the lock: the export or a correction may have moved it meanwhile.
-            updated = CreditReportNotice.objects.filter(
-                pk=notice.pk, status=notice.status, suppressed_reason=notice.suppressed_reason
-            ).update(status=status, suppressed_reason=reason)
-            if not updated:
-                continue
+        for notice, status, reason in still:
             eligible += status == S.ELIGIBLE
             suppressed += status == S.SUPPRESSED
             events.append(
