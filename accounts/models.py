@@ -130,42 +130,82 @@ class Customer(models.Model):
         return hmac.new(key, national_id.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
-@functools.lru_cache(maxsize=65_536)
-def _parse_stored_phone(value: str) -> PhoneNumber | str | None:
-    parsed = to_python(value)
-    if isinstance(parsed, PhoneNumber):
-        # Formatting costs as much as parsing; the shared object carries its text (``ContactPoint.value``).
-        setattr(parsed, _FORMATTED, str(parsed))  # noqa: B010 (an attribute of our own on a library object)
-    return parsed
-
-
+# Our own attribute on a number object: the text it is stored and shown as (E.164, or the raw input of a
+# number that is not valid), so reading ``ContactPoint.value`` needs neither a parse nor a format.
 _FORMATTED = "_collections_formatted"
 
 
-class StoredPhoneNumberField(PhoneNumberField):
-    """``PhoneNumberField`` that parses each stored number once per process.
+class StoredPhoneNumber(PhoneNumber):
+    """A number as loaded from the database, parsed only if something needs more than its text.
 
-    Parsing and validating a number costs a few hundred microseconds, and the daily cycle loads
-    thousands of contact points; what the database holds (E.164 text) always parses the same way. The
-    parsed objects are shared between model instances, so they must never be changed in place (nothing
-    here does: a new number is always a new object, assigned to the field).
+    Parsing and validating a number costs a few hundred microseconds and the daily cycle loads thousands
+    of contact points, while nearly everything reads only the text (the gate, notices, masking). The
+    stored text is what ``str()`` of the parsed number gives (``get_prep_value`` stores exactly that),
+    so ``str()`` returns it as is; any other attribute (``country_code``, ``is_valid()``...) parses the
+    text on first use and keeps the result.
     """
 
+    def __init__(self, text: str) -> None:  # the base initialiser runs in the parse, on demand
+        self.__dict__[_FORMATTED] = text
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for an attribute not set yet, i.e. before the first parse.
+        if name.startswith("__") or "country_code" in self.__dict__:
+            raise AttributeError(name)
+        parsed = PhoneNumber.from_string(self.__dict__[_FORMATTED])
+        for key, value in vars(parsed).items():
+            self.__dict__.setdefault(key, value)
+        return object.__getattribute__(self, name)
+
+    def __str__(self) -> str:
+        return str(self.__dict__[_FORMATTED])
+
+    def _parsed(self) -> PhoneNumber:
+        parsed = self.__dict__.get("_parsed_number")
+        if parsed is None:
+            parsed = self.__dict__["_parsed_number"] = PhoneNumber.from_string(self.__dict__[_FORMATTED])
+        return parsed
+
+    # Compared and hashed as the parsed number (the library's comparison builds ``type(self)()``), except
+    # against the empty values Django and the library test every assignment with, and the same text.
+    def __eq__(self, other: object) -> bool:
+        if other is None or isinstance(other, list | tuple | dict | set):
+            return False
+        if isinstance(other, str) and (not other or other == self.__dict__[_FORMATTED]):
+            return bool(other)
+        return bool(self._parsed() == other)
+
+    def __hash__(self) -> int:
+        return hash(self._parsed())
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled and copied as its text
+        return (StoredPhoneNumber, (self.__dict__[_FORMATTED],))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _prepared_text(value: str) -> str:
+    """The text an E.164-style string is stored as (what ``PhoneNumberField.get_prep_value`` gives)."""
+    parsed = to_python(value)
+    return str(parsed) if isinstance(parsed, PhoneNumber) else value
+
+
+class StoredPhoneNumberField(PhoneNumberField):
+    """``PhoneNumberField`` whose loaded numbers are parsed lazily (``StoredPhoneNumber``) and whose
+    lookups by E.164 text are prepared once per process."""
+
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        if not value:
+        if not value or settings.PHONENUMBER_DB_FORMAT != settings.PHONENUMBER_DEFAULT_FORMAT:
             return super().from_db_value(value, expression, connection)
-        return _parse_stored_phone(value)
+        return StoredPhoneNumber(value)
 
     def get_prep_value(self, value: Any) -> Any:
-        # Lookups by number (the gate asks for every point sharing a number) pass E.164 text or numbers
-        # loaded from the database: both have their stored text already.
         if settings.PHONENUMBER_DB_FORMAT != settings.PHONENUMBER_DEFAULT_FORMAT:
             return super().get_prep_value(value)  # the stored text would differ from str(number)
-        if isinstance(value, str) and value.startswith("+"):
-            value = _parse_stored_phone(value)
-        formatted = getattr(value, _FORMATTED, None)
+        formatted = getattr(value, _FORMATTED, None) if isinstance(value, StoredPhoneNumber) else None
         if formatted is not None:
             return formatted
+        if isinstance(value, str) and value.startswith("+"):
+            return _prepared_text(value)
         return super().get_prep_value(value)
 
 
@@ -221,9 +261,8 @@ class ContactPoint(models.Model):
             # outbox ask for it many times per notice: remember it for as long as the field holds the
             # same object (assigning a new number replaces the object, so the cache cannot go stale).
             phone = self.phone
-            formatted = getattr(phone, _FORMATTED, None)
-            if formatted is not None:  # loaded from the database: formatted once per process
-                return str(formatted)
+            if isinstance(phone, StoredPhoneNumber):  # loaded from the database: its stored text
+                return str(phone)
             cached = self.__dict__.get("_phone_value")
             if cached is not None and cached[0] is phone:
                 return cached[1]

@@ -1,6 +1,9 @@
-"""``StoredPhoneNumberField``: stored numbers are parsed once per process, and nothing else changes."""
+"""``StoredPhoneNumberField``: loaded numbers are parsed only when needed, and nothing else changes."""
 
 from __future__ import annotations
+
+import copy
+import pickle
 
 import pytest
 from phonenumber_field.phonenumber import PhoneNumber
@@ -23,10 +26,21 @@ def test_a_loaded_number_is_the_stored_e164_text_and_finds_its_point_however_it_
         assert list(ContactPoint.objects.filter(phone__in=[written])) == [loaded], written
 
 
-def test_two_loads_share_the_parsed_number_but_a_new_number_is_never_shadowed() -> None:
+def test_a_loaded_number_is_parsed_only_when_more_than_its_text_is_needed_and_then_behaves_the_same() -> None:
     point = PhoneFactory.create(customer=CustomerFactory.create(), phone="+8613912345678")
     first, second = ContactPoint.objects.get(pk=point.pk), ContactPoint.objects.get(pk=point.pk)
-    assert first.phone is second.phone  # parsed once
+
+    # Reading the text (the gate, notices, masking) does not parse
+    assert first.value == "+8613912345678" and first.masked_value == "+861****5678"
+    assert "country_code" not in vars(first.phone)
+
+    # Anything else parses once and then answers like a parsed number
+    expected = PhoneNumber.from_string("+8613912345678")
+    assert first.phone.country_code == 86 and first.phone.national_number == 13912345678
+    assert first.phone.is_valid()
+    assert first.phone == expected and first.phone == "+8613912345678"
+    assert hash(second.phone) == hash(expected)
+    assert copy.deepcopy(second.phone) == expected and pickle.loads(pickle.dumps(second.phone)) == expected  # noqa: S301 (our own bytes)
 
     # When one instance gets a new number and is saved
     first.phone = "+8613800000001"  # type: ignore[assignment]  # the stubs type the field, not its value
