@@ -66,7 +66,9 @@ def main() -> None:
     parser.add_argument(
         "--notices", type=int, default=2000, help="notices for the worker throughput run (0: skip)"
     )
-    parser.add_argument("--chunk-size", type=int, default=10_000)
+    parser.add_argument(
+        "--chunk-size", type=int, default=None, help="accounts per chunk (default: the cycle's CHUNK_SIZE)"
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -117,7 +119,9 @@ def main() -> None:
         f"{floor['rows']} rows"
     )
 
-    from debt_collections.services.cycle import cycle_run, cycle_workers
+    from debt_collections.services.cycle import CHUNK_SIZE, cycle_run, cycle_workers
+
+    args.chunk_size = args.chunk_size or CHUNK_SIZE
 
     workers = cycle_workers(args.workers)
     now = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai: inside contact hours

@@ -8,7 +8,7 @@ from celery import group, shared_task
 from django.utils import timezone
 
 from accounts.models import CreditAccount
-from debt_collections.services.cycle import chunks, cycle_run_chunk
+from debt_collections.services.cycle import CHUNK_SIZE, chunks, cycle_run_chunk
 from debt_collections.services.limits import limit_changes_apply_due
 
 
@@ -18,7 +18,7 @@ def run_cycle_chunk(as_of: str, lo: int, hi: int) -> dict[str, object]:
 
 
 @shared_task(name="debt_collections.run_collection_cycle")
-def run_collection_cycle(as_of: str | None = None, chunk_size: int = 5000) -> int:
+def run_collection_cycle(as_of: str | None = None, chunk_size: int = CHUNK_SIZE) -> int:
     """Beat entry point: fan the day's cycle out over the workers. Returns the number of chunks.
 
     The once-per-run steps (credit-limit changes whose notice period has passed) run here; the

@@ -38,6 +38,10 @@ from debt_collections.services import cases as case_services
 # [D] early → active once the account is this many days past due (the firm reminder rung).
 ESCALATE_AT_DPD = 15
 ACTOR = Actor.system("collection_cycle")
+# Accounts per chunk. Each chunk costs a fixed ~0.15 s of query building besides its rows (measured on
+# 100,000 accounts: 20 chunks took 10.5 s in one process, 5 chunks 7.1 s), so chunks are large; a Celery
+# group or the worker processes still get several each once there are more than a few 100,000 accounts.
+CHUNK_SIZE = 25_000
 
 
 @dataclass
@@ -404,7 +408,7 @@ def cycle_workers(requested: int | None = None) -> int:
 def cycle_run(
     *,
     as_of: date,
-    chunk_size: int = 5000,
+    chunk_size: int = CHUNK_SIZE,
     now: datetime | None = None,
     progress: Callable[[int, int, CycleReport], None] | None = None,
     workers: int | None = None,

@@ -325,3 +325,27 @@ def test_command_prints_the_report_as_json_and_reports_skipped_cases() -> None:
 def test_command_refuses_a_date_that_is_not_yyyy_mm_dd(bad: str) -> None:
     with pytest.raises(CommandError, match="--as-of must be YYYY-MM-DD"):
         call_command("run_collection_cycle", "--as-of", bad, stdout=StringIO(), stderr=StringIO())
+
+
+# --- the beat task: the same cycle fanned out as a Celery group -------------------------------------------
+
+def test_beat_task_fans_the_cycle_out_one_task_per_chunk_with_the_same_outcome(
+    ladder: dict[int, CreditAccount],
+) -> None:
+    from debt_collections.tasks import run_collection_cycle
+
+    # When beat starts the cycle for D with two accounts per chunk (tasks run in-process in tests)
+    chunks = run_collection_cycle.delay(as_of=D.isoformat(), chunk_size=2).get()
+
+    # Then there was one task per chunk of two account ids
+    ids = sorted(a.pk for a in ladder.values())
+    assert chunks == len(range(ids[0], ids[-1] + 1, 2))
+    # and every account got what the in-process cycle gives it
+    assert not CollectionCase.objects.filter(account=ladder[0]).exists()
+    assert {dpd: case_of(ladder[dpd]).state for dpd in (1, 16, 35, 200)} == {
+        1: CaseState.EARLY, 16: CaseState.ACTIVE, 35: CaseState.ACTIVE, 200: CaseState.CHARGED_OFF}
+    assert notice_keys(case_of(ladder[35])) == ["debt.information"]
+    # and a second run for the date changes nothing
+    before = row_counts()
+    run_collection_cycle.delay(as_of=D.isoformat(), chunk_size=2).get()
+    assert row_counts() == before
