@@ -393,13 +393,15 @@ def cycle_workers(requested: int | None = None) -> int:
     """How many chunks ``cycle_run`` works on at once.
 
     One on SQLite (a single writer at a time), inside a caller's transaction (workers have their own
-    connections and would not see its uncommitted rows) and where processes cannot be forked;
-    otherwise ``requested``, else ``settings.CYCLE_WORKERS``.
+    connections and would not see its uncommitted rows), where processes cannot be forked and in a
+    daemonic process (a Celery worker's child); otherwise ``requested``, else ``settings.CYCLE_WORKERS``.
     """
     if (
         connection.vendor != "postgresql"
         or connection.in_atomic_block
         or "fork" not in multiprocessing.get_all_start_methods()
+        # A daemonic process (a Celery prefork child) may not start processes of its own.
+        or multiprocessing.current_process().daemon
     ):
         return 1
     return max(1, requested if requested is not None else settings.CYCLE_WORKERS)

@@ -7,6 +7,7 @@ and a second run for the date must still change nothing.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -78,6 +79,12 @@ def test_worker_count_is_one_inside_a_transaction_and_the_setting_outside(settin
     assert cycle_workers(2) == 2
     with transaction.atomic():
         assert cycle_workers(3) == 1
+
+
+def test_a_celery_worker_child_runs_one_chunk_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A prefork child is daemonic, and a daemonic process may not start processes of its own
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
+    assert cycle_workers(3) == 1
 
 
 def test_three_worker_processes_give_every_account_its_outcome_once(monkeypatch: pytest.MonkeyPatch) -> None:
