@@ -502,7 +502,7 @@ def _rewrite_content(notices: list[Notice]) -> None:
     table = connection.ops.quote_name(Notice._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {table} SET subject = %s, body = %s, body_hash = %s, decision = %s "  # noqa: S608
+            f"UPDATE {table} SET subject = %s, body = %s, body_hash = %s, decision = %s "  # noqa: S608 (constants)
             "WHERE id = %s",
             [
                 (n.subject, n.body, n.body_hash, decision.get_db_prep_save(n.decision, connection), n.pk)
