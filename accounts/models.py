@@ -337,7 +337,7 @@ class CreditLimitChange(models.Model):
     under_review`` (the customer appealed) ``→ scheduled | applied`` (upheld) ``| cancelled`` (reversed
     before it took effect); ``applied → under_review → applied | reversed`` (appealed after it took
     effect; reversed restores the old limit). A freeze keeps the limit and blocks drawing on it while the
-    latest applied change of the account is a freeze. Written only by ``debt_collections.services.limits``.
+    latest applied change of the account is a freeze. Written only by ``debt_collections.credit.limits``.
     """
 
     class Reason(models.TextChoices):

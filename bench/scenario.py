@@ -283,7 +283,7 @@ def measure_worker_throughput(*, count: int, concurrency: int, queue: str) -> No
     worker starts only once everything is queued, so the two do not compete for the 2 cores.
     """
     from config.celery import app
-    from debt_collections.audit import Actor
+    from debt_collections.kernel.audit import Actor
     from notifications.services import NoticeRequest, notice_queue_many
 
     sms_dir = Path(tempfile.mkdtemp(prefix="bench-sms-"))

@@ -12,7 +12,7 @@ neutralised text; numbers stay numbers there, since a numeric cell can never be 
    chain), plus what was asked for (range, case, who, when).
 2. ``{"type": "event", "seq", "at", "actor", "action", "case", "payload", "prev_hash", "hash"}`` for
    every event of a *contiguous* seq span, in seq order. The first six are exactly the hashed fields
-   (``debt_collections.audit.event_fields``), so ``hash == sha256(prev_hash + canonical_json(fields))``
+   (``debt_collections.kernel.audit.event_fields``), so ``hash == sha256(prev_hash + canonical_json(fields))``
    can be recomputed from the line alone.
 3. ``{"type": "end", "count": N, "first_seq", "last_seq", "last_hash"}``.
 
@@ -34,7 +34,7 @@ from typing import Any
 
 from compliance.reports import Cell, Report
 from compliance.selectors import ExportSpan
-from debt_collections.audit import canonical_time
+from debt_collections.kernel.audit import canonical_time
 from debt_collections.models import AuditEvent
 
 FORMAT = "collections-audit-export/1"

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditVerification(models.Model):
-    """One run of ``debt_collections.audit.verify_chain``, started from the workspace ("verify now").
+    """One run of ``debt_collections.kernel.audit.verify_chain``, started from the workspace ("verify now").
 
     A row is written when the run is asked for; the Celery task fills in ``progress`` every chunk and the
     result (``ok``, ``count``, ``broken_seq``, ``problem``) with ``finished_at`` at the end. A row with

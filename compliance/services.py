@@ -16,8 +16,8 @@ from django.utils import timezone
 from compliance import selectors
 from compliance.models import AuditVerification
 from compliance.selectors import ExportSpan
-from debt_collections.audit import Actor, audit_append, verify_chain
 from debt_collections.errors import InvalidInput, NotPermitted
+from debt_collections.kernel.audit import Actor, audit_append, verify_chain
 
 logger = logging.getLogger(__name__)
 

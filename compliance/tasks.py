@@ -16,6 +16,6 @@ def verify_audit_chain(verification_id: int) -> bool | None:
 @shared_task(name="compliance.verify_audit_chain_nightly", ignore_result=True)
 def verify_audit_chain_nightly() -> int:
     """Beat: verify the whole chain every night, so tampering is found without anyone asking."""
-    from debt_collections.audit import Actor
+    from debt_collections.kernel.audit import Actor
 
     return services.verification_start(actor=Actor.system("nightly_verification")).pk

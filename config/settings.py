@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "accounts",
     "debt_collections.apps.CollectionsConfig",
     "notifications",
+    # The demo-data generator (`seed_demo`): an entry point over the services, outside the domain app.
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -162,15 +164,15 @@ SPECTACULAR_SETTINGS = {
     # The same choice lists appear under several field names; one name each keeps the schema warning-free.
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "debt_collections.models.CaseState",
-        "CaseTransitionEnum": "debt_collections.permissions.MANUAL_TRANSITIONS",
+        "CaseTransitionEnum": "debt_collections.kernel.access.MANUAL_TRANSITIONS",
         "ContactChannelEnum": "debt_collections.models.ContactAttempt.Channel",
         "NoticeChannelEnum": "notifications.models.Channel",
         "PlanKindEnum": "debt_collections.models.RepaymentPlan.Kind",
         "DisputeKindEnum": "debt_collections.models.Dispute.Kind",
-        "DisputeOutcomeEnum": "debt_collections.serializers_negotiation.OUTCOME_CHOICES",
+        "DisputeOutcomeEnum": "debt_collections.api.serializers_negotiation.OUTCOME_CHOICES",
         # The contact-attempt outcome keeps the name it had before dispute outcomes joined the schema.
         "OutcomeEnum": "debt_collections.models.ContactAttempt.Outcome",
-        # Credit reporting and limit changes (debt_collections.api_reporting).
+        # Credit reporting and limit changes (debt_collections.api.credit).
         "CreditReportStatusEnum": "debt_collections.models.CreditReportNotice.Status",
         "BureauRecordKindEnum": "debt_collections.models.BureauRecord.Kind",
         "BureauDisputeMarkerEnum": "debt_collections.models.BureauRecord.DisputeMarker",

@@ -15,7 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/", include("debt_collections.api_urls")),
+    path("api/v1/", include("debt_collections.api.urls")),
     path("o/<str:token>/", opt_out, name="opt-out"),
     path("n/", include("debt_collections.customer.urls")),
     path("compliance/", include("compliance.urls")),

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import QuerySet
 
 from accounts.models import CreditAccount, User
+from debt_collections.kernel.access import user_roles
 from debt_collections.models import (
     LIVE_PLAN_STATES,
     AuditEvent,
@@ -16,7 +17,6 @@ from debt_collections.models import (
     PlanState,
     RepaymentPlan,
 )
-from debt_collections.permissions import user_roles
 from debt_collections.policies import NegotiationOptions, PolicyPack, compute_options, get_pack
 from debt_collections.policies.localtime import local_wall, resolve_zone
 

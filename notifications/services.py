@@ -20,13 +20,13 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts.models import ContactPoint, Customer
-from debt_collections.audit import Actor, PendingEvent, audit_append, audit_append_many, to_jsonable
-from debt_collections.bulk import bulk_insert
-from debt_collections.compliance import GateRequest, gate_decide, gate_decide_many
 from debt_collections.errors import ComplianceBlocked, InvalidInput, NotPermitted
+from debt_collections.kernel.audit import Actor, PendingEvent, audit_append, audit_append_many, to_jsonable
+from debt_collections.kernel.bulk import bulk_insert
+from debt_collections.kernel.gate import GateRequest, gate_decide, gate_decide_many
+from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import CollectionCase
 from debt_collections.policies import TIME_RULES, Decision
-from debt_collections.services.cases import _check_actor, _lock_case
 from notifications.channels import DeliveryError, backend_for
 from notifications.models import CHANNEL_FOR_KIND, Notice, NoticeTemplate
 from notifications.rendering import build_context, local_date, opt_out_url, render
@@ -245,8 +245,8 @@ def notice_queue(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        case = _lock_case(case_id)
-        _check_actor(actor, case, None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, None, now)
         try:
             point = ContactPoint.objects.get(pk=contact_point_id)
         except ContactPoint.DoesNotExist as exc:

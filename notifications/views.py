@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import ContactPoint
-from debt_collections.audit import Actor
+from debt_collections.kernel.audit import Actor
 from debt_collections.services import contact_opt_out
 from notifications.rendering import OPT_OUT_SALT
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import Role, User
-from debt_collections.db_triggers import drop_audit_triggers
+from debt_collections.kernel.db_triggers import drop_audit_triggers
 from debt_collections.models import AuditChainHead
 from notifications.services import templates_install_library
 from tests.factories import AgencyFactory, UserFactory

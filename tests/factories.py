@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, ContactPoint, CreditAccount, Customer, User
 from debt_collections import services
-from debt_collections.audit import Actor
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import CaseState, CollectionCase
 
 SYSTEM = Actor.system("tests")

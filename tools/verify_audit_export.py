@@ -7,7 +7,7 @@ Standard library only: runs anywhere Python 3.9+ does, without the application, 
 
 The file is ``{"type": "anchor", "seq": S, "hash": H, ...}``, then one ``{"type": "event", ...}`` line per
 audit event, then ``{"type": "end", "count": N, "last_hash": ...}``. Every event is recomputed exactly as
-``debt_collections/audit.py`` does::
+``debt_collections/kernel/audit.py`` does::
 
     fields = {"seq", "at", "actor", "action", "case", "payload"}      # the event's own values
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -13,8 +13,8 @@ from compliance import exports, selectors, services
 from compliance.access import compliance_required, officer
 from compliance.forms import EvidenceExportForm
 from compliance.views.common import page
-from debt_collections.audit import Actor
 from debt_collections.errors import DomainError
+from debt_collections.kernel.audit import Actor
 
 REFRESH_SECONDS = 2
 

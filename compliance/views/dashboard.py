@@ -12,7 +12,7 @@ from compliance.access import compliance_required, officer
 from compliance.forms import ReportFilterForm
 from compliance.reports import ReportFilters
 from compliance.views.common import chart_svg, page
-from debt_collections.audit import Actor
+from debt_collections.kernel.audit import Actor
 
 
 @compliance_required

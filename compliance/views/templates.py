@@ -17,8 +17,8 @@ from compliance import selectors
 from compliance.access import compliance_required, officer
 from compliance.forms import DecisionForm, RejectForm, TemplateDraftForm
 from compliance.views.common import page
-from debt_collections.audit import Actor
 from debt_collections.errors import DomainError
+from debt_collections.kernel.audit import Actor
 from notifications import services as notice_services
 from notifications.models import NoticeTemplate
 

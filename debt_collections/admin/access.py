@@ -1,6 +1,6 @@
 """Who may see and do what in the collections admin, from the user's role groups.
 
-The case-level rules (which cases, which transitions) are ``debt_collections.permissions`` and
+The case-level rules (which cases, which transitions) are ``debt_collections.kernel.access`` and
 ``selectors``; this module only adds the admin-specific questions (may this person use the change
 page, manage assignments, read the audit log) and scopes the records that hang off a case.
 """

@@ -52,8 +52,8 @@ from debt_collections.admin.case_records import (
 )
 from debt_collections.admin.display import money
 from debt_collections.admin.forms import form_errors_text
-from debt_collections.audit import Actor
 from debt_collections.errors import ComplianceBlocked, DomainError
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import TERMINAL, CaseTask, CollectionCase, ContactAttempt, FeeWaiver
 from notifications.models import Notice
 from notifications.rendering import local_date

@@ -47,10 +47,10 @@ from debt_collections.admin.forms import (
     resolve_assignee,
 )
 from debt_collections.admin.search import phone_search_candidates
-from debt_collections.audit import Actor
 from debt_collections.errors import DomainError
+from debt_collections.kernel.access import MANUAL_TRANSITIONS, can_see_case, can_transition
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import CloseReason, CollectionCase, HoldReason
-from debt_collections.permissions import MANUAL_TRANSITIONS, can_see_case, can_transition
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, Role, User
+from debt_collections.kernel.access import MANUAL_TRANSITIONS
 from debt_collections.models import CaseState, CloseReason, HoldReason
-from debt_collections.permissions import MANUAL_TRANSITIONS
 
 REASON_MAX_LENGTH = 500
 

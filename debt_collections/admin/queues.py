@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy
 from debt_collections import services
 from debt_collections.admin.access import CaseScopedReadOnlyAdminMixin, admin_user, can_work_cases
 from debt_collections.admin.action_forms import NoteForm
-from debt_collections.audit import Actor
 from debt_collections.errors import DomainError
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import CaseTask, FeeWaiver, WaiverState
 
 DECISION_TEMPLATE = "admin/collections/decision_form.html"

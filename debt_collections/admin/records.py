@@ -27,8 +27,8 @@ from debt_collections.admin.access import CaseScopedReadOnlyAdminMixin, admin_us
 from debt_collections.admin.action_forms import DisputeResolveForm
 from debt_collections.admin.display import money, summarize_payload
 from debt_collections.admin.queues import DECISION_TEMPLATE, DefaultChoiceFilter, overdue_html
-from debt_collections.audit import Actor
 from debt_collections.errors import DomainError
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, ContactAttempt, Dispute, Payment
 
 

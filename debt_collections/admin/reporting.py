@@ -1,7 +1,7 @@
 """Credit reporting and credit-limit appeals in the admin (DESIGN §9): what agents and supervisors see.
 
 * "Credit report notices": every case's pre-notice record (pending, eligible, reported, suppressed and
-  why, corrected), the one eligible soonest first. Read-only: written by ``services.reporting``.
+  why, corrected), the one eligible soonest first. Read-only: written by ``credit.reporting``.
 * "Bureau records": every line sent, or waiting to be sent, to the credit bureau. Read-only.
 * "Limit-change appeals": the supervisors' queue of appealed credit-limit changes, oldest appeal first;
   its one action asks for the decision and the reason the customer reads, then calls

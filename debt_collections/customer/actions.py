@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from debt_collections import selectors, services
-from debt_collections.audit import Actor
+from debt_collections.credit.limits import best_verified_point, limit_changes_for_case
 from debt_collections.customer.context import CHANNELS_FOR_KIND, can_appeal, zone_of
 from debt_collections.customer.forms import (
     CALLBACK_WINDOWS,
@@ -38,10 +38,10 @@ from debt_collections.customer.messages import BY_CODE, DECISION_CHANNELS, error
 from debt_collections.customer.session import LinkSession
 from debt_collections.customer.views import page_url, render_page, with_link
 from debt_collections.errors import DomainError
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import Dispute, NegotiationLink, RepaymentPlan
 from debt_collections.policies import HARDSHIP
 from debt_collections.policies.localtime import first_instant_at_or_after
-from debt_collections.services.limits import best_verified_point, limit_changes_for_case
 
 # Path values after the token (``change_id``) reach the action as keyword arguments.
 P = ParamSpec("P")

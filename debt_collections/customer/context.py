@@ -20,6 +20,7 @@ from django.utils.translation import gettext, ngettext
 
 from accounts.models import ContactPoint, CreditLimitChange
 from debt_collections import selectors
+from debt_collections.credit.limits import limit_changes_for_case, reason_text
 from debt_collections.customer.forms import DISPUTE_KINDS, OPT_OUT_CHANNELS, WAIVER_COMPONENTS
 from debt_collections.customer.messages import BY_CODE
 from debt_collections.models import (
@@ -33,7 +34,6 @@ from debt_collections.models import (
 from debt_collections.policies import HARDSHIP, PAY_IN_FULL, NegotiationOptions, Option, get_pack
 from debt_collections.policies.credit_impact import credit_impact, grade_text
 from debt_collections.policies.localtime import resolve_zone
-from debt_collections.services.limits import limit_changes_for_case, reason_text
 
 # A change the customer can still appeal (``services.limit_change_appeal`` refuses the others).
 LIMIT_STATUS = CreditLimitChange.Status
@@ -237,7 +237,7 @@ class CreditImpactView:
 def credit_report_status(link: NegotiationLink, *, disputed: bool, plan_kept: bool) -> list[str]:
     """Why nothing is reported now (an open dispute, a plan being kept, a pause), and, once a
     ``credit_report.pre_notice`` is on record (``CreditReportNotice``), from when reporting is possible or
-    what was reported. The same facts ``services.reporting`` checks before it reports anything."""
+    what was reported. The same facts ``credit.reporting`` checks before it reports anything."""
     case = link.case
     sentences = []
     if disputed:

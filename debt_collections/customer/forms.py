@@ -13,8 +13,8 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from debt_collections.credit.limits import APPEAL_MAX_LENGTH
 from debt_collections.models import Dispute
-from debt_collections.services.limits import APPEAL_MAX_LENGTH
 
 # The windows a customer can pick for a call back, in their own local time: inside every pack's contact
 # window (the strictest ends at 20:00), so a valid choice is never refused for the hour alone.

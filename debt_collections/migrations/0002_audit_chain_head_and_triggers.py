@@ -11,13 +11,13 @@ def create_head(apps: Any, schema_editor: Any) -> None:
 
 
 def install(apps: Any, schema_editor: Any) -> None:
-    from debt_collections.db_triggers import install_audit_triggers
+    from debt_collections.kernel.db_triggers import install_audit_triggers
 
     install_audit_triggers(schema_editor.connection)
 
 
 def uninstall(apps: Any, schema_editor: Any) -> None:
-    from debt_collections.db_triggers import drop_audit_triggers
+    from debt_collections.kernel.db_triggers import drop_audit_triggers
 
     drop_audit_triggers(schema_editor.connection)
 

@@ -301,7 +301,7 @@ class AuditEvent(models.Model):
     """An append-only, hash-chained record. The database refuses UPDATE and DELETE (triggers).
 
     ``hash = sha256(prev_hash + canonical_json(seq, at, actor, action, case, payload))``; see
-    ``debt_collections.audit``.
+    ``debt_collections.kernel.audit``.
     """
 
     seq = models.BigIntegerField(unique=True)

@@ -3,7 +3,7 @@
 ``CreditReportNotice`` is one per case (delinquency episode): which ``credit_report.pre_notice`` went out,
 when it was delivered, and the earliest instant a negative record may be reported
 (``eligible_at = delivered_at + pack.credit_report_prenotice_days``). ``BureauRecord`` is one line of the
-bureau feed, negative or correction, written only by ``services.reporting``; ``exported_at`` says which
+bureau feed, negative or correction, written only by ``credit.reporting``; ``exported_at`` says which
 feed file carried it, so a second export for the same date emits nothing twice.
 
 ``LimitChangeAppeal`` is a proxy of ``accounts.CreditLimitChange`` for the supervisors' appeal queue in
@@ -27,7 +27,7 @@ class CreditReportNotice(models.Model):
     passed and nothing suppresses a report) → ``reported``; ``suppressed`` while something forbids a
     report (an open dispute, a plan being kept, a hold, a finished case; reversible while the reason
     lasts); ``corrected`` once a correction record was made for the reported one. Written only by
-    ``services.reporting``.
+    ``credit.reporting``.
     """
 
     class Status(models.TextChoices):

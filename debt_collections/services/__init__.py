@@ -6,7 +6,19 @@ opt-outs). Import from ``debt_collections.services``; grep a name to find every 
 
 from __future__ import annotations
 
+from debt_collections.credit.limits import (
+    limit_change_appeal,
+    limit_change_review,
+    limit_change_schedule,
+    limit_changes_apply_due,
+)
+from debt_collections.credit.reporting import (
+    bureau_feed_export,
+    credit_report_correct,
+    credit_report_notice_delivered,
+)
 from debt_collections.services.callbacks import callback_request
+from debt_collections.services.case_tasks import task_complete
 from debt_collections.services.cases import (
     case_assign,
     case_break_plan,
@@ -32,12 +44,6 @@ from debt_collections.services.contacts import (
     contact_report_wrong_party,
 )
 from debt_collections.services.disputes import dispute_open, dispute_resolve
-from debt_collections.services.limits import (
-    limit_change_appeal,
-    limit_change_review,
-    limit_change_schedule,
-    limit_changes_apply_due,
-)
 from debt_collections.services.links import (
     LinkUnusable,
     link_create,
@@ -59,12 +65,6 @@ from debt_collections.services.plans import (
     plan_offer,
     plan_withdraw,
 )
-from debt_collections.services.reporting import (
-    bureau_feed_export,
-    credit_report_correct,
-    credit_report_notice_delivered,
-)
-from debt_collections.services.tasks import task_complete
 from debt_collections.services.waivers import waiver_approve, waiver_reject, waiver_request
 
 __all__ = [

@@ -14,11 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from debt_collections import selectors
-from debt_collections.audit import Actor, audit_append
 from debt_collections.errors import InvalidInput
+from debt_collections.kernel.audit import Actor, audit_append
+from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import TERMINAL, CaseTask
 from debt_collections.policies.localtime import local_wall, resolve_zone
-from debt_collections.services.cases import _check_actor, _lock_case
 
 MAX_AHEAD: Final = timedelta(days=14)
 
@@ -44,8 +44,8 @@ def callback_request(
     if window_end > now + MAX_AHEAD:
         raise InvalidInput("A callback can be booked at most 14 days ahead.", code="invalid_window")
     with transaction.atomic():
-        case = _lock_case(case_id)
-        _check_actor(actor, case, None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, None, now)
         if case.state in TERMINAL:
             raise InvalidInput("The case is finished.", code="case_finished")
         pack = selectors.case_pack(case, now)

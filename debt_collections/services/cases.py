@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Agency, CreditAccount, User
-from debt_collections.audit import Actor, PendingEvent, audit_append, audit_append_many
-from debt_collections.bulk import bulk_insert
 from debt_collections.errors import InvalidInput, NotPermitted, StaleState, TransitionNotAllowed
+from debt_collections.kernel.audit import Actor, PendingEvent, audit_append, audit_append_many
+from debt_collections.kernel.bulk import bulk_insert
+from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import (
     CaseState,
     CloseReason,
@@ -27,29 +28,7 @@ from debt_collections.models import (
     Dispute,
     HoldReason,
 )
-from debt_collections.permissions import agency_user_is_active, can_see_case, can_transition
 from debt_collections.policies import get_pack
-
-
-def _lock_case(case_id: int) -> CollectionCase:
-    try:
-        return (
-            CollectionCase.objects.select_for_update().select_related("account", "customer").get(pk=case_id)
-        )
-    except CollectionCase.DoesNotExist as exc:
-        raise InvalidInput(f"Case {case_id} does not exist.", code="not_found") from exc
-
-
-def _check_actor(actor: Actor, case: CollectionCase, transition_name: str | None, now: datetime) -> None:
-    user = actor.user
-    if user is None:
-        return  # system actors (daily cycle, payments feed) are checked by their own entry points
-    if not can_see_case(user, case):
-        raise NotPermitted("You cannot act on this case.")
-    if not agency_user_is_active(user, timezone.localdate(now)):
-        raise NotPermitted("Your agency's licence or contract is not valid today.", code="agency_licence")
-    if transition_name is not None and not can_transition(user, transition_name):
-        raise NotPermitted(f"Your role does not allow '{transition_name}'.")
 
 
 def _apply_transition(
@@ -67,8 +46,8 @@ def _apply_transition(
 ) -> CollectionCase:
     now = now or timezone.now()
     with transaction.atomic():
-        case = _lock_case(case_id)
-        _check_actor(actor, case, name if check_role else None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, name if check_role else None, now)
         if expected_state is not None and case.state != expected_state:
             raise StaleState(
                 f"The case is now '{case.get_state_display()}', not '{expected_state}': someone else "
@@ -432,9 +411,9 @@ def case_assign(
     """Assign (or unassign) a case. Only supervisors; an agency case goes only to that agency's users."""
     now = now or timezone.now()
     with transaction.atomic():
-        case = _lock_case(case_id)
+        case = lock_case(case_id)
         if actor.user is not None:
-            _check_actor(actor, case, None, now)
+            check_actor(actor, case, None, now)
             if not (actor.user.is_superuser or actor.user.is_supervisor):
                 raise NotPermitted("Only a supervisor can reassign cases.")
         if assignee is not None and case.agency_id != assignee.agency_id:
@@ -465,9 +444,9 @@ def case_place_with_agency(
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
-        case = _lock_case(case_id)
+        case = lock_case(case_id)
         if actor.user is not None:
-            _check_actor(actor, case, None, now)
+            check_actor(actor, case, None, now)
             if not (actor.user.is_superuser or actor.user.is_supervisor):
                 raise NotPermitted("Only a supervisor can place cases with agencies.")
         if agency is not None and not agency.is_valid_on(today):

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ContactPoint, QuarantinedContact, Role
-from debt_collections.audit import Actor, audit_append
-from debt_collections.compliance import gate_decide, pack_for
 from debt_collections.errors import ComplianceBlocked, InvalidInput, NotPermitted
+from debt_collections.kernel.audit import Actor, audit_append
+from debt_collections.kernel.gate import gate_decide, pack_for
+from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import CollectionCase, ContactAttempt
-from debt_collections.services.cases import _check_actor, _lock_case
 
 Outcome = ContactAttempt.Outcome
 # Outcomes that say the call reached somebody.
@@ -70,8 +70,8 @@ def contact_attempt_log(
         raise InvalidInput(f"The outcome '{outcome}' needs a connected call.")
 
     with transaction.atomic():
-        case = _lock_case(case_id)
-        _check_actor(actor, case, None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, None, now)
         if (
             actor.user is not None
             and actor.user.is_compliance

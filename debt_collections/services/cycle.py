@@ -6,9 +6,9 @@
    ended become active, plans with an installment unpaid past the pack's grace break (``plan_cycle``).
 4. The reminder ladder's due notices queued through the gate (idempotent per rung).
 5. Credit reporting: pre-notices registered, their delivery recorded, corrections after upheld disputes,
-   each record's status as of the date (``services.reporting``; the feed export makes the reports).
+   each record's status as of the date (``credit.reporting``; the feed export makes the reports).
 6. Once per run (not per chunk): credit-limit changes whose notice period is over are applied
-   (``services.limits.limit_changes_apply_due``).
+   (``credit.limits.limit_changes_apply_due``).
 
 The work is split into primary-key ranges (``chunks``) so the same function runs in-process or as a
 Celery group across many workers. A second run for the same date finds nothing to do: no new rows and
@@ -29,8 +29,8 @@ from django.db.models import Case, CharField, Exists, F, Max, Min, OuterRef, Q, 
 from django.utils import timezone
 
 from accounts.models import ContactPoint, CreditAccount
-from debt_collections.audit import Actor
 from debt_collections.errors import DomainError
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import TERMINAL, CaseState, CollectionCase
 from debt_collections.policies import PACK_CODES, get_pack
 from debt_collections.services import cases as case_services
@@ -368,9 +368,9 @@ def cycle_run_chunk(*, as_of: date, lo: int, hi: int, now: datetime | None = Non
 
 def _credit_reporting(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleReport) -> None:
     """Pre-notices registered and their delivery recorded, corrections after upheld disputes, and each
-    record's reporting status as of the date (services.reporting). The ladder above queues the
+    record's reporting status as of the date (credit.reporting). The ladder above queues the
     ``credit_report.pre_notice`` rung itself; no report is made here (``export_bureau_feed`` does)."""
-    from debt_collections.services import reporting
+    from debt_collections.credit import reporting
 
     step = reporting.credit_report_cycle(as_of=as_of, now=now, lo=lo, hi=hi)
     report.credit_reports_registered += step.registered
@@ -443,7 +443,7 @@ def cycle_run(
                 if progress is not None:
                     progress(index, len(ranges), total)
     # Once per run, not per chunk: limit changes are few and not partitioned by account range.
-    from debt_collections.services.limits import limit_changes_apply_due
+    from debt_collections.credit.limits import limit_changes_apply_due
 
     limits = limit_changes_apply_due(now=now)
     total.limit_changes_applied = limits.applied

@@ -18,13 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from debt_collections import selectors
-from debt_collections.audit import Actor, audit_append
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.audit import Actor, audit_append
+from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import HOLDABLE, CaseState, CloseReason, CollectionCase, Dispute, HoldReason
 from debt_collections.policies import PAYMENT_COMPONENTS, quantize
-from debt_collections.services import _notices
 from debt_collections.services import cases as case_services
-from debt_collections.services.cases import _check_actor, _lock_case
+from debt_collections.services import service_notices
 
 DISPUTE_POLICY = Actor.system("dispute_policy")
 OUTCOMES: Final = (Dispute.Status.UPHELD, Dispute.Status.REJECTED)
@@ -98,8 +98,8 @@ def dispute_open(
             "Say which channel the dispute came in on (at most 16 characters).", code="invalid_channel"
         )
     with transaction.atomic():
-        case = _lock_case(case_id)
-        _check_actor(actor, case, None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, None, now)
         if case.state not in [*HOLDABLE, CaseState.ON_HOLD, CaseState.CHARGED_OFF]:
             raise InvalidInput(
                 f"The case is {case.get_state_display()}; it cannot be disputed any more.",
@@ -142,16 +142,16 @@ def dispute_open(
                 reason=f"dispute {dispute.pk} ({kind}) opened by {actor.label}",
                 now=now,
             )
-        _notices.queue(
+        service_notices.queue(
             case=case,
             template_key="dispute.acknowledgement",
             reference=f"dispute:{dispute.pk}",
-            point=_notices.notice_point(case, None),
+            point=service_notices.notice_point(case, None),
             actor=actor,
             now=now,
             extra={
-                "dispute_kind": _notices.dispute_kind_label(case, dispute),
-                "dispute_due_date": _notices.local_text(case, dispute.sla_due_at),
+                "dispute_kind": service_notices.dispute_kind_label(case, dispute),
+                "dispute_due_date": service_notices.local_text(case, dispute.sla_due_at),
             },
         )
     return dispute
@@ -188,8 +188,8 @@ def dispute_resolve(
         case_id = Dispute.objects.filter(pk=dispute_id).values_list("case_id", flat=True).first()
         if case_id is None:
             raise InvalidInput(f"Dispute {dispute_id} does not exist.", code="not_found")
-        case = _lock_case(case_id)
-        _check_actor(actor, case, None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, None, now)
         dispute = Dispute.objects.select_for_update().get(pk=dispute_id)
         if dispute.status != Dispute.Status.OPEN:
             raise TransitionNotAllowed(
@@ -213,16 +213,16 @@ def dispute_resolve(
                 "within_sla": now <= dispute.sla_due_at,
             },
         )
-        _notices.queue(
+        service_notices.queue(
             case=case,
             template_key="dispute.outcome",
             reference=f"dispute:{dispute.pk}",
-            point=_notices.notice_point(case, None),
+            point=service_notices.notice_point(case, None),
             actor=actor,
             now=now,
             extra={
-                "dispute_kind": _notices.dispute_kind_label(case, dispute),
-                "dispute_outcome": _notices.outcome_label(case, outcome),
+                "dispute_kind": service_notices.dispute_kind_label(case, dispute),
+                "dispute_outcome": service_notices.outcome_label(case, outcome),
                 "dispute_outcome_text": outcome_text,
             },
         )

@@ -22,12 +22,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ContactPoint
-from debt_collections.audit import Actor, PendingEvent, audit_append, audit_append_many
-from debt_collections.bulk import bulk_insert
-from debt_collections.compliance import pack_for
 from debt_collections.errors import DomainError, InvalidInput
+from debt_collections.kernel.audit import Actor, PendingEvent, audit_append, audit_append_many
+from debt_collections.kernel.bulk import bulk_insert
+from debt_collections.kernel.gate import pack_for
+from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import TERMINAL, CaseTask, CollectionCase, NegotiationLink
-from debt_collections.services.cases import _check_actor, _lock_case
 from debt_collections.services.contacts import contact_report_wrong_party
 
 LINK_SALT = "negotiation-link"
@@ -95,8 +95,8 @@ def link_create(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        case = _lock_case(case_id)
-        _check_actor(actor, case, None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, None, now)
         if case.state in TERMINAL:
             raise InvalidInput("A closed or resolved case gets no negotiation link.", code="case_terminal")
         point = None
@@ -159,7 +159,7 @@ def link_revoke(*, link_id: Any, actor: Actor, reason: str, now: datetime | None
         if link.revoked_at is not None:
             return link
         if actor.user is not None:
-            _check_actor(actor, link.case, None, now)
+            check_actor(actor, link.case, None, now)
         _revoke(link, actor=actor, reason=reason, now=now)
     return link
 

@@ -1,7 +1,7 @@
 """Payments: recorded once per external reference, allocated in the pack's order, never to a disputed
 amount (DESIGN §8), and then the case follows: installments paid, plan completed, case resolved.
 
-Locks: the account's open case first (``_lock_case`` also locks its account row), then the account, as
+Locks: the account's open case first (``lock_case`` also locks its account row), then the account, as
 every other writer of balances does (waivers), so two of them never wait on each other in a circle.
 """
 
@@ -17,13 +17,13 @@ from django.utils import timezone
 
 from accounts.models import CreditAccount
 from debt_collections import selectors
-from debt_collections.audit import Actor, audit_append
 from debt_collections.errors import InvalidInput, NotPermitted
+from debt_collections.kernel.audit import Actor, audit_append
+from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import HOLDABLE, TERMINAL, CaseState, CollectionCase, Dispute, Payment
 from debt_collections.policies import PAYMENT_COMPONENTS, allocate_payment, get_pack, quantize
 from debt_collections.services import cases as case_services
 from debt_collections.services import plans as plan_services
-from debt_collections.services.cases import _check_actor, _lock_case
 
 # Resolving a case because nothing is owed is a consequence of the money, decided by policy, not by the
 # person who keyed the payment in (an agent may not resolve by hand): the system acts, the reason names
@@ -52,7 +52,7 @@ def _replay(
             code="reference_conflict",
         )
     if actor.user is not None and existing.case is not None:
-        _check_actor(actor, existing.case, None, now)
+        check_actor(actor, existing.case, None, now)
     return existing
 
 
@@ -168,7 +168,7 @@ def payment_record(
             .values_list("pk", flat=True)
             .first()
         )
-        case = _lock_case(case_id) if case_id is not None else None
+        case = lock_case(case_id) if case_id is not None else None
         account = (
             CreditAccount.objects.select_for_update().select_related("customer").filter(pk=account_id).first()
         )
@@ -176,7 +176,7 @@ def payment_record(
             raise InvalidInput(f"Account {account_id} does not exist.", code="not_found")
         if actor.user is not None:
             if case is not None:
-                _check_actor(actor, case, None, now)
+                check_actor(actor, case, None, now)
             elif actor.user.agency_id is not None:
                 raise NotPermitted("Agency users record payments only on cases placed with their agency.")
         existing = Payment.objects.filter(external_reference=reference).select_related("case").first()

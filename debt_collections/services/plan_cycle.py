@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import transaction
 from django.db.models import F
 
-from debt_collections.audit import Actor, audit_append
 from debt_collections.errors import DomainError
+from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.models import LIVE_PLAN_STATES, CaseState, Installment, PlanState, RepaymentPlan
 from debt_collections.policies import PolicyPack, get_pack
-from debt_collections.services import _notices
 from debt_collections.services import cases as case_services
+from debt_collections.services import service_notices
 from debt_collections.services.plans import _lock_plan
 from notifications.rendering import money
 
@@ -144,16 +144,16 @@ def plan_break_missed(
                     },
                 )
                 case_services.case_break_plan(case_id=case.pk, actor=CYCLE, reason=reason, now=now)
-                _notices.queue(
+                service_notices.queue(
                     case=case,
                     template_key="plan.broken",
                     reference=f"plan:{plan.pk}",
-                    point=_notices.notice_point(case, None),
+                    point=service_notices.notice_point(case, None),
                     actor=CYCLE,
                     now=now,
                     due_date=missed.due_date,
                     extra={
-                        **_notices.plan_context(case, plan),
+                        **service_notices.plan_context(case, plan),
                         "missed_amount": money(missed.amount - missed.paid_amount),
                         "missed_due_date": missed.due_date.isoformat(),
                     },

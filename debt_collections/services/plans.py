@@ -20,8 +20,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from debt_collections import selectors
-from debt_collections.audit import Actor, audit_append
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.audit import Actor, audit_append
+from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import (
     LIVE_PLAN_STATES,
     CaseState,
@@ -31,9 +32,8 @@ from debt_collections.models import (
     RepaymentPlan,
 )
 from debt_collections.policies import HARDSHIP, Option, deferral_code, installment_code
-from debt_collections.services import _notices
 from debt_collections.services import cases as case_services
-from debt_collections.services.cases import _check_actor, _lock_case
+from debt_collections.services import service_notices
 
 # States from which a customer may still choose an option: engaging first moves early/active cases on.
 _NEGOTIABLE = (CaseState.EARLY, CaseState.ACTIVE, CaseState.NEGOTIATING)
@@ -141,7 +141,7 @@ def _accept(
     """Accept ``plan`` and move the case to ``on_plan``; in the caller's transaction, case locked."""
     pack = selectors.case_pack(case, now)
     # Refuse a point that is not the customer's before anything changes.
-    point = _notices.notice_point(case, contact_point_id)
+    point = service_notices.notice_point(case, contact_point_id)
     plan.accept(at=now, by=actor.label, cooling_off_until=now + timedelta(days=pack.cooling_off_days))
     plan.save()
     superseded = _cancel_other_offers(case, plan, now)
@@ -162,14 +162,14 @@ def _accept(
             "confirmation_to": point.pk if point else None,
         },
     )
-    _notices.queue(
+    service_notices.queue(
         case=case,
         template_key="plan.confirmation",
         reference=f"plan:{plan.pk}",
         point=point,
         actor=actor,
         now=now,
-        extra=_notices.plan_context(case, plan),
+        extra=service_notices.plan_context(case, plan),
     )
 
 
@@ -197,8 +197,8 @@ def plan_accept_option(
     now = now or timezone.now()
     _require_negotiator(actor)
     with transaction.atomic():
-        case = _lock_case(case_id)
-        _check_actor(actor, case, None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, None, now)
         _require_negotiable(case)
         option = _option(case, option_code, now)
         plan = _create_plan(case=case, option=option, actor=actor, now=now)
@@ -223,23 +223,23 @@ def plan_offer(
     now = now or timezone.now()
     _require_negotiator(actor)
     with transaction.atomic():
-        case = _lock_case(case_id)
-        _check_actor(actor, case, None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, None, now)
         _require_negotiable(case)
         option = _option(case, option_code, now)
-        point = _notices.notice_point(case, contact_point_id) if contact_point_id is not None else None
+        point = service_notices.notice_point(case, contact_point_id) if contact_point_id is not None else None
         plan = _create_plan(case=case, option=option, actor=actor, now=now)
         if case.state in (CaseState.EARLY, CaseState.ACTIVE):
             case_services.case_engage(case_id=case.pk, actor=actor, reason=f"plan {plan.pk} offered", now=now)
         audit_append(actor=actor, action="plan.offered", at=now, case=case, payload=_terms(plan))
-        _notices.queue(
+        service_notices.queue(
             case=case,
             template_key="plan.offer",
             reference=f"plan:{plan.pk}",
             point=point,
             actor=actor,
             now=now,
-            extra=_notices.plan_context(case, plan),
+            extra=service_notices.plan_context(case, plan),
         )
     return plan
 
@@ -249,7 +249,7 @@ def _lock_plan(plan_id: int) -> tuple[CollectionCase, RepaymentPlan]:
     case_id = RepaymentPlan.objects.filter(pk=plan_id).values_list("case_id", flat=True).first()
     if case_id is None:
         raise InvalidInput(f"Plan {plan_id} does not exist.", code="not_found")
-    case = _lock_case(case_id)
+    case = lock_case(case_id)
     return case, RepaymentPlan.objects.select_for_update().get(pk=plan_id)
 
 
@@ -267,7 +267,7 @@ def plan_accept(
     _require_negotiator(actor)
     with transaction.atomic():
         case, plan = _lock_plan(plan_id)
-        _check_actor(actor, case, None, now)
+        check_actor(actor, case, None, now)
         if plan.state != PlanState.OFFERED:
             raise TransitionNotAllowed(
                 f"Only an offered plan can be accepted; this one is {plan.get_state_display()}.",
@@ -302,7 +302,7 @@ def plan_withdraw(*, plan_id: int, actor: Actor, now: datetime | None = None) ->
     _require_negotiator(actor)
     with transaction.atomic():
         case, plan = _lock_plan(plan_id)
-        _check_actor(actor, case, None, now)
+        check_actor(actor, case, None, now)
         until = plan.cooling_off_until
         if plan.state == PlanState.ACTIVE or (plan.state == PlanState.ACCEPTED and until and now >= until):
             ended = f" at {until:%Y-%m-%d %H:%M} UTC" if until else ""
@@ -347,7 +347,7 @@ def plan_cancel(
     _require_negotiator(actor)
     with transaction.atomic():
         case, plan = _lock_plan(plan_id)
-        _check_actor(actor, case, None, now)
+        check_actor(actor, case, None, now)
         if plan.state != PlanState.OFFERED:
             raise TransitionNotAllowed(
                 f"Only an offered plan can be cancelled; this one is {plan.get_state_display()}.",
@@ -371,7 +371,7 @@ def plan_apply_payment(
     without a live plan. A case on hold keeps its plan live: the hold saved ``on_plan`` to resume to.
     """
     with transaction.atomic():
-        case = _lock_case(case_id)
+        case = lock_case(case_id)
         plan = case.plans.select_for_update().filter(state__in=LIVE_PLAN_STATES).first()
         if plan is None:
             return None

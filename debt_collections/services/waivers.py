@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from accounts.models import CreditAccount, User
 from debt_collections import selectors
-from debt_collections.audit import Actor, audit_append
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.audit import Actor, audit_append
+from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import TERMINAL, CaseTask, CollectionCase, FeeWaiver, WaiverState
 from debt_collections.policies import quantize
-from debt_collections.services.cases import _check_actor, _lock_case
 from debt_collections.services.payments import settle_if_nothing_owed
 
 # [D] a hardship request is reviewed by a person within two days.
@@ -68,8 +68,8 @@ def waiver_request(
     if user is not None and not (user.is_superuser or user.is_agent or user.is_supervisor):
         raise NotPermitted("Compliance officers review waivers; they do not ask for them.")
     with transaction.atomic():
-        case = _lock_case(case_id)
-        _check_actor(actor, case, None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, None, now)
         if case.state in TERMINAL:
             raise InvalidInput("The case is finished; nothing is left to waive.", code="case_finished")
         value = _valid_amount(amount, case.account.currency)
@@ -121,7 +121,7 @@ def _lock_waiver(waiver_id: int) -> tuple[CollectionCase, FeeWaiver]:
     case_id = FeeWaiver.objects.filter(pk=waiver_id).values_list("case_id", flat=True).first()
     if case_id is None:
         raise InvalidInput(f"Waiver {waiver_id} does not exist.", code="not_found")
-    case = _lock_case(case_id)
+    case = lock_case(case_id)
     return case, FeeWaiver.objects.select_for_update().get(pk=waiver_id)
 
 
@@ -130,7 +130,7 @@ def _check_decider(actor: Actor, case: CollectionCase, waiver: FeeWaiver, now: d
     user = actor.user
     if user is None:
         raise NotPermitted("A waiver is decided by a person, not by the system or the customer.")
-    _check_actor(actor, case, None, now)
+    check_actor(actor, case, None, now)
     if waiver.requested_by == actor.label or (
         waiver.requested_by_user_id is not None and waiver.requested_by_user_id == user.pk
     ):

@@ -13,7 +13,7 @@ from accounts.models import Role, User
 from compliance import urls as workspace_urls
 from compliance.access import is_compliance_officer
 from compliance.models import AuditVerification
-from debt_collections.audit import Actor
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState
 from notifications.models import NoticeTemplate
 from notifications.services import template_create_draft

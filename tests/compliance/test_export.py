@@ -17,7 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
-from debt_collections.audit import audit_append, compute_hash, event_fields
+from debt_collections.kernel.audit import audit_append, compute_hash, event_fields
 from debt_collections.models import GENESIS_HASH, AuditEvent, CaseState, CollectionCase
 from tests.factories import SYSTEM, make_case
 

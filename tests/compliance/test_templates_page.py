@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from debt_collections.audit import Actor
+from debt_collections.kernel.audit import Actor
 from notifications.models import NoticeTemplate
 from notifications.services import template_create_draft
 

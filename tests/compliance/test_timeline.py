@@ -13,8 +13,8 @@ from django.utils import timezone
 from accounts.models import ContactPoint, User
 from compliance.timeline import case_timeline
 from debt_collections import services
-from debt_collections.audit import Actor
 from debt_collections.errors import ComplianceBlocked
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState, CollectionCase, ContactAttempt
 from notifications.models import Notice
 from notifications.services import notice_queue

@@ -17,8 +17,8 @@ from django.utils import timezone
 from accounts.models import User
 from compliance import services
 from compliance.models import AuditVerification
-from debt_collections.audit import Actor, verify_chain
-from debt_collections.db_triggers import drop_audit_triggers
+from debt_collections.kernel.audit import Actor, verify_chain
+from debt_collections.kernel.db_triggers import drop_audit_triggers
 from debt_collections.models import AuditEvent, CaseState
 from tests.factories import make_case
 

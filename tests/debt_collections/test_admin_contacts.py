@@ -25,7 +25,7 @@ from django.utils.html import escape
 from accounts.models import Agency, ContactPoint, Role, User
 from debt_collections import services
 from debt_collections.admin.case_actions import CaseActionsMixin
-from debt_collections.audit import Actor
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import (
     AuditEvent,
     CaseState,

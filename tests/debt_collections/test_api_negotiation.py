@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from debt_collections import services
-from debt_collections.audit import Actor
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import CaseState, CollectionCase, Dispute, FeeWaiver, Payment, RepaymentPlan
 from tests.debt_collections.negotiation_support import NOW, balances, case_with_phone, negotiation_env
 from tests.factories import SYSTEM, UserFactory

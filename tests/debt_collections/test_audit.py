@@ -19,9 +19,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import CreditAccount
-from debt_collections import audit
-from debt_collections.audit import audit_append, compute_hash, event_fields, verify_chain
-from debt_collections.db_triggers import drop_audit_triggers
+from debt_collections.kernel import audit
+from debt_collections.kernel.audit import audit_append, compute_hash, event_fields, verify_chain
+from debt_collections.kernel.db_triggers import drop_audit_triggers
 from debt_collections.models import GENESIS_HASH, AuditChainHead, AuditEvent, CaseState, Payment
 from tests.factories import SYSTEM, CreditAccountFactory, make_case
 

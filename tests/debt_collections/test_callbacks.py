@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from debt_collections import services
-from debt_collections.audit import Actor
 from debt_collections.errors import InvalidInput
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseTask
 from tests.debt_collections.negotiation_support import NOW, case_with_phone, negotiation_env
 

@@ -17,8 +17,8 @@ import pytest
 
 from accounts.models import Agency, ContactPoint, Customer, QuarantinedContact, Role, User
 from debt_collections import services
-from debt_collections.audit import Actor
 from debt_collections.errors import ComplianceBlocked, InvalidInput, NotPermitted
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState, CollectionCase, ContactAttempt, HoldReason
 from debt_collections.policies import get_pack
 from notifications.models import Notice

@@ -21,11 +21,11 @@ from django.core.management import call_command
 
 from accounts.models import ContactPoint, CreditAccount, User
 from debt_collections import services
-from debt_collections.audit import Actor
+from debt_collections.credit.reporting import bureau_feed_export, credit_report_notice_delivered
 from debt_collections.errors import InvalidInput, NotPermitted
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, BureauRecord, CaseState, CollectionCase, CreditReportNotice
 from debt_collections.services.cycle import cycle_run
-from debt_collections.services.reporting import bureau_feed_export, credit_report_notice_delivered
 from notifications.models import Notice
 from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory
 

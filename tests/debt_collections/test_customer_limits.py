@@ -20,7 +20,8 @@ from django.utils.html import escape
 
 from accounts.models import ContactPoint, CreditLimitChange, User
 from debt_collections import selectors, services
-from debt_collections.audit import Actor
+from debt_collections.credit.limits import reason_text
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import (
     AuditEvent,
     CaseState,
@@ -29,7 +30,6 @@ from debt_collections.models import (
     NegotiationLink,
 )
 from debt_collections.policies.credit_impact import credit_impact, grade_text
-from debt_collections.services.limits import reason_text
 from notifications.services import templates_install_library
 from tests.debt_collections.test_customer_page import (
     AMOUNTS,

@@ -11,8 +11,8 @@ import pytest
 
 from accounts.models import User
 from debt_collections import selectors, services
-from debt_collections.audit import Actor
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState, CloseReason, CollectionCase, Dispute, HoldReason
 from notifications.models import Notice
 from tests.debt_collections.negotiation_support import NOW, actions, case_with_phone, negotiation_env, notices

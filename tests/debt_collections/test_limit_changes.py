@@ -15,15 +15,15 @@ import pytest
 
 from accounts.models import CreditLimitChange, User
 from debt_collections import services
-from debt_collections.audit import Actor
-from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
-from debt_collections.models import AuditEvent, CaseState, CollectionCase, NegotiationLink
-from debt_collections.services.cycle import cycle_run
-from debt_collections.services.limits import (
+from debt_collections.credit.limits import (
     account_is_frozen,
     limit_change_appeal_queue,
     limit_changes_for_case,
 )
+from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.audit import Actor
+from debt_collections.models import AuditEvent, CaseState, CollectionCase, NegotiationLink
+from debt_collections.services.cycle import cycle_run
 from notifications.models import Notice
 from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory, UserFactory, make_case
 

@@ -10,8 +10,8 @@ import pytest
 
 from accounts.models import User
 from debt_collections import services
-from debt_collections.audit import Actor
 from debt_collections.errors import InvalidInput, NotPermitted
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState, CollectionCase, Payment, PlanState
 from tests.debt_collections.negotiation_support import NOW, balances, case_with_phone, negotiation_env
 from tests.factories import SYSTEM, CreditAccountFactory

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from accounts.models import CreditAccount, User
 from debt_collections import selectors, services
-from debt_collections.audit import Actor
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState, Installment, PlanState, RepaymentPlan
 from debt_collections.services.cycle import cycle_run
 from tests.debt_collections.negotiation_support import (
@@ -105,7 +105,11 @@ def test_accepting_a_six_month_plan_puts_the_case_on_plan_and_queues_the_confirm
     assert "1. 2026-04-02 908.34" in confirmation.body
     assert "2026-03-16 12:00" in confirmation.body  # cooling-off end, in the customer's time
     assert actions(case)[-5:] == [
-        "case.engage", "case.start_plan", "plan.accepted", "link.create", "notice.queued"
+        "case.engage",
+        "case.start_plan",
+        "plan.accepted",
+        "link.create",
+        "notice.queued",
     ]
 
 

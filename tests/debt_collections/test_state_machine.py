@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from accounts.models import Agency, CreditAccount, User
 from debt_collections import services
-from debt_collections.audit import Actor
 from debt_collections.errors import InvalidInput, NotPermitted, StaleState, TransitionNotAllowed
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import (
     HOLDABLE,
     AuditEvent,

@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import CreditAccount, Role, User
 from debt_collections import services
-from debt_collections.audit import Actor
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import CaseState, CaseTask, CollectionCase, FeeWaiver, WaiverState
 from tests.debt_collections.negotiation_support import NOW, balances, case_with_phone, negotiation_env
 from tests.factories import SYSTEM, UserFactory

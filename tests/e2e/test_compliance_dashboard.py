@@ -24,8 +24,8 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
 from debt_collections import services  # noqa: E402
-from debt_collections.audit import Actor  # noqa: E402
 from debt_collections.errors import ComplianceBlocked  # noqa: E402
+from debt_collections.kernel.audit import Actor  # noqa: E402
 from debt_collections.models import CaseState, CollectionCase  # noqa: E402
 from notifications.services import notice_queue  # noqa: E402
 from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory, UserFactory, make_case  # noqa: E402

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
-from debt_collections.audit import Actor, PendingEvent, audit_append_many, verify_chain
-from debt_collections.bulk import bulk_insert
+from debt_collections.kernel.audit import Actor, PendingEvent, audit_append_many, verify_chain
+from debt_collections.kernel.bulk import bulk_insert
 from debt_collections.models import AuditChainHead, CaseState, CollectionCase, NegotiationLink
 from notifications.models import Notice, NoticeTemplate
 from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory

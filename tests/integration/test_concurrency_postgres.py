@@ -17,8 +17,8 @@ from django.db import connection, transaction
 
 from accounts.models import User
 from debt_collections import services
-from debt_collections.audit import verify_chain
 from debt_collections.errors import DomainError, StaleState, TransitionNotAllowed
+from debt_collections.kernel.audit import verify_chain
 from debt_collections.models import AuditChainHead, AuditEvent, CaseState, CollectionCase, HoldReason
 from tests.factories import SYSTEM, make_case
 

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from accounts.models import CreditAccount
 from config.celery import app
-from debt_collections.audit import verify_chain
+from debt_collections.kernel.audit import verify_chain
 from debt_collections.models import AuditChainHead, AuditEvent, CaseState, CollectionCase
 from debt_collections.services import cycle as cycle_module
 from debt_collections.services.cycle import cycle_run, cycle_workers

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 
 from accounts.models import Agency, Role, User
 from debt_collections import services
-from debt_collections.audit import Actor
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState, CollectionCase
 from notifications.models import Notice, NoticeTemplate
 from notifications.services import notice_queue, template_create_draft

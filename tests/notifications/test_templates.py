@@ -10,8 +10,8 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.models import Role, User
-from debt_collections.audit import Actor
 from debt_collections.errors import InvalidInput, NotPermitted
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent
 from notifications.models import NoticeTemplate
 from notifications.selectors import approved_template

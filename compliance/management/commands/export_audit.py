@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from compliance import exports, services
-from debt_collections.audit import Actor
 from debt_collections.errors import DomainError
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import CollectionCase
 
 

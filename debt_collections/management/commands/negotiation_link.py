@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from debt_collections.audit import Actor
 from debt_collections.errors import DomainError
+from debt_collections.kernel.audit import Actor
 from debt_collections.services import link_create
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from debt_collections.audit import verify_chain
+from debt_collections.kernel.audit import verify_chain
 
 
 class Command(BaseCommand):

@@ -12,8 +12,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from accounts.models import ContactPoint
-from debt_collections.audit import Actor
 from debt_collections.errors import InvalidInput
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import CollectionCase, Dispute, RepaymentPlan
 from debt_collections.policies import get_pack
 from debt_collections.policies.localtime import local_wall, resolve_zone

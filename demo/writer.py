@@ -21,20 +21,6 @@ from accounts.models import (
     QuarantinedContact,
     User,
 )
-from debt_collections.demo.plan import build_plan
-from debt_collections.demo.records import DemoPlan
-from debt_collections.demo.reference import (
-    ACTOR,
-    DEFAULT_CUSTOMERS,
-    DEMO_LOGINS,
-    EXPIRING,
-    LAPSED,
-    MARKER_ACCOUNT,
-    SEED,
-    DemoLogin,
-    ensure_reference_data,
-)
-from debt_collections.demo.runner import Runner
 from debt_collections.models import (
     AuditEvent,
     CaseState,
@@ -46,6 +32,20 @@ from debt_collections.models import (
     Payment,
     RepaymentPlan,
 )
+from demo.plan import build_plan
+from demo.records import DemoPlan
+from demo.reference import (
+    ACTOR,
+    DEFAULT_CUSTOMERS,
+    DEMO_LOGINS,
+    EXPIRING,
+    LAPSED,
+    MARKER_ACCOUNT,
+    SEED,
+    DemoLogin,
+    ensure_reference_data,
+)
+from demo.runner import Runner
 from notifications.models import Notice
 
 Progress = Callable[[str], None]

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from debt_collections.demo.stories import Story
 from debt_collections.policies import PolicyPack
+from demo.stories import Story
 
 
 @dataclass

@@ -14,8 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from accounts.models import ZERO, ContactPoint, CreditAccount
-from debt_collections.demo import calls
-from debt_collections.demo.names import (
+from debt_collections.models import CaseState, CloseReason, HoldReason
+from debt_collections.policies import get_pack
+from demo import calls
+from demo.names import (
     CN_GIVEN,
     CN_MOBILE_PREFIXES,
     CN_REGIONS,
@@ -30,9 +32,9 @@ from debt_collections.demo.names import (
     US_LAST,
     split_hanzi,
 )
-from debt_collections.demo.records import AccountPlan, CaseDraft, ContactPlan, CustomerPlan, DemoPlan, Step
-from debt_collections.demo.reference import DEFAULT_CUSTOMERS, EXPIRING, LOTUS, NORTH_STAR, SEED
-from debt_collections.demo.stories import (
+from demo.records import AccountPlan, CaseDraft, ContactPlan, CustomerPlan, DemoPlan, Step
+from demo.reference import DEFAULT_CUSTOMERS, EXPIRING, LOTUS, NORTH_STAR, SEED
+from demo.stories import (
     BATCH_ACTIONS,
     CLOSE_REASONS,
     HOLD_REASONS,
@@ -41,8 +43,6 @@ from debt_collections.demo.stories import (
     local_at,
     placements,
 )
-from debt_collections.models import CaseState, CloseReason, HoldReason
-from debt_collections.policies import get_pack
 
 S = CaseState
 UNIT = Decimal("1")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from debt_collections import api, api_contacts, api_negotiation, api_reporting
+from debt_collections.api import cases as api
+from debt_collections.api import contacts as api_contacts
+from debt_collections.api import credit as api_reporting
+from debt_collections.api import negotiation as api_negotiation
 
 app_name = "api"
 

@@ -1,7 +1,7 @@
 """Serializers of the negotiation API (options, plans, waivers, payments, disputes).
 
 They shape requests and responses and validate types and enumerations only; who may do what, and
-whether the case allows it, are the services' rules (see ``debt_collections.serializers``).
+whether the case allows it, are the services' rules (see ``debt_collections.api.serializers``).
 """
 
 from __future__ import annotations

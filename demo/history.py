@@ -13,13 +13,13 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 from accounts.models import ContactPoint, CreditLimitChange
-from debt_collections.demo.records import CaseDraft, CustomerPlan, Step
-from debt_collections.demo.reference import IN_HOUSE_AGENTS, NORTH_STAR
-from debt_collections.demo.stories import local_at, placement, state_before, timeline
 from debt_collections.models import CaseState, ContactAttempt, Dispute
+from demo.records import CaseDraft, CustomerPlan, Step
+from demo.reference import IN_HOUSE_AGENTS, NORTH_STAR
+from demo.stories import local_at, placement, state_before, timeline
 
 if TYPE_CHECKING:
-    from debt_collections.demo.plan import Planner
+    from demo.plan import Planner
 
 S = CaseState
 Outcome = ContactAttempt.Outcome

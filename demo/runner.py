@@ -21,12 +21,8 @@ from django.utils import timezone
 
 from accounts.models import Agency, ContactPoint, CreditAccount, CreditLimitChange, QuarantinedContact, User
 from debt_collections import selectors, services
-from debt_collections.audit import Actor
-from debt_collections.demo.outbox import Outbox, queue_ladder_rung
-from debt_collections.demo.records import Step
-from debt_collections.demo.reference import BANK_FEED, CYCLE, DEMO_LOGINS, RISK_MODEL
-from debt_collections.demo.stories import DISPUTE_NOTES, HOLD_NOTES, OUTCOME_NOTES
 from debt_collections.errors import ComplianceBlocked, DomainError
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import (
     LIVE_PLAN_STATES,
     CaseTask,
@@ -36,6 +32,10 @@ from debt_collections.models import (
     RepaymentPlan,
 )
 from debt_collections.policies import quantize
+from demo.outbox import Outbox, queue_ladder_rung
+from demo.records import Step
+from demo.reference import BANK_FEED, CYCLE, DEMO_LOGINS, RISK_MODEL
+from demo.stories import DISPUTE_NOTES, HOLD_NOTES, OUTCOME_NOTES
 from notifications.services import notice_queue
 
 PAYMENT_DELAY = timedelta(minutes=7)  # a bank transfer reaches the feed a few minutes after it was made

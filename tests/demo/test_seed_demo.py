@@ -25,9 +25,9 @@ from accounts.models import Agency, ContactPoint, CreditAccount, Customer, Quara
 from compliance.reports import REPORTS, ReportFilters, build_all
 from compliance.selectors import agency_warnings
 from debt_collections import services
-from debt_collections.audit import verify_chain
-from debt_collections.demo import DEMO_LOGINS, EXPIRING, LAPSED, MARKER_ACCOUNT, build_plan
+from debt_collections.credit.limits import limit_change_appeal_queue
 from debt_collections.errors import InvalidInput
+from debt_collections.kernel.audit import verify_chain
 from debt_collections.models import (
     LIVE_PLAN_STATES,
     TERMINAL,
@@ -45,7 +45,8 @@ from debt_collections.models import (
     WaiverState,
 )
 from debt_collections.policies import get_pack
-from debt_collections.services.limits import limit_change_appeal_queue
+from demo.plan import build_plan
+from demo.reference import DEMO_LOGINS, EXPIRING, LAPSED, MARKER_ACCOUNT
 from notifications.models import Notice
 from tests.factories import SYSTEM
 

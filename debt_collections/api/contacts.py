@@ -17,8 +17,8 @@ from rest_framework.response import Response
 
 from accounts.models import ContactPoint
 from debt_collections import services
-from debt_collections.api import _caller, _errors, _ScopedCase
-from debt_collections.audit import Actor
+from debt_collections.api.cases import _caller, _errors, _ScopedCase
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import ContactAttempt
 from notifications.models import Notice
 from notifications.selectors import notices_for_case

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from django.contrib.auth.models import Group
 
 from accounts.models import Agency, Role, User
-from debt_collections.audit import Actor
+from debt_collections.kernel.audit import Actor
 
 SEED = 20261121
 DEFAULT_CUSTOMERS = 240

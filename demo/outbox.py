@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from accounts.models import ContactPoint
-from debt_collections.demo.reference import CYCLE
 from debt_collections.models import CollectionCase
+from demo.reference import CYCLE
 from notifications.models import Notice
 from notifications.services import NoticeRequest, notice_queue_many, notice_send_many
 

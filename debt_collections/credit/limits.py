@@ -33,12 +33,12 @@ from django.utils import timezone
 
 from accounts.models import ContactPoint, CreditAccount, CreditLimitChange, Customer, User
 from debt_collections import selectors
-from debt_collections.audit import Actor, audit_append
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.audit import Actor, audit_append
+from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import TERMINAL, CollectionCase
 from debt_collections.policies import quantize
-from debt_collections.services import _notices
-from debt_collections.services.cases import _check_actor, _lock_case
+from debt_collections.services import service_notices
 from notifications.rendering import money
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ def _queue_for_change(
     Safe to repeat: the same change's notice is returned, not queued twice.
     """
     extra = {**extra, "limit_change": change.pk}
-    notice = _notices.queue(
+    notice = service_notices.queue(
         case=case,
         template_key=key,
         point=point,
@@ -332,8 +332,8 @@ def limit_change_schedule(
                 "This account has no open collection case, and notices go out on a case.",
                 code="no_open_case",
             )
-        case = _lock_case(case_id)
-        _check_actor(actor, case, None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, None, now)
         pending = list(
             CreditLimitChange.objects.select_for_update()
             .filter(account=account, status__in=PENDING_STATES, applied_at__isnull=True)
@@ -409,7 +409,7 @@ def limit_change_schedule(
                     "new_limit": money(change.new_limit),
                     "is_freeze": is_freeze,
                     "reason_text": reason_text(change, locale),
-                    "effective_date": _notices.local_text(case, effective),
+                    "effective_date": service_notices.local_text(case, effective),
                     "appeal_url": url,
                 },
             )
@@ -499,7 +499,7 @@ def limit_change_appeal(
         if actor.user is not None:
             if case is None:
                 raise NotPermitted("You cannot act on this account.")
-            _check_actor(actor, case, None, now)
+            check_actor(actor, case, None, now)
         if change.appealed_at is not None:
             raise TransitionNotAllowed("This change was already appealed.", code="already_appealed")
         if change.status not in (ST.SCHEDULED, ST.APPLIED):
@@ -552,7 +552,7 @@ def limit_change_review(
         case = case_for_change(change)
         if case is None:
             raise NotPermitted("You cannot act on this account.")
-        _check_actor(actor, case, None, now)
+        check_actor(actor, case, None, now)
         if change.status != ST.UNDER_REVIEW:
             raise TransitionNotAllowed(
                 f"The change is {change.get_status_display().lower()}, not under review.",

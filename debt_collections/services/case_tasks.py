@@ -11,10 +11,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from debt_collections.audit import Actor, audit_append
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.audit import Actor, audit_append
+from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import CaseTask
-from debt_collections.services.cases import _check_actor, _lock_case
 
 
 def task_complete(*, task_id: int, actor: Actor, now: datetime | None = None) -> CaseTask:
@@ -37,8 +37,8 @@ def task_complete(*, task_id: int, actor: Actor, now: datetime | None = None) ->
         case_id = CaseTask.objects.filter(pk=task_id).values_list("case_id", flat=True).first()
         if case_id is None:
             raise InvalidInput(f"Task {task_id} does not exist.", code="not_found")
-        case = _lock_case(case_id)
-        _check_actor(actor, case, None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, None, now)
         # No select_related: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
         task = CaseTask.objects.select_for_update().get(pk=task_id)
         if task.done_at is not None:

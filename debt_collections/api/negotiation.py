@@ -19,9 +19,9 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from debt_collections import selectors, services
-from debt_collections import serializers_negotiation as ser
-from debt_collections.api import StaffAPI, _caller, _errors, _ScopedCase
-from debt_collections.audit import Actor
+from debt_collections.api import serializers_negotiation as ser
+from debt_collections.api.cases import StaffAPI, _caller, _errors, _ScopedCase
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import Dispute, FeeWaiver, Payment, RepaymentPlan
 
 M = TypeVar("M", bound=Model)

@@ -2,7 +2,7 @@
 every compliance report (calls allowed and blocked, plans, payments, waivers, disputes, notices,
 wrong-party reports, limit changes), plus demo logins and agencies.
 
-A thin entry point (CONVENTIONS §13): the data and its stories live in the ``debt_collections.demo``
+A thin entry point (CONVENTIONS §13): the data and its stories live in the ``demo``
 package, and every row with a service is written through it. Safe to repeat: a second run creates
 nothing and only resets the demo passwords (and re-anchors the agencies' dates to today).
 """
@@ -16,8 +16,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test import override_settings
 from django.utils import timezone
 
-from debt_collections.demo import DEFAULT_CUSTOMERS, seed_demo, summary_lines
 from debt_collections.services import link_resolve
+from demo.reference import DEFAULT_CUSTOMERS
+from demo.writer import seed_demo, summary_lines
 
 
 class Command(BaseCommand):

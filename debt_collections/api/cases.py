@@ -34,10 +34,15 @@ from rest_framework.views import APIView
 from accounts.models import User
 from config.permissions import IsStaff
 from debt_collections import selectors, services
-from debt_collections import serializers as ser
-from debt_collections.audit import Actor
+from debt_collections.api import serializers as ser
+from debt_collections.kernel.access import (
+    MANUAL_TRANSITIONS,
+    agency_user_is_active,
+    can_transition,
+    user_roles,
+)
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CollectionCase
-from debt_collections.permissions import MANUAL_TRANSITIONS, agency_user_is_active, can_transition, user_roles
 
 RECENT_EVENTS = 50
 

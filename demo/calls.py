@@ -16,13 +16,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from accounts.models import ContactPoint
-from debt_collections.demo.history import History, Outcome
-from debt_collections.demo.records import CaseDraft, CustomerPlan
-from debt_collections.demo.stories import WORKING, local_at, placement
 from debt_collections.models import CaseState
+from demo.history import History, Outcome
+from demo.records import CaseDraft, CustomerPlan
+from demo.stories import WORKING, local_at, placement
 
 if TYPE_CHECKING:
-    from debt_collections.demo.plan import Planner
+    from demo.plan import Planner
 
 S = CaseState
 

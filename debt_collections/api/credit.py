@@ -1,7 +1,7 @@
 """Staff API for credit-bureau reporting and credit-limit changes (DESIGN §9).
 
 Thin views: scope through ``selectors`` (a case or account outside the caller's scope is a 404, never a
-403), writes through ``services.reporting`` and ``services.limits`` (which check role, state and the
+403), writes through ``credit.reporting`` and ``credit.limits`` (which check role, state and the
 four-eyes rule, audit and queue the customer's notices). Domain errors become JSON 4xx in
 ``config.api_errors``. Serializers live here: they are used by these views only.
 
@@ -23,11 +23,11 @@ from rest_framework.response import Response
 
 from accounts.models import MONEY_DIGITS, MONEY_PLACES, CreditLimitChange, User
 from debt_collections import selectors, services
-from debt_collections.api import StaffAPI, _caller, _errors, _ScopedCase
-from debt_collections.audit import Actor
+from debt_collections.api.cases import StaffAPI, _caller, _errors, _ScopedCase
+from debt_collections.credit.limits import limit_change_appeal_queue
+from debt_collections.credit.reporting import credit_report_view
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import BureauRecord, CreditReportNotice
-from debt_collections.services.limits import limit_change_appeal_queue
-from debt_collections.services.reporting import credit_report_view
 
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 _MONEY: dict[str, Any] = {

@@ -15,8 +15,8 @@ from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from accounts.models import MONEY_DIGITS, MONEY_PLACES, Agency, Customer, User
+from debt_collections.kernel.access import MANUAL_TRANSITIONS
 from debt_collections.models import AuditEvent, CaseState, CloseReason, CollectionCase, HoldReason
-from debt_collections.permissions import MANUAL_TRANSITIONS
 
 # Money leaves the API as a string with exactly two decimals ("5000.00"), never a float.
 _MONEY_FIELD: dict[str, Any] = {

@@ -36,8 +36,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from debt_collections.audit import Actor, PendingEvent, audit_append, audit_append_many
 from debt_collections.errors import InvalidInput, NotPermitted
+from debt_collections.kernel.audit import Actor, PendingEvent, audit_append, audit_append_many
+from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import (
     LIVE_PLAN_STATES,
     TERMINAL,
@@ -50,7 +51,6 @@ from debt_collections.models import (
 )
 from debt_collections.policies import PolicyPack, amount_band, credit_impact, get_pack
 from debt_collections.policies.credit_impact import PRE_NOTICE_KEY
-from debt_collections.services.cases import _check_actor, _lock_case
 
 if TYPE_CHECKING:
     from notifications.models import Notice
@@ -324,7 +324,7 @@ def credit_report_notice_delivered(
             or notice.sent_at is None
         ):
             return None
-        case = _lock_case(notice.case_id)
+        case = lock_case(notice.case_id)
         record = CreditReportNotice.objects.select_for_update().filter(case=case).first()
         if record is None:
             pack = _pack(case, now)
@@ -516,8 +516,8 @@ def credit_report_correct(
     if not reason.strip():
         raise InvalidInput("Say why the report is corrected.", code="reason_required")
     with transaction.atomic():
-        case = _lock_case(case_id)
-        _check_actor(actor, case, None, now)
+        case = lock_case(case_id)
+        check_actor(actor, case, None, now)
         negative = (
             BureauRecord.objects.select_for_update()
             .filter(case=case, kind=BureauRecord.Kind.NEGATIVE)

@@ -1,0 +1,48 @@
+"""Row locks every write takes before it checks anything.
+
+A service locks the rows it changes first (``SELECT … FOR UPDATE``), then checks the actor, the state
+and the guard against what it locked, so two users can never both pass a check on the same old row.
+Locks are always taken in id order (cases before the audit chain head) so concurrent writers cannot
+deadlock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from debt_collections.errors import InvalidInput, NotPermitted
+from debt_collections.kernel.access import agency_user_is_active, can_see_case, can_transition
+from debt_collections.kernel.audit import Actor
+from debt_collections.models import CollectionCase
+
+
+def lock_case(case_id: int) -> CollectionCase:
+    """Lock one case row (with its account and customer) for the rest of the transaction.
+
+    Raises ``InvalidInput(code="not_found")`` when there is no such case.
+    """
+    try:
+        return (
+            CollectionCase.objects.select_for_update().select_related("account", "customer").get(pk=case_id)
+        )
+    except CollectionCase.DoesNotExist as exc:
+        raise InvalidInput(f"Case {case_id} does not exist.", code="not_found") from exc
+
+
+def check_actor(actor: Actor, case: CollectionCase, transition_name: str | None, now: datetime) -> None:
+    """Refuse a person who may not act on this case (scope, agency licence today, role for the transition).
+
+    System actors (the daily cycle, the payments feed, the customer's own link) carry no user and are
+    checked by the entry point that speaks for them.
+    """
+    user = actor.user
+    if user is None:
+        return
+    if not can_see_case(user, case):
+        raise NotPermitted("You cannot act on this case.")
+    if not agency_user_is_active(user, timezone.localdate(now)):
+        raise NotPermitted("Your agency's licence or contract is not valid today.", code="agency_licence")
+    if transition_name is not None and not can_transition(user, transition_name):
+        raise NotPermitted(f"Your role does not allow '{transition_name}'.")
