@@ -119,7 +119,7 @@ def main() -> None:
         f"{floor['rows']} rows"
     )
 
-    from debt_collections.services.cycle import CHUNK_SIZE, cycle_run, cycle_workers
+    from debt_collections.cycle import CHUNK_SIZE, cycle_run, cycle_workers
 
     args.chunk_size = args.chunk_size or CHUNK_SIZE
 

@@ -23,9 +23,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import ContactPoint, CreditAccount, Customer
+from debt_collections.cycle import ESCALATE_AT_DPD
 from debt_collections.models import CollectionCase, CreditReportNotice
 from debt_collections.policies import get_pack
-from debt_collections.services.cycle import ESCALATE_AT_DPD
 from notifications.models import Notice, NoticeTemplate
 
 BATCH = 5000
@@ -363,7 +363,7 @@ def measure_fanout(
 
     from accounts.models import CreditAccount
     from config.celery import app
-    from debt_collections.services.cycle import chunks
+    from debt_collections.cycle import chunks
     from debt_collections.tasks import run_cycle_chunk
 
     app.conf.task_always_eager = False

@@ -18,6 +18,7 @@ from compliance.models import AuditVerification
 from compliance.selectors import ExportSpan
 from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.kernel.audit import Actor, audit_append, verify_chain
+from debt_collections.kernel.dispatch import task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,6 @@ def verification_start(*, actor: Actor, now: datetime | None = None) -> AuditVer
     read the same chain twice for nothing. A run whose worker died stops counting after
     ``selectors.STALLED_AFTER``.
     """
-    from compliance.tasks import verify_audit_chain
-
     now = now or timezone.now()
     _require_officer(actor)
     with transaction.atomic():
@@ -56,15 +55,13 @@ def verification_start(*, actor: Actor, now: datetime | None = None) -> AuditVer
             started_at=now, started_by=actor.user, total=selectors.chain_head_seq()
         )
         run_id = run.pk
-        transaction.on_commit(lambda: _enqueue(verify_audit_chain, run_id))
+        transaction.on_commit(lambda: _enqueue_verification(run_id))
     return run
 
 
-def _enqueue(task: Any, run_id: int) -> None:
-    try:
-        task.delay(run_id)
-    except Exception:  # broker down: say so on the run instead of leaving it "running" for an hour
-        logger.warning("could not enqueue audit verification %s", run_id, exc_info=True)
+def _enqueue_verification(run_id: int) -> None:
+    if not task_enqueue("compliance.verify_audit_chain", run_id):
+        # Broker down: say so on the run instead of leaving it "running" for an hour.
         AuditVerification.objects.filter(pk=run_id, finished_at__isnull=True).update(
             finished_at=timezone.now(), problem="The task could not be queued (broker unavailable)."
         )

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import CreditAccount
 from debt_collections.credit.limits import limit_changes_apply_due
-from debt_collections.services.cycle import CHUNK_SIZE, chunks, cycle_run_chunk
+from debt_collections.cycle import CHUNK_SIZE, chunks, cycle_run_chunk
 
 
 @shared_task(name="debt_collections.run_cycle_chunk", acks_late=True)

@@ -4,7 +4,7 @@ How it is built:
 
 * **Deterministic.** One ``random.Random(SEED)`` drives every choice, in a fixed order that never
   depends on what the database holds, so the same size and clock give the same people, numbers and
-  stories (``plan.build_plan`` is pure).
+  stories (``build.build_plan`` is pure).
 * **Idempotent.** Groups, agencies and the demo logins are upserted by natural key (name, licence
   number, username) on every run. Customers, accounts, cases and their history are created only when
   the marker account ``ACC-DEMO-00001`` is absent; that creation is one transaction, so an interrupted

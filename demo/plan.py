@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from accounts.models import ZERO, ContactPoint, CreditAccount
 from debt_collections.models import CaseState, CloseReason, HoldReason
 from debt_collections.policies import get_pack
-from demo import calls
 from demo.names import (
     CN_GIVEN,
     CN_MOBILE_PREFIXES,
@@ -32,8 +31,8 @@ from demo.names import (
     US_LAST,
     split_hanzi,
 )
-from demo.records import AccountPlan, CaseDraft, ContactPlan, CustomerPlan, DemoPlan, Step
-from demo.reference import DEFAULT_CUSTOMERS, EXPIRING, LOTUS, NORTH_STAR, SEED
+from demo.records import AccountPlan, CaseDraft, ContactPlan, CustomerPlan, Step
+from demo.reference import EXPIRING, LOTUS, NORTH_STAR
 from demo.stories import (
     BATCH_ACTIONS,
     CLOSE_REASONS,
@@ -57,7 +56,7 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(UNIT, rounding=ROUND_HALF_EVEN)
 
 
-def _state_slots(n: int, rng: random.Random) -> list[str | None]:
+def state_slots(n: int, rng: random.Random) -> list[str | None]:
     """A target state (or None: current account) for each of ``n`` accounts; each state at least
     ``min(5, n // 9)`` times, the rest by weight, shuffled."""
     floor = min(5, n // 9)
@@ -313,26 +312,3 @@ class Planner:
             step.at = last_in_story[story] = at
             fixed.append((at, story, beat, step))
         return [s[3] for s in sorted(fixed, key=lambda s: (s[0], s[1], s[2]))]
-
-
-def build_plan(*, customers: int = DEFAULT_CUSTOMERS, now: datetime, seed: int = SEED) -> DemoPlan:
-    """The whole demo as data. Pure: no database, no clock (``now`` is passed in)."""
-    rng = random.Random(seed)  # noqa: S311 - demo data, not security: it must be reproducible
-    n_us = n_uk = round(customers * 0.15)
-    jurisdictions = ["CN"] * (customers - n_us - n_uk) + ["US"] * n_us + ["UK"] * n_uk
-    rng.shuffle(jurisdictions)
-    planner = Planner(rng, now)
-    people = [planner.customer(i, code) for i, code in enumerate(jurisdictions)]
-    owners = [i for i, _p in enumerate(people) for _n in range(2 if rng.random() < 0.10 else 1)]
-    reasons: dict[str, int] = {}
-    drafts: list[CaseDraft] = []
-    for order, (owner, state) in enumerate(zip(owners, _state_slots(len(owners), rng), strict=True)):
-        number = f"ACC-DEMO-{order + 1:05d}"
-        account, draft = planner.account(number, people[owner], owner, state, order, reasons)
-        people[owner].accounts.append(account)
-        if draft is not None:
-            drafts.append(draft)
-    calls.write_history(planner, people, drafts)
-    for draft in drafts:
-        planner.time_story(draft)
-    return DemoPlan(people, planner.ordered_steps())

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from accounts.models import Agency, ContactPoint, CreditAccount, CreditLimitChange, QuarantinedContact, User
-from debt_collections import selectors, services
+from debt_collections import credit, selectors, services
 from debt_collections.errors import ComplianceBlocked, DomainError
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import (
@@ -444,7 +444,7 @@ class Runner:
         account = self.accounts[number]
         if step.action == "limit_change":
             automated = p["by"] == "risk"
-            services.limit_change_schedule(
+            credit.limit_change_schedule(
                 account_id=account.pk,
                 new_limit=p["new_limit"],
                 is_freeze=False,
@@ -475,7 +475,7 @@ class Runner:
             date_of_birth=customer.date_of_birth,
             now=at,
         )
-        services.limit_change_appeal(
+        credit.limit_change_appeal(
             change_id=change.pk,
             appeal_text="I use this card for my children's school fees. I have agreed a plan for the "
             "arrears; please keep my limit.",

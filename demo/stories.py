@@ -18,9 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from debt_collections.cycle import ESCALATE_AT_DPD
 from debt_collections.models import HOLDABLE, CaseState, CloseReason, Dispute, HoldReason
 from debt_collections.policies import PolicyPack, add_months, pack_versions
-from debt_collections.services.cycle import ESCALATE_AT_DPD
 
 S = CaseState
 ESC = ESCALATE_AT_DPD  # the day the nightly cycle escalates an early case (the firm-reminder rung)

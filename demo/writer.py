@@ -32,7 +32,7 @@ from debt_collections.models import (
     Payment,
     RepaymentPlan,
 )
-from demo.plan import build_plan
+from demo.build import build_plan
 from demo.records import DemoPlan
 from demo.reference import (
     ACTOR,

@@ -5,7 +5,7 @@
 * "Bureau records": every line sent, or waiting to be sent, to the credit bureau. Read-only.
 * "Limit-change appeals": the supervisors' queue of appealed credit-limit changes, oldest appeal first;
   its one action asks for the decision and the reason the customer reads, then calls
-  ``services.limit_change_review`` for each row (which refuses the person who asked for the change).
+  ``credit.limit_change_review`` for each row (which refuses the person who asked for the change).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import CreditLimitChange
-from debt_collections import services
+from debt_collections import credit
 from debt_collections.admin.access import CaseScopedReadOnlyAdminMixin, admin_user, has_staff_role
 from debt_collections.admin.queues import DefaultChoiceFilter, decision_page, run_each
 from debt_collections.models import BureauRecord, CreditReportNotice, LimitChangeAppeal
@@ -170,7 +170,7 @@ class LimitChangeAppealAdmin(admin.ModelAdmin[LimitChangeAppeal]):
                 run_each(
                     request,
                     queryset,
-                    lambda row, actor: services.limit_change_review(
+                    lambda row, actor: credit.limit_change_review(
                         change_id=row.pk, decision=decision, note=note, actor=actor
                     ),
                     done=_("Decided: %(rows)s. The customers are being told the outcome."),

@@ -4,11 +4,7 @@ Views read through ``selectors`` (so every queryset is scoped to the caller) and
 ``services`` (which lock, check role and state, audit and schedule side effects). Domain errors from
 the services become JSON 4xx in ``config.api_errors.exception_handler``; nothing here catches them.
 
-Authentication: session or ``Authorization: Token <key>`` (from ``POST auth/token/``). Anonymous
-callers get **401** with ``WWW-Authenticate: Token``: DRF answers with the challenge of the *first*
-authentication class and only token auth has one, so these views list it first (with the project
-default, session first, the answer would be 403 and a client could not tell "log in" from "not
-allowed"). Session-authenticated writes need the CSRF token, as in the admin.
+Authentication and the role check at the door: ``api.base``.
 """
 
 from __future__ import annotations
@@ -19,80 +15,28 @@ from typing import Any
 import django_fsm
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import User
-from config.permissions import IsStaff
 from debt_collections import selectors, services
 from debt_collections.api import serializers as ser
+from debt_collections.api.base import ScopedCaseView, StaffAPI, caller, error_responses
 from debt_collections.kernel.access import (
     MANUAL_TRANSITIONS,
     agency_user_is_active,
     can_transition,
-    user_roles,
 )
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CollectionCase
 
 RECENT_EVENTS = 50
-
-_ERROR_DESCRIPTIONS: dict[int, str] = {
-    400: "Invalid request: `errors` names each bad field or query parameter.",
-    401: "Not authenticated: no or invalid credentials.",
-    403: "Not allowed: not staff, no collections role, or the role may not do this (`not_permitted`).",
-    404: "No such case, or the case is outside the caller's scope (the two are not distinguished).",
-    409: "Conflict: the state does not allow it (`transition_not_allowed`) or it changed meanwhile "
-    "(`stale_state`). Nothing was changed.",
-    422: "The request is well-formed but the service refused its content (`invalid`, …).",
-    429: "Too many attempts; retry later.",
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {
-        code: OpenApiResponse(ser.ErrorSerializer, description=_ERROR_DESCRIPTIONS[code]) for code in codes
-    }
-
-
-class HasCollectionsRole(IsStaff):
-    """Active staff with a collections role (or a superuser).
-
-    ``IsStaff`` alone lets a role-less staff user through to an empty list and 404s; refusing at the
-    door says what is actually wrong.
-    """
-
-    message = "This API is for staff with a collections role (agent, supervisor or compliance)."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        user = request.user
-        return isinstance(user, User) and (user.is_superuser or bool(user_roles(user)))
-
-
-class StaffAPI(APIView):
-    """Base of every staff endpoint: authentication order and the role check (see module docstring)."""
-
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [HasCollectionsRole]
-
-
-def _caller(request: Request) -> User:
-    user = request.user
-    if not isinstance(user, User):  # the permission class has already refused anyone else
-        raise NotAuthenticated()
-    return user
-
 
 def allowed_transitions(case: CollectionCase, user: User, today: date) -> list[str]:
     """The manual transitions ``user`` may trigger on ``case`` now, in the permissions table's order.
@@ -109,25 +53,6 @@ def allowed_transitions(case: CollectionCase, user: User, today: date) -> list[s
         for name in MANUAL_TRANSITIONS
         if can_transition(user, name) and django_fsm.can_proceed(getattr(case, name))
     ]
-
-
-class _ScopedCase(StaffAPI, generics.GenericAPIView[CollectionCase]):
-    """Looks a case up by ``id`` inside the caller's scope: anything else is a 404, never a 403."""
-
-    # For the schema generator only (path parameter type); requests use get_queryset.
-    queryset = CollectionCase.objects.none()
-    lookup_url_kwarg = "id"
-
-    def get_queryset(self) -> QuerySet[CollectionCase]:
-        return selectors.case_list_for(_caller(self.request))
-
-    def get_object(self) -> CollectionCase:
-        try:
-            return super().get_object()
-        except Http404 as exc:
-            # config.api_errors takes the code from the exception it is given, and Django's Http404
-            # has none (the body would say "error"); DRF's NotFound says "not_found".
-            raise NotFound("Case not found.") from exc
 
 
 # --- auth -------------------------------------------------------------------------------------
@@ -152,7 +77,7 @@ class TokenObtainView(APIView):
         description="Active staff only. The same token is returned until it is deleted. Send it as "
         "`Authorization: Token <token>`.",
         request=ser.StaffAuthTokenSerializer,
-        responses={200: ser.TokenSerializer, **_errors(400, 429)},
+        responses={200: ser.TokenSerializer, **error_responses(400, 429)},
         auth=[],
         tags=["auth"],
     )
@@ -174,14 +99,14 @@ class CaseListView(StaffAPI, generics.ListAPIView[CollectionCase]):
         description="Agency users see only their agency's cases. Filters: `state`, `dpd_min` (minimum "
         "days past due), `assigned=me|none`. Unknown filter values are a 400.",
         parameters=[ser.CaseListQuerySerializer],
-        responses={200: ser.CaseSummarySerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: ser.CaseSummarySerializer(many=True), **error_responses(400, 401, 403)},
         tags=["cases"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[CollectionCase]:
-        user = _caller(self.request)
+        user = caller(self.request)
         query = ser.CaseListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         filters: dict[str, Any] = query.validated_data
@@ -198,18 +123,18 @@ class CaseListView(StaffAPI, generics.ListAPIView[CollectionCase]):
         return cases.order_by("-opened_at", "-pk")
 
 
-class CaseDetailView(_ScopedCase):
+class CaseDetailView(ScopedCaseView):
     serializer_class = ser.CaseDetailSerializer
 
     @extend_schema(
         summary="One case, what the caller may do next, and its recent audit trail",
         description="A case outside the caller's scope is a 404, exactly like a case that does not exist.",
-        responses={200: ser.CaseDetailSerializer, **_errors(401, 403, 404)},
+        responses={200: ser.CaseDetailSerializer, **error_responses(401, 403, 404)},
         tags=["cases"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
-        user = _caller(request)
+        user = caller(request)
         context = {
             **self.get_serializer_context(),
             "allowed_transitions": allowed_transitions(case, user, timezone.localdate()),
@@ -218,7 +143,7 @@ class CaseDetailView(_ScopedCase):
         return Response(ser.CaseDetailSerializer(case, context=context).data)
 
 
-class CaseTransitionView(_ScopedCase):
+class CaseTransitionView(ScopedCaseView):
     serializer_class = ser.CaseTransitionRequestSerializer
 
     @extend_schema(
@@ -228,11 +153,11 @@ class CaseTransitionView(_ScopedCase):
         "the case since you looked. Role rules: agents may escalate, engage and hold; release, "
         "resolve, charge_off and close need a supervisor; compliance officers read only.",
         request=ser.CaseTransitionRequestSerializer,
-        responses={200: ser.CaseTransitionResultSerializer, **_errors(400, 401, 403, 404, 409, 422)},
+        responses={200: ser.CaseTransitionResultSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["cases"],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user = _caller(request)
+        user = caller(request)
         # Scope first: a case the caller cannot see is a 404 whatever the body says.
         case = self.get_object()
         body = self.get_serializer(data=request.data)

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from accounts.models import ContactPoint
 from debt_collections import services
-from debt_collections.api.cases import _caller, _errors, _ScopedCase
+from debt_collections.api.base import ScopedCaseView, caller, error_responses
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import ContactAttempt
 from notifications.models import Notice
@@ -105,12 +105,12 @@ def _point_on_file(point_id: int) -> None:
         raise serializers.ValidationError({"contact_point": ["No such contact point."]})
 
 
-class CaseContactAttemptsView(_ScopedCase):
+class CaseContactAttemptsView(ScopedCaseView):
     serializer_class = ContactAttemptRequestSerializer
 
     @extend_schema(
         summary="The case's contact attempts, newest first (allowed and blocked)",
-        responses={200: ContactAttemptSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: ContactAttemptSerializer(many=True), **error_responses(401, 403, 404)},
         tags=["contacts"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -125,11 +125,11 @@ class CaseContactAttemptsView(_ScopedCase):
         "audited). Inbound contacts are recorded without gating. An outcome of `wrong_party` quarantines "
         "the number for every customer. Outbound SMS/email/letters go through `notices/`.",
         request=ContactAttemptRequestSerializer,
-        responses={201: ContactAttemptSerializer, **_errors(400, 401, 403, 404, 422)},
+        responses={201: ContactAttemptSerializer, **error_responses(400, 401, 403, 404, 422)},
         tags=["contacts"],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user = _caller(request)
+        user = caller(request)
         case = self.get_object()
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -149,12 +149,12 @@ class CaseContactAttemptsView(_ScopedCase):
         return Response(ContactAttemptSerializer(attempt).data, status=201)
 
 
-class CaseNoticesView(_ScopedCase):
+class CaseNoticesView(ScopedCaseView):
     serializer_class = NoticeRequestSerializer
 
     @extend_schema(
         summary="The case's notices (the outbox), oldest first, with the exact text and template version",
-        responses={200: NoticeSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: NoticeSerializer(many=True), **error_responses(401, 403, 404)},
         tags=["notices"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -169,11 +169,11 @@ class CaseNoticesView(_ScopedCase):
         "`next_allowed_at` when the gate blocks (the blocked notice is stored). Idempotent: the same "
         "template to the same point on the same day returns the existing notice.",
         request=NoticeRequestSerializer,
-        responses={202: NoticeSerializer, **_errors(400, 401, 403, 404, 422)},
+        responses={202: NoticeSerializer, **error_responses(400, 401, 403, 404, 422)},
         tags=["notices"],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user = _caller(request)
+        user = caller(request)
         case = self.get_object()
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -5,7 +5,7 @@ Thin views: scope through ``selectors`` (a case or account outside the caller's 
 four-eyes rule, audit and queue the customer's notices). Domain errors become JSON 4xx in
 ``config.api_errors``. Serializers live here: they are used by these views only.
 
-The customer appeals on the negotiation page (``services.limit_change_appeal`` with the link as actor);
+The customer appeals on the negotiation page (``credit.limit_change_appeal`` with the link as actor);
 ``POST limit-changes/{id}/appeal/`` is for staff recording an appeal the customer made by phone or letter.
 """
 
@@ -22,8 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import MONEY_DIGITS, MONEY_PLACES, CreditLimitChange, User
-from debt_collections import selectors, services
-from debt_collections.api.cases import StaffAPI, _caller, _errors, _ScopedCase
+from debt_collections import credit, selectors
+from debt_collections.api.base import ScopedCaseView, StaffAPI, caller, error_responses
 from debt_collections.credit.limits import limit_change_appeal_queue
 from debt_collections.credit.reporting import credit_report_view
 from debt_collections.kernel.audit import Actor
@@ -190,13 +190,13 @@ class ReviewRequestSerializer(serializers.Serializer[Any]):
 # --- credit reporting ----------------------------------------------------------------------------------
 
 
-class CaseCreditReportView(_ScopedCase):
+class CaseCreditReportView(ScopedCaseView):
     @extend_schema(
         summary="What the credit bureau is, or will be, told about this case, and why",
         description="The account's credit-impact grade with its texts in both locales, the pre-notice record "
         "(sent, delivered, eligible dates; status pending, eligible, reported, suppressed or corrected), "
         "whether a negative record could be exported now and why not, and the records sent.",
-        responses={200: CreditReportSerializer, **_errors(401, 403, 404)},
+        responses={200: CreditReportSerializer, **error_responses(401, 403, 404)},
         tags=["credit reporting"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -204,7 +204,7 @@ class CaseCreditReportView(_ScopedCase):
         return Response(CreditReportSerializer(credit_report_view(case, timezone.now())).data)
 
 
-class CaseCreditReportCorrectView(_ScopedCase):
+class CaseCreditReportCorrectView(ScopedCaseView):
     serializer_class = CorrectionRequestSerializer
 
     @extend_schema(
@@ -213,15 +213,15 @@ class CaseCreditReportCorrectView(_ScopedCase):
         "the next feed carries; safe to repeat (returns the same correction). 422 `nothing_reported` when no "
         "negative record was made for the case.",
         request=CorrectionRequestSerializer,
-        responses={201: BureauRecordSerializer, **_errors(400, 401, 403, 404, 422)},
+        responses={201: BureauRecordSerializer, **error_responses(400, 401, 403, 404, 422)},
         tags=["credit reporting"],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user = _caller(request)
+        user = caller(request)
         case = self.get_object()
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        record = services.credit_report_correct(
+        record = credit.credit_report_correct(
             case_id=case.pk, actor=Actor.for_user(user), reason=body.validated_data["reason"]
         )
         return Response(BureauRecordSerializer(record).data, status=201)
@@ -243,11 +243,11 @@ class AccountLimitChangesView(StaffAPI):
     @extend_schema(
         summary="The account's credit-limit changes, newest first",
         parameters=[_ID],
-        responses={200: LimitChangeSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: LimitChangeSerializer(many=True), **error_responses(401, 403, 404)},
         tags=["limit changes"],
     )
     def get(self, request: Request, id: int) -> Response:  # noqa: A002 (the URL's name)
-        user = _caller(request)
+        user = caller(request)
         if selectors.account_for(user, id) is None:
             raise NotFound("Account not found.")
         changes = CreditLimitChange.objects.filter(account_id=id).select_related("account")
@@ -263,17 +263,17 @@ class AccountLimitChangesView(StaffAPI):
         "the account is scheduled or under review.",
         request=LimitChangeRequestSerializer,
         parameters=[_ID],
-        responses={201: LimitChangeSerializer, **_errors(400, 401, 403, 404, 409, 422)},
+        responses={201: LimitChangeSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["limit changes"],
     )
     def post(self, request: Request, id: int) -> Response:  # noqa: A002
-        user = _caller(request)
+        user = caller(request)
         if selectors.account_for(user, id) is None:
             raise NotFound("Account not found.")
         body = LimitChangeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data: dict[str, Any] = body.validated_data
-        change = services.limit_change_schedule(
+        change = credit.limit_change_schedule(
             account_id=id,
             new_limit=data.get("new_limit"),
             is_freeze=data["is_freeze"],
@@ -293,15 +293,15 @@ class LimitChangeAppealView(StaffAPI):
         "effect while under review. 409 `already_appealed`, `not_appealable` (cancelled or reversed).",
         request=AppealRequestSerializer,
         parameters=[_ID],
-        responses={200: LimitChangeSerializer, **_errors(400, 401, 403, 404, 409, 422)},
+        responses={200: LimitChangeSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["limit changes"],
     )
     def post(self, request: Request, id: int) -> Response:  # noqa: A002
-        user = _caller(request)
+        user = caller(request)
         change = _change_in_scope(user, id)
         body = AppealRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        change = services.limit_change_appeal(
+        change = credit.limit_change_appeal(
             change_id=change.pk, appeal_text=body.validated_data["appeal_text"], actor=Actor.for_user(user)
         )
         return Response(LimitChangeSerializer(change).data)
@@ -318,15 +318,15 @@ class LimitChangeReviewView(StaffAPI):
         "limit restored if it was in effect. 409 `not_under_review`, `limit_changed_since`.",
         request=ReviewRequestSerializer,
         parameters=[_ID],
-        responses={200: LimitChangeSerializer, **_errors(400, 401, 403, 404, 409, 422)},
+        responses={200: LimitChangeSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["limit changes"],
     )
     def post(self, request: Request, id: int) -> Response:  # noqa: A002
-        user = _caller(request)
+        user = caller(request)
         change = _change_in_scope(user, id)
         body = ReviewRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        change = services.limit_change_review(
+        change = credit.limit_change_review(
             change_id=change.pk,
             decision=body.validated_data["decision"],
             note=body.validated_data["note"],
@@ -339,9 +339,9 @@ class LimitChangeAppealQueueView(StaffAPI):
     @extend_schema(
         summary="The supervisors' queue: appealed limit changes waiting for review, oldest appeal first",
         description="Empty for anyone but in-house supervisors.",
-        responses={200: LimitChangeSerializer(many=True), **_errors(401, 403)},
+        responses={200: LimitChangeSerializer(many=True), **error_responses(401, 403)},
         tags=["limit changes"],
     )
     def get(self, request: Request) -> Response:
-        queue = limit_change_appeal_queue(_caller(request))[:500]
+        queue = limit_change_appeal_queue(caller(request))[:500]
         return Response(LimitChangeSerializer(queue, many=True).data)

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from debt_collections import selectors, services
 from debt_collections.api import serializers_negotiation as ser
-from debt_collections.api.cases import StaffAPI, _caller, _errors, _ScopedCase
+from debt_collections.api.base import ScopedCaseView, StaffAPI, caller, error_responses
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import Dispute, FeeWaiver, Payment, RepaymentPlan
 
@@ -40,13 +40,13 @@ def _in_scope(queryset: QuerySet[M], user: User, pk: int, what: str) -> M:
 # --- options and plans --------------------------------------------------------------------------
 
 
-class CaseOptionsView(_ScopedCase):
+class CaseOptionsView(ScopedCaseView):
     @extend_schema(
         summary="What the customer may choose now, each with its total cost and schedule",
         description="Pay in full, installment plans (term and minimum installment from the policy pack), "
         "deferral (once in 12 months) and a hardship waiver request. Computed from the stored balance; "
         "plans add no interest and freeze penalty interest. `withheld` says why an option is missing.",
-        responses={200: ser.NegotiationOptionsSerializer, **_errors(401, 403, 404)},
+        responses={200: ser.NegotiationOptionsSerializer, **error_responses(401, 403, 404)},
         tags=["negotiation"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -55,12 +55,12 @@ class CaseOptionsView(_ScopedCase):
         return Response(ser.NegotiationOptionsSerializer(options).data)
 
 
-class CasePlansView(_ScopedCase):
+class CasePlansView(ScopedCaseView):
     serializer_class = ser.PlanRequestSerializer
 
     @extend_schema(
         summary="The case's plans, newest first, with their installments",
-        responses={200: ser.PlanSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: ser.PlanSerializer(many=True), **error_responses(401, 403, 404)},
         tags=["negotiation"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -74,11 +74,11 @@ class CasePlansView(_ScopedCase):
         "`accept: false` creates an offer (state `offered`). 422 for an unknown or unavailable option "
         "(`option_unavailable`), a case on hold (`case_on_hold`) or with a live plan (`live_plan`).",
         request=ser.PlanRequestSerializer,
-        responses={201: ser.PlanSerializer, **_errors(400, 401, 403, 404, 409, 422)},
+        responses={201: ser.PlanSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["negotiation"],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user = _caller(request)
+        user = caller(request)
         case = self.get_object()
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -97,7 +97,7 @@ class _PlanAction(StaffAPI):
     queryset = RepaymentPlan.objects.none()  # schema only: the path parameter's type
 
     def plan(self, request: Request, pk: int) -> tuple[User, RepaymentPlan]:
-        user = _caller(request)
+        user = caller(request)
         return user, _in_scope(RepaymentPlan.objects.all(), user, pk, "Plan")
 
 
@@ -108,7 +108,7 @@ class PlanWithdrawView(_PlanAction):
         "`cooling_off_over` once the cooling-off period has ended, `plan_not_accepted` for another state.",
         request=None,
         parameters=[_ID],
-        responses={200: ser.PlanSerializer, **_errors(401, 403, 404, 409)},
+        responses={200: ser.PlanSerializer, **error_responses(401, 403, 404, 409)},
         tags=["negotiation"],
     )
     def post(self, request: Request, id: int) -> Response:  # noqa: A002 (the URL's name)
@@ -123,7 +123,7 @@ class PlanAcceptView(_PlanAction):
         description="422 `offer_outdated` when the balance or the options changed since the offer.",
         request=None,
         parameters=[_ID],
-        responses={200: ser.PlanSerializer, **_errors(401, 403, 404, 409, 422)},
+        responses={200: ser.PlanSerializer, **error_responses(401, 403, 404, 409, 422)},
         tags=["negotiation"],
     )
     def post(self, request: Request, id: int) -> Response:  # noqa: A002
@@ -137,7 +137,7 @@ class PlanCancelView(_PlanAction):
         summary="Cancel an offer that was not accepted",
         request=None,
         parameters=[_ID],
-        responses={200: ser.PlanSerializer, **_errors(401, 403, 404, 409)},
+        responses={200: ser.PlanSerializer, **error_responses(401, 403, 404, 409)},
         tags=["negotiation"],
     )
     def post(self, request: Request, id: int) -> Response:  # noqa: A002
@@ -149,12 +149,12 @@ class PlanCancelView(_PlanAction):
 # --- waivers ------------------------------------------------------------------------------------
 
 
-class CaseWaiversView(_ScopedCase):
+class CaseWaiversView(ScopedCaseView):
     serializer_class = ser.WaiverRequestSerializer
 
     @extend_schema(
         summary="The case's waiver requests, oldest first",
-        responses={200: ser.WaiverSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: ser.WaiverSerializer(many=True), **error_responses(401, 403, 404)},
         tags=["waivers"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -166,11 +166,11 @@ class CaseWaiversView(_ScopedCase):
         description="Someone else decides (maker-checker). 422 `exceeds_balance` above the component's "
         "balance; 403 for compliance officers (they review, not request).",
         request=ser.WaiverRequestSerializer,
-        responses={201: ser.WaiverSerializer, **_errors(400, 401, 403, 404, 422)},
+        responses={201: ser.WaiverSerializer, **error_responses(400, 401, 403, 404, 422)},
         tags=["waivers"],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user = _caller(request)
+        user = caller(request)
         case = self.get_object()
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -190,7 +190,7 @@ class _WaiverDecision(StaffAPI):
     queryset = FeeWaiver.objects.none()  # schema only
 
     def waiver(self, request: Request, pk: int) -> tuple[User, FeeWaiver]:
-        user = _caller(request)
+        user = caller(request)
         return user, _in_scope(FeeWaiver.objects.all(), user, pk, "Waiver")
 
 
@@ -201,7 +201,7 @@ class WaiverApproveView(_WaiverDecision):
         "requester, `waiver_limit` above an agent's authority; 409 `waiver_decided` if already decided.",
         request=ser.WaiverApproveSerializer,
         parameters=[_ID],
-        responses={200: ser.WaiverSerializer, **_errors(400, 401, 403, 404, 409, 422)},
+        responses={200: ser.WaiverSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["waivers"],
     )
     def post(self, request: Request, id: int) -> Response:  # noqa: A002
@@ -220,7 +220,7 @@ class WaiverRejectView(_WaiverDecision):
         description="The same people may reject as may approve.",
         request=ser.WaiverRejectSerializer,
         parameters=[_ID],
-        responses={200: ser.WaiverSerializer, **_errors(400, 401, 403, 404, 409, 422)},
+        responses={200: ser.WaiverSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["waivers"],
     )
     def post(self, request: Request, id: int) -> Response:  # noqa: A002
@@ -248,12 +248,12 @@ class PaymentsView(StaffAPI):
         responses={
             201: ser.PaymentSerializer,
             200: ser.PaymentSerializer,
-            **_errors(400, 401, 403, 404, 409, 422),
+            **error_responses(400, 401, 403, 404, 409, 422),
         },
         tags=["payments"],
     )
     def post(self, request: Request) -> Response:
-        user = _caller(request)
+        user = caller(request)
         body = ser.PaymentRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data: dict[str, Any] = body.validated_data
@@ -275,12 +275,12 @@ class PaymentsView(StaffAPI):
 # --- disputes -----------------------------------------------------------------------------------
 
 
-class CaseDisputesView(_ScopedCase):
+class CaseDisputesView(ScopedCaseView):
     serializer_class = ser.DisputeRequestSerializer
 
     @extend_schema(
         summary="The case's disputes and complaints, oldest first",
-        responses={200: ser.DisputeSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: ser.DisputeSerializer(many=True), **error_responses(401, 403, 404)},
         tags=["disputes"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -293,11 +293,11 @@ class CaseDisputesView(_ScopedCase):
         "it to compliance and queues `dispute.acknowledgement`. A disputed amount/component is never "
         "paid down while the dispute is open.",
         request=ser.DisputeRequestSerializer,
-        responses={201: ser.DisputeSerializer, **_errors(400, 401, 403, 404, 409, 422)},
+        responses={201: ser.DisputeSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["disputes"],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user = _caller(request)
+        user = caller(request)
         case = self.get_object()
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -317,11 +317,11 @@ class CaseDisputesView(_ScopedCase):
 class DisputeQueueView(StaffAPI):
     @extend_schema(
         summary="Open disputes and complaints the caller may see, the one due soonest first",
-        responses={200: ser.DisputeSerializer(many=True), **_errors(401, 403)},
+        responses={200: ser.DisputeSerializer(many=True), **error_responses(401, 403)},
         tags=["disputes"],
     )
     def get(self, request: Request) -> Response:
-        disputes = selectors.open_disputes(_caller(request))[:500]
+        disputes = selectors.open_disputes(caller(request))[:500]
         return Response(ser.DisputeSerializer(disputes, many=True).data)
 
 
@@ -335,11 +335,11 @@ class DisputeResolveView(StaffAPI):
         "`dispute_closed` when already decided.",
         request=ser.DisputeResolveSerializer,
         parameters=[_ID],
-        responses={200: ser.DisputeSerializer, **_errors(400, 401, 403, 404, 409, 422)},
+        responses={200: ser.DisputeSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["disputes"],
     )
     def post(self, request: Request, id: int) -> Response:  # noqa: A002
-        user = _caller(request)
+        user = caller(request)
         dispute = _in_scope(Dispute.objects.all(), user, id, "Dispute")
         body = ser.DisputeResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from debt_collections import selectors, services
+from debt_collections import credit, selectors, services
 from debt_collections.credit.limits import best_verified_point, limit_changes_for_case
 from debt_collections.customer.context import CHANNELS_FOR_KIND, can_appeal, zone_of
 from debt_collections.customer.forms import (
@@ -298,7 +298,7 @@ def limit_appeal(
     form = LimitAppealForm(request.POST, change_id=change.pk)
     if not form.is_valid():
         return _invalid(request, token, link, state, now, "limit_appeal", {"appeal_form": form})
-    appealed = services.limit_change_appeal(
+    appealed = credit.limit_change_appeal(
         change_id=change.pk, appeal_text=form.cleaned_data["text"], actor=Actor.link(link.id), now=now
     )
     point = best_verified_point(link.case.customer)

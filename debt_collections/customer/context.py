@@ -35,7 +35,7 @@ from debt_collections.policies import HARDSHIP, PAY_IN_FULL, NegotiationOptions,
 from debt_collections.policies.credit_impact import credit_impact, grade_text
 from debt_collections.policies.localtime import resolve_zone
 
-# A change the customer can still appeal (``services.limit_change_appeal`` refuses the others).
+# A change the customer can still appeal (``credit.limit_change_appeal`` refuses the others).
 LIMIT_STATUS = CreditLimitChange.Status
 APPEALABLE: Final = (LIMIT_STATUS.SCHEDULED, LIMIT_STATUS.APPLIED)
 # Channels a person can stop on each kind of contact point.

@@ -1,22 +1,15 @@
 """Every write in the collections app goes through a function here (CONVENTIONS §1).
 
-Split by subject: ``cases`` (the lifecycle), ``contacts`` (contact attempts, wrong-party reports,
-opt-outs). Import from ``debt_collections.services``; grep a name to find every caller.
+Split by subject: ``cases`` (the lifecycle and its transition table), ``contacts`` (contact attempts,
+wrong-party reports, opt-outs), ``links`` (the customer's signed links), ``plans`` and ``plan_cycle``,
+``payments``, ``waivers``, ``disputes``, ``callbacks``, ``case_tasks`` (the agent's to-do items),
+``service_notices`` (notices the customer is owed). Credit reporting and limit changes are
+``debt_collections.credit``; the daily cycle, which drives all of them, is ``debt_collections.cycle``.
+Import from ``debt_collections.services``; grep a name to find every caller.
 """
 
 from __future__ import annotations
 
-from debt_collections.credit.limits import (
-    limit_change_appeal,
-    limit_change_review,
-    limit_change_schedule,
-    limit_changes_apply_due,
-)
-from debt_collections.credit.reporting import (
-    bureau_feed_export,
-    credit_report_correct,
-    credit_report_notice_delivered,
-)
 from debt_collections.services.callbacks import callback_request
 from debt_collections.services.case_tasks import task_complete
 from debt_collections.services.cases import (
@@ -101,13 +94,6 @@ __all__ = [
     "dispute_open",
     "dispute_resolve",
     "payment_record",
-    "bureau_feed_export",
-    "credit_report_correct",
-    "credit_report_notice_delivered",
-    "limit_change_appeal",
-    "limit_change_review",
-    "limit_change_schedule",
-    "limit_changes_apply_due",
     "plan_accept",
     "plan_accept_option",
     "plan_activate_after_cooling_off",

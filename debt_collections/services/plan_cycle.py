@@ -17,7 +17,7 @@ from debt_collections.models import LIVE_PLAN_STATES, CaseState, Installment, Pl
 from debt_collections.policies import PolicyPack, get_pack
 from debt_collections.services import cases as case_services
 from debt_collections.services import service_notices
-from debt_collections.services.plans import _lock_plan
+from debt_collections.services.plans import lock_plan
 from notifications.rendering import money
 
 CYCLE = Actor.system("collection_cycle")  # the same actor as the rest of the cycle
@@ -59,7 +59,7 @@ def plan_activate_after_cooling_off(
     for plan_id in due.values_list("pk", flat=True):
         try:
             with transaction.atomic():
-                case, plan = _lock_plan(plan_id)
+                case, plan = lock_plan(plan_id)
                 if plan.state != PlanState.ACCEPTED or plan.cooling_off_until is None:
                     continue
                 if plan.cooling_off_until > cutoff:
@@ -116,7 +116,7 @@ def plan_break_missed(
     for plan_id in list(candidates):
         try:
             with transaction.atomic():
-                case, plan = _lock_plan(plan_id)
+                case, plan = lock_plan(plan_id)
                 if plan.state not in LIVE_PLAN_STATES or case.state != CaseState.ON_PLAN:
                     continue
                 pack = get_pack(case.customer.jurisdiction, as_of)

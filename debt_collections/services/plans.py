@@ -244,7 +244,7 @@ def plan_offer(
     return plan
 
 
-def _lock_plan(plan_id: int) -> tuple[CollectionCase, RepaymentPlan]:
+def lock_plan(plan_id: int) -> tuple[CollectionCase, RepaymentPlan]:
     """Lock the plan's case, then the plan (the order every service uses)."""
     case_id = RepaymentPlan.objects.filter(pk=plan_id).values_list("case_id", flat=True).first()
     if case_id is None:
@@ -266,7 +266,7 @@ def plan_accept(
     now = now or timezone.now()
     _require_negotiator(actor)
     with transaction.atomic():
-        case, plan = _lock_plan(plan_id)
+        case, plan = lock_plan(plan_id)
         check_actor(actor, case, None, now)
         if plan.state != PlanState.OFFERED:
             raise TransitionNotAllowed(
@@ -301,7 +301,7 @@ def plan_withdraw(*, plan_id: int, actor: Actor, now: datetime | None = None) ->
     now = now or timezone.now()
     _require_negotiator(actor)
     with transaction.atomic():
-        case, plan = _lock_plan(plan_id)
+        case, plan = lock_plan(plan_id)
         check_actor(actor, case, None, now)
         until = plan.cooling_off_until
         if plan.state == PlanState.ACTIVE or (plan.state == PlanState.ACCEPTED and until and now >= until):
@@ -346,7 +346,7 @@ def plan_cancel(
     now = now or timezone.now()
     _require_negotiator(actor)
     with transaction.atomic():
-        case, plan = _lock_plan(plan_id)
+        case, plan = lock_plan(plan_id)
         check_actor(actor, case, None, now)
         if plan.state != PlanState.OFFERED:
             raise TransitionNotAllowed(

@@ -20,12 +20,12 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import ContactPoint, CreditAccount, User
-from debt_collections import services
+from debt_collections import credit, services
 from debt_collections.credit.reporting import bureau_feed_export, credit_report_notice_delivered
+from debt_collections.cycle import cycle_run
 from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, BureauRecord, CaseState, CollectionCase, CreditReportNotice
-from debt_collections.services.cycle import cycle_run
 from notifications.models import Notice
 from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory
 
@@ -416,11 +416,11 @@ def test_compliance_can_correct_a_wrong_report_and_an_agent_cannot(
     at = NOW + timedelta(days=N + 1)
 
     with pytest.raises(NotPermitted):
-        services.credit_report_correct(case_id=case.pk, actor=Actor.for_user(agent), reason="typo", now=at)
-    correction = services.credit_report_correct(
+        credit.credit_report_correct(case_id=case.pk, actor=Actor.for_user(agent), reason="typo", now=at)
+    correction = credit.credit_report_correct(
         case_id=case.pk, actor=Actor.for_user(compliance), reason="the amount band was wrong", now=at
     )
-    again = services.credit_report_correct(
+    again = credit.credit_report_correct(
         case_id=case.pk, actor=Actor.for_user(compliance), reason="clicked twice", now=at
     )
 
@@ -435,7 +435,7 @@ def test_a_case_with_nothing_reported_has_nothing_to_correct(
     case = delivered(django_capture_on_commit_callbacks)
 
     with pytest.raises(InvalidInput) as error:
-        services.credit_report_correct(case_id=case.pk, actor=Actor.for_user(compliance), reason="x", now=NOW)
+        credit.credit_report_correct(case_id=case.pk, actor=Actor.for_user(compliance), reason="x", now=NOW)
 
     assert error.value.code == "nothing_reported"
 

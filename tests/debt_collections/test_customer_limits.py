@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from accounts.models import ContactPoint, CreditLimitChange, User
-from debt_collections import selectors, services
+from debt_collections import credit, selectors, services
 from debt_collections.credit.limits import reason_text
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import (
@@ -106,7 +106,7 @@ def client() -> Client:
 @pytest.fixture
 def change(case: CollectionCase, phone: ContactPoint, agent: User) -> CreditLimitChange:
     """A reduction from 20,000 to 10,000 CNY, scheduled by an agent: in effect 7 days from now."""
-    return services.limit_change_schedule(
+    return credit.limit_change_schedule(
         account_id=case.account_id,
         new_limit=Decimal("10000.00"),
         is_freeze=False,
@@ -283,7 +283,7 @@ def test_a_scheduled_reduction_is_listed_with_its_reason_date_and_an_appeal_form
 def test_an_automated_freeze_reads_as_such_in_english(
     client: Client, case: CollectionCase, phone: ContactPoint, token: str
 ) -> None:
-    freeze = services.limit_change_schedule(
+    freeze = credit.limit_change_schedule(
         account_id=case.account_id,
         new_limit=None,
         is_freeze=True,
@@ -371,7 +371,7 @@ def test_a_change_that_is_not_this_accounts_is_refused_without_revealing_anythin
         CaseState.ACTIVE,
         account=CreditAccountFactory.create(customer=other_customer, credit_limit=Decimal("55555.00")),
     )
-    other = services.limit_change_schedule(
+    other = credit.limit_change_schedule(
         account_id=other_case.account_id,
         new_limit=Decimal("33333.00"),
         is_freeze=False,
@@ -422,7 +422,7 @@ def test_a_decided_appeal_shows_the_decision_and_the_reviewers_note(
 ) -> None:
     verify(client, token)
     appeal(client, token, change.pk)
-    services.limit_change_review(
+    credit.limit_change_review(
         change_id=change.pk,
         decision="reversed",
         note="我们核实到您 3 月 1 日的还款。",
@@ -441,7 +441,7 @@ def test_appealing_a_change_in_effect_without_a_verified_contact_says_to_call(
     client: Client, case: CollectionCase, phone: ContactPoint, token: str, agent: User, settings: Any
 ) -> None:
     ContactPoint.objects.filter(pk=phone.pk).update(status=ContactPoint.Status.UNVERIFIED)
-    freeze = services.limit_change_schedule(
+    freeze = credit.limit_change_schedule(
         account_id=case.account_id,
         new_limit=None,
         is_freeze=True,

@@ -18,8 +18,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import ContactPoint, CreditAccount
 from debt_collections import services
+from debt_collections.cycle import ESCALATE_AT_DPD, CycleReport, cycle_run
 from debt_collections.models import AuditEvent, CaseState, CollectionCase, Dispute, HoldReason
-from debt_collections.services.cycle import ESCALATE_AT_DPD, CycleReport, cycle_run
 from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice
 from tests.factories import SYSTEM, CreditAccountFactory, CustomerFactory, PhoneFactory

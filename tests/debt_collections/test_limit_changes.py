@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 
 from accounts.models import CreditLimitChange, User
-from debt_collections import services
+from debt_collections import credit, services
 from debt_collections.credit.limits import (
     account_is_frozen,
     limit_change_appeal_queue,
     limit_changes_for_case,
 )
+from debt_collections.cycle import cycle_run
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState, CollectionCase, NegotiationLink
-from debt_collections.services.cycle import cycle_run
 from notifications.models import Notice
 from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory, UserFactory, make_case
 
@@ -74,7 +74,7 @@ def schedule(case: CollectionCase, actor: Actor, **overrides: Any) -> CreditLimi
         "now": NOW,
         **overrides,
     }
-    return services.limit_change_schedule(**kwargs)
+    return credit.limit_change_schedule(**kwargs)
 
 
 def notices(case: CollectionCase, key: str) -> list[Notice]:
@@ -129,7 +129,7 @@ def test_a_change_whose_notice_was_never_sent_does_not_take_effect(case: Collect
     # Given the notice was queued but the worker never sent it (no on-commit callbacks ran)
     change = schedule(case, Actor.for_user(agent))
 
-    report = services.limit_changes_apply_due(now=NOW + timedelta(days=30))
+    report = credit.limit_changes_apply_due(now=NOW + timedelta(days=30))
 
     change.refresh_from_db()
     assert (change.status, report.applied) == (ST.SCHEDULED, 0)
@@ -237,7 +237,7 @@ def test_an_account_without_an_open_case_cannot_be_notified_so_is_refused(agent:
     account = CreditAccountFactory.create()
 
     with pytest.raises(InvalidInput) as error:
-        services.limit_change_schedule(
+        credit.limit_change_schedule(
             account_id=account.pk,
             new_limit=Decimal("100.00"),
             is_freeze=False,
@@ -269,7 +269,7 @@ def test_an_automated_change_is_marked_and_says_a_person_can_review_it(case: Col
 def appeal_as_customer(case: CollectionCase, change: CreditLimitChange, at: datetime) -> CreditLimitChange:
     link = NegotiationLink.objects.filter(case=case).latest("created_at")
     assert change in limit_changes_for_case(link.case)  # what the page checks first
-    return services.limit_change_appeal(
+    return credit.limit_change_appeal(
         change_id=change.pk, appeal_text="I have paid; please look again.", actor=Actor.link(link.id), now=at
     )
 
@@ -294,7 +294,7 @@ def test_appeal_goes_to_a_supervisor_whose_reversal_cancels_the_change_and_tells
     assert limit_of(case) == Decimal("20000.00")
 
     with django_capture_on_commit_callbacks(execute=True):
-        decided = services.limit_change_review(
+        decided = credit.limit_change_review(
             change_id=change.pk,
             decision="reversed",
             note="Your payment of 1 March was found.",
@@ -323,7 +323,7 @@ def test_an_upheld_appeal_decided_after_the_date_applies_the_change_then(
         change = schedule(case, Actor.for_user(agent))
     appeal_as_customer(case, change, clock(NOW + timedelta(days=1)))
 
-    decided = services.limit_change_review(
+    decided = credit.limit_change_review(
         change_id=change.pk,
         decision="upheld",
         note="The account is still overdue.",
@@ -344,7 +344,7 @@ def test_an_upheld_appeal_decided_early_waits_for_the_date(
         change = schedule(case, Actor.for_user(agent))
     appeal_as_customer(case, change, clock(NOW + timedelta(days=1)))
 
-    decided = services.limit_change_review(
+    decided = credit.limit_change_review(
         change_id=change.pk,
         decision="upheld",
         note="Still overdue.",
@@ -361,16 +361,16 @@ def test_reversing_a_change_in_effect_restores_the_old_limit(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         change = schedule(case, Actor.for_user(agent))
-    services.limit_changes_apply_due(now=clock(NOW + timedelta(days=7)))
+    credit.limit_changes_apply_due(now=clock(NOW + timedelta(days=7)))
     assert limit_of(case) == Decimal("10000.00")
-    services.limit_change_appeal(
+    credit.limit_change_appeal(
         change_id=change.pk,
         appeal_text="Customer called: salary was late",
         actor=Actor.for_user(agent),
         now=NOW + timedelta(days=8),
     )
 
-    decided = services.limit_change_review(
+    decided = credit.limit_change_review(
         change_id=change.pk,
         decision="reversed",
         note="Paid in full since.",
@@ -389,12 +389,12 @@ def test_the_requester_cannot_review_the_appeal_against_their_own_change(
     appeal_as_customer(case, change, NOW + timedelta(days=1))
 
     with pytest.raises(NotPermitted) as error:
-        services.limit_change_review(
+        credit.limit_change_review(
             change_id=change.pk, decision="reversed", note="Mine.", actor=Actor.for_user(supervisor), now=NOW
         )
 
     assert error.value.code == "four_eyes"
-    decided = services.limit_change_review(
+    decided = credit.limit_change_review(
         change_id=change.pk,
         decision="reversed",
         note="Reviewed.",
@@ -410,14 +410,14 @@ def test_only_a_supervisor_reviews_and_only_an_appealed_change(
     change = schedule(case, Actor.for_user(agent))
 
     with pytest.raises(TransitionNotAllowed) as not_appealed:
-        services.limit_change_review(
+        credit.limit_change_review(
             change_id=change.pk, decision="upheld", note="x", actor=Actor.for_user(supervisor), now=NOW
         )
     assert not_appealed.value.code == "not_under_review"
     appeal_as_customer(case, change, NOW + timedelta(days=1))
     for user in (agent, compliance):
         with pytest.raises(NotPermitted):
-            services.limit_change_review(
+            credit.limit_change_review(
                 change_id=change.pk, decision="upheld", note="x", actor=Actor.for_user(user), now=NOW
             )
 
@@ -445,7 +445,7 @@ def test_an_automated_freeze_in_effect_can_be_appealed_and_reviewed_by_a_person(
     assert (change.automated, change.status) == (True, ST.APPLIED)
     appeal_as_customer(case, change, NOW + timedelta(hours=2))
 
-    decided = services.limit_change_review(
+    decided = credit.limit_change_review(
         change_id=change.pk,
         decision="reversed",
         note="It was you: freeze lifted.",
@@ -462,7 +462,7 @@ def test_the_appeal_date_and_review_date_are_audited(
 ) -> None:
     change = schedule(case, Actor.for_user(agent))
     appeal_as_customer(case, change, NOW + timedelta(days=1))
-    services.limit_change_review(
+    credit.limit_change_review(
         change_id=change.pk,
         decision="upheld",
         note="ok",
@@ -504,7 +504,7 @@ def test_a_dispute_outcome_and_an_appeal_outcome_on_the_same_day_are_two_notices
         now=NOW + timedelta(hours=2),
     )
 
-    services.limit_change_review(
+    credit.limit_change_review(
         change_id=change.pk, decision="upheld", note="Stands.", actor=Actor.for_user(supervisor), now=NOW
     )
 

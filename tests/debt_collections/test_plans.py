@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from accounts.models import CreditAccount, User
 from debt_collections import selectors, services
+from debt_collections.cycle import cycle_run
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState, Installment, PlanState, RepaymentPlan
-from debt_collections.services.cycle import cycle_run
 from tests.debt_collections.negotiation_support import (
     NOW,
     actions,

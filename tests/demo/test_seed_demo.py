@@ -45,7 +45,7 @@ from debt_collections.models import (
     WaiverState,
 )
 from debt_collections.policies import get_pack
-from demo.plan import build_plan
+from demo.build import build_plan
 from demo.reference import DEMO_LOGINS, EXPIRING, LAPSED, MARKER_ACCOUNT
 from notifications.models import Notice
 from tests.factories import SYSTEM

@@ -18,10 +18,10 @@ from django.db import transaction
 
 from accounts.models import CreditAccount
 from config.celery import app
+from debt_collections import cycle as cycle_module
+from debt_collections.cycle import cycle_run, cycle_workers
 from debt_collections.kernel.audit import verify_chain
 from debt_collections.models import AuditChainHead, AuditEvent, CaseState, CollectionCase
-from debt_collections.services import cycle as cycle_module
-from debt_collections.services.cycle import cycle_run, cycle_workers
 from notifications.models import Notice
 from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory
 

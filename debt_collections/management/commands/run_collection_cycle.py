@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from debt_collections.services.cycle import CHUNK_SIZE, CycleReport, cycle_run
+from debt_collections.cycle import CHUNK_SIZE, CycleReport, cycle_run
 
 
 class Command(BaseCommand):
