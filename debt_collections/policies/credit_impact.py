@@ -2,7 +2,8 @@
 how the record reads, how long it stays on file, and what the customer can do now, in ``zh-hans`` and
 ``en``.
 
-Pure data and functions (standard library only, no ORM, no clock), like the rest of ``policies``:
+Pure data and functions (no ORM, no clock), like the rest of ``policies``; the texts are gettext
+messages (English source, ``locale/zh_Hans`` for Chinese), the project's one translation mechanism:
 
     grade = credit_impact(get_pack("CN", today), account.days_past_due)
     what, reads_as, stays, what_you_can_do = grade_text(grade, customer.locale)
@@ -33,6 +34,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final, NamedTuple
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from debt_collections.policies.packs import PolicyPack
 
@@ -225,146 +230,94 @@ def amount_band(amount: Decimal) -> str:
 # Placeholders: {days} pre-notice days, {report_from} first reportable days past due, {band_from} the
 # grade's first day, {years} the bureau's retention.
 
-_WHAT: Final[Mapping[str, Mapping[str, str]]] = {
-    "current": {
-        "zh-hans": "您的账户目前还款正常，我们不会向征信机构报送任何不良信息。",
-        "en": "Your account is up to date: we report nothing negative about it to the credit bureau.",
-    },
-    "late": {
-        "zh-hans": "我们尚未就该账户向征信机构报送任何不良信息。如需报送，我们会至少提前{days}天书面告知您，"
-        "且仅在逾期满{report_from}天后才可能报送。",
-        "en": "Nothing negative has been reported to the credit bureau about this account. We will not "
+_WHAT: Final[Mapping[str, Promise]] = {
+    "current": _("Your account is up to date: we report nothing negative about it to the credit bureau."),
+    "late": _(
+        "Nothing negative has been reported to the credit bureau about this account. We will not "
         "report anything without first writing to you at least {days} days beforehand, and not before "
-        "the account is {report_from} days past due.",
-    },
-    "pre_notice": {
-        "zh-hans": "如欠款仍未还清，我们将向征信机构报送该账户的逾期信息，"
-        "报送时间不早于书面事先告知送达后{days}天。",
-        "en": "If the amount stays unpaid, we will report to the credit bureau that this account is "
-        "overdue, no earlier than {days} days after our written advance notice reached you.",
-    },
-    "serious": {
-        "zh-hans": "书面事先告知送达满{days}天后，该账户可能被报送为严重逾期。",
-        "en": "Once {days} days have passed since our written advance notice reached you, this account "
-        "can be reported to the credit bureau as seriously overdue.",
-    },
-    "charged_off": {
-        "zh-hans": "书面事先告知送达满{days}天后，该账户可能被报送为未还清的不良欠款。",
-        "en": "Once {days} days have passed since our written advance notice reached you, this account "
-        "can be reported to the credit bureau as an unpaid debt we have written off.",
-    },
+        "the account is {report_from} days past due."
+    ),
+    "pre_notice": _(
+        "If the amount stays unpaid, we will report to the credit bureau that this account is "
+        "overdue, no earlier than {days} days after our written advance notice reached you."
+    ),
+    "serious": _(
+        "Once {days} days have passed since our written advance notice reached you, this account "
+        "can be reported to the credit bureau as seriously overdue."
+    ),
+    "charged_off": _(
+        "Once {days} days have passed since our written advance notice reached you, this account "
+        "can be reported to the credit bureau as an unpaid debt we have written off."
+    ),
 }
 
-_READS_AS_SHARED: Final[Mapping[str, Mapping[str, str]]] = {
-    "current": {
-        "zh-hans": "您的信用报告中该账户显示为正常还款。",
-        "en": "Your credit record shows this account as paid on time.",
-    },
-    "late": {
-        "zh-hans": "在此之前，您的信用报告中不会出现我们报送的逾期记录。",
-        "en": "Until then, your credit record shows no late payment from us.",
-    },
-    "pre_notice": {
-        "zh-hans": "报送内容为：逾期{band_from}天以上，以及逾期金额。",
-        "en": "The record will read: overdue {band_from} days or more, with the amount overdue.",
-    },
-    "serious": {
-        "zh-hans": "报送内容为：逾期{band_from}天以上，以及逾期金额。",
-        "en": "The record will read: overdue {band_from} days or more, with the amount overdue.",
-    },
+_READS_AS_SHARED: Final[Mapping[str, Promise]] = {
+    "current": _("Your credit record shows this account as paid on time."),
+    "late": _("Until then, your credit record shows no late payment from us."),
+    "pre_notice": _("The record will read: overdue {band_from} days or more, with the amount overdue."),
+    "serious": _("The record will read: overdue {band_from} days or more, with the amount overdue."),
 }
 
-_READS_AS_CHARGED_OFF: Final[Mapping[str, Mapping[str, str]]] = {
-    "CN": {
-        "zh-hans": "报送内容为：呆账（已核销），以及未还金额。",
-        "en": "The record will read: bad debt (written off), with the unpaid amount.",
-    },
-    "US": {
-        "zh-hans": "报送内容为：已冲销（charged off），以及未还金额。",
-        "en": "The record will read: charged off, with the unpaid amount.",
-    },
-    "UK": {
-        "zh-hans": "报送内容为：违约（default），以及未还金额。",
-        "en": "The record will read: defaulted, with the unpaid amount.",
-    },
+_READS_AS_CHARGED_OFF: Final[Mapping[str, Promise]] = {
+    "CN": _("The record will read: bad debt (written off), with the unpaid amount."),
+    "US": _("The record will read: charged off, with the unpaid amount."),
+    "UK": _("The record will read: defaulted, with the unpaid amount."),
 }
 
 # By pack, then whether the grade reports anything ("reported") or not yet ("if_reported").
-_STAYS: Final[Mapping[str, Mapping[str, Mapping[str, str]]]] = {
+_STAYS: Final[Mapping[str, Mapping[str, Promise]]] = {
     "CN": {
-        "reported": {
-            "zh-hans": "该信息自逾期欠款还清之日起在征信系统中保存{years}年。",
-            "en": "It stays on your credit record for {years} years from the day the overdue amount is "
-            "repaid.",
-        },
-        "if_reported": {
-            "zh-hans": "如日后报送，相关信息将自逾期欠款还清之日起在征信系统中保存{years}年。",
-            "en": "If we ever report a late payment, it stays on your credit record for {years} years from "
-            "the day the overdue amount is repaid.",
-        },
+        "reported": _(
+            "It stays on your credit record for {years} years from the day the overdue amount is repaid."
+        ),
+        "if_reported": _(
+            "If we ever report a late payment, it stays on your credit record for {years} years from "
+            "the day the overdue amount is repaid."
+        ),
     },
     "US": {
-        "reported": {
-            "zh-hans": "该信息最长可在您的信用报告中保留{years}年，"
-            "自首次逾期之日起180天后开始计算，还清后亦然。",
-            "en": "It can stay on your credit report for up to {years} years, counted from 180 days after "
-            "the payment you first missed, even after you pay.",
-        },
-        "if_reported": {
-            "zh-hans": "如日后报送，相关信息最长可在您的信用报告中保留{years}年，"
-            "自首次逾期之日起180天后开始计算。",
-            "en": "If we ever report a late payment, it can stay on your credit report for up to {years} "
-            "years, counted from 180 days after the payment you first missed.",
-        },
+        "reported": _(
+            "It can stay on your credit report for up to {years} years, counted from 180 days after "
+            "the payment you first missed, even after you pay."
+        ),
+        "if_reported": _(
+            "If we ever report a late payment, it can stay on your credit report for up to {years} "
+            "years, counted from 180 days after the payment you first missed."
+        ),
     },
     "UK": {
-        "reported": {
-            "zh-hans": "该信息自记录之日起在您的信用档案中保留{years}年，还清后亦然。",
-            "en": "It stays on your credit file for {years} years from the date it is recorded, even once "
-            "it is repaid.",
-        },
-        "if_reported": {
-            "zh-hans": "如日后报送，相关信息将自记录之日起在您的信用档案中保留{years}年。",
-            "en": "If we ever report a late payment, it stays on your credit file for {years} years from "
-            "the date it is recorded.",
-        },
+        "reported": _(
+            "It stays on your credit file for {years} years from the date it is recorded, even once "
+            "it is repaid."
+        ),
+        "if_reported": _(
+            "If we ever report a late payment, it stays on your credit file for {years} years from "
+            "the date it is recorded."
+        ),
     },
 }
 
-_CAN_DO: Final[Mapping[str, Mapping[str, str]]] = {
-    "current": {
-        "zh-hans": "无需任何操作，请继续按时还款。",
-        "en": "Nothing is needed: keep paying on time.",
-    },
-    "late": {
-        "zh-hans": "还清应还款项或商定还款方案，即不会被报送。"
-        "如您认为金额有误，请告知我们：异议处理期间我们不会报送。",
-        "en": "Pay the amount due, or agree a repayment plan, and nothing will be reported. If you think "
-        "the amount is wrong, tell us: we do not report while a dispute is open.",
-    },
-    "pre_notice": {
-        "zh-hans": "在报送日期前还清欠款或商定还款方案，即不会被报送。"
-        "如您认为信息有误，可提出异议：异议处理期间我们不会报送。",
-        "en": "Pay the amount due or agree a repayment plan before that date, and nothing will be "
+_CAN_DO: Final[Mapping[str, Promise]] = {
+    "current": _("Nothing is needed: keep paying on time."),
+    "late": _(
+        "Pay the amount due, or agree a repayment plan, and nothing will be reported. If you think "
+        "the amount is wrong, tell us: we do not report while a dispute is open."
+    ),
+    "pre_notice": _(
+        "Pay the amount due or agree a repayment plan before that date, and nothing will be "
         "reported. If you think the information is wrong, dispute it: we do not report while a dispute "
-        "is open.",
-    },
-    "serious": {
-        "zh-hans": "还清欠款后，或在商定并履行还款方案期间，我们不会报送新的不良信息。"
-        "如您认为信息有误，可提出异议："
-        "异议处理期间我们不会报送，经核实有误的信息我们将予以更正。",
-        "en": "Once you pay the amount due, or while you keep to a repayment plan, we report nothing new. "
+        "is open."
+    ),
+    "serious": _(
+        "Once you pay the amount due, or while you keep to a repayment plan, we report nothing new. "
         "If you think the information is wrong, dispute it: we do not report while a dispute is open, and we "
-        "correct anything found to be wrong.",
-    },
-    "charged_off": {
-        "zh-hans": "您仍可一次性还清或商定还款方案；履行还款方案期间我们不会报送新的不良信息。"
-        "如您认为信息有误，"
-        "可提出异议：异议处理期间我们不会报送，经核实有误的信息我们将予以更正。",
-        "en": "You can still pay in full or agree a repayment plan; while you keep to a plan we report "
+        "correct anything found to be wrong."
+    ),
+    "charged_off": _(
+        "You can still pay in full or agree a repayment plan; while you keep to a plan we report "
         "nothing new. If you think the information is wrong, dispute it: we do not report while a dispute "
-        "is open, and we correct anything found to be wrong.",
-    },
+        "is open, and we correct anything found to be wrong."
+    ),
 }
 
 
@@ -377,7 +330,6 @@ def grade_text(grade: Grade, locale: str) -> GradeText:
     """The grade's four sentences in ``locale`` (``zh-hans`` or ``en``; any other locale gets English):
     what is (or is not yet) reported, how the record reads, how long it stays, what the customer can do.
     """
-    lang = _locale(locale)
     values = {
         "days": grade.prenotice_days,
         "report_from": grade.report_from_dpd,
@@ -385,13 +337,16 @@ def grade_text(grade: Grade, locale: str) -> GradeText:
         "years": grade.retention_years,
     }
     if grade.code == "charged_off":
-        reads_as = _READS_AS_CHARGED_OFF[grade.pack][lang]
+        reads_as = _READS_AS_CHARGED_OFF[grade.pack]
     else:
-        reads_as = _READS_AS_SHARED[grade.code][lang]
-    stays = _STAYS[grade.pack]["reported" if grade.negative else "if_reported"][lang]
-    return GradeText(
-        what=_WHAT[grade.code][lang].format(**values),
-        reads_as=reads_as.format(**values),
-        stays=stays.format(**values),
-        what_you_can_do=_CAN_DO[grade.code][lang].format(**values),
-    )
+        reads_as = _READS_AS_SHARED[grade.code]
+    stays = _STAYS[grade.pack]["reported" if grade.negative else "if_reported"]
+    # One translation mechanism for every customer-facing sentence: gettext (locale/), in the
+    # customer's language whatever the request's language is.
+    with translation.override(_locale(locale)):
+        return GradeText(
+            what=str(_WHAT[grade.code]).format(**values),
+            reads_as=str(reads_as).format(**values),
+            stays=str(stays).format(**values),
+            what_you_can_do=str(_CAN_DO[grade.code]).format(**values),
+        )

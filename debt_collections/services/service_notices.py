@@ -2,14 +2,18 @@
 transaction through ``notifications.services.notice_queue`` (which asks the gate, stores the row, audits
 it and hands it to a worker only after commit).
 
-Labels are translated here because the renderer takes ready-made strings (``template_library``); a
-locale without a label falls back to English rather than to a raw code.
+Labels are translated here (gettext, ``locale/``) because the renderer takes ready-made strings
+(``template_library``); a locale without a translation reads English rather than a raw code.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import ContactPoint
 from debt_collections.errors import InvalidInput
@@ -22,22 +26,28 @@ from notifications.rendering import money
 if TYPE_CHECKING:
     from notifications.models import Notice
 
-_PLAN_KIND: dict[str, dict[str, str]] = {
-    "en": {"installment": "installment plan", "deferral": "payment deferral", "settlement": "settlement"},
-    "zh-hans": {"installment": "分期还款方案", "deferral": "延期还款方案", "settlement": "一次性结清方案"},
+# Labels the renderer places into a template; gettext (locale/) translates them like every other
+# customer-facing word, in the customer's language whatever the caller's is.
+_PLAN_KIND: dict[str, Promise] = {
+    "installment": pgettext_lazy("plan kind in a notice", "installment plan"),
+    "deferral": pgettext_lazy("plan kind in a notice", "payment deferral"),
+    "settlement": pgettext_lazy("plan kind in a notice", "settlement"),
 }
-_DISPUTE_KIND: dict[str, dict[str, str]] = {
-    "en": {"dispute": "dispute", "complaint": "complaint"},
-    "zh-hans": {"dispute": "异议", "complaint": "投诉"},
+_DISPUTE_KIND: dict[str, Promise] = {
+    "dispute": pgettext_lazy("dispute kind in a notice", "dispute"),
+    "complaint": pgettext_lazy("dispute kind in a notice", "complaint"),
 }
-_OUTCOME: dict[str, dict[str, str]] = {
-    "en": {"upheld": "upheld", "rejected": "not upheld"},
-    "zh-hans": {"upheld": "成立", "rejected": "不成立"},
+_OUTCOME: dict[str, Promise] = {
+    "upheld": pgettext_lazy("dispute outcome in a notice", "upheld"),
+    "rejected": pgettext_lazy("dispute outcome in a notice", "not upheld"),
 }
 
 
-def _label(table: dict[str, dict[str, str]], locale: str, key: str) -> str:
-    return table.get(locale, table["en"]).get(key, key)
+def _label(table: dict[str, Promise], locale: str, key: str) -> str:
+    if key not in table:
+        return key
+    with translation.override(locale if locale in ("zh-hans", "en") else "en"):
+        return str(table[key])
 
 
 def local_text(case: CollectionCase, instant: datetime, *, with_time: bool = False) -> str:
