@@ -119,7 +119,7 @@ def make_case(
         if step == "start_plan":
             services.case_start_plan(case_id=case.pk, actor=SYSTEM)
         else:
-            services.case_transition(case_id=case.pk, transition_name=step, actor=SYSTEM, params=params)
+            services.case_transition(case_id=case.pk, name=step, actor=SYSTEM, params=params)
     case.refresh_from_db()
     assert case.state == state
     return case

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -25,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
-from accounts.models import ContactPoint
+from accounts.models import ContactPoint, Customer
 from debt_collections import selectors, services
 from debt_collections.admin.access import (
     admin_user,
@@ -51,6 +50,7 @@ from debt_collections.errors import DomainError
 from debt_collections.kernel.access import MANUAL_TRANSITIONS, can_see_case, can_transition
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import CloseReason, CollectionCase, HoldReason
+from debt_collections.policies.localtime import customer_zone
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -261,7 +261,7 @@ class CollectionCaseAdmin(CaseActionsMixin, admin.ModelAdmin[CollectionCase]):
             **self.actions_context(request, case, may_act=may_act),
             "case": case,
             "customer": customer,
-            "customer_local_time": _local_time(customer.time_zone, timezone.now()),
+            "customer_local_time": _local_time(customer, timezone.now()),
             "account": account,
             "balances": [
                 (_("Principal"), money(account.principal, account.currency)),
@@ -349,7 +349,7 @@ class CollectionCaseAdmin(CaseActionsMixin, admin.ModelAdmin[CollectionCase]):
         try:
             updated = services.case_transition(
                 case_id=case.pk,
-                transition_name=form.cleaned_data["transition"],
+                name=form.cleaned_data["transition"],
                 actor=Actor.for_user(user),
                 reason=form.cleaned_data["reason"],
                 expected_state=form.cleaned_data["expected_state"],
@@ -468,12 +468,12 @@ class CollectionCaseAdmin(CaseActionsMixin, admin.ModelAdmin[CollectionCase]):
             messages.error(request, _("Not updated: %(list)s") % {"list": " ".join(failures)})
 
 
-def _local_time(zone: str, now: datetime) -> str:
+def _local_time(customer: Customer, now: datetime) -> str:
     """The customer's wall-clock time (``"08:11 CST"``), so an agent sees whether it is a sensible hour.
 
     Formatted here: the template's date filters would convert it back to the admin's time zone.
     """
     try:
-        return timezone.localtime(now, ZoneInfo(zone)).strftime("%H:%M %Z")
-    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.localtime(now, customer_zone(customer)).strftime("%H:%M %Z")
+    except (KeyError, ValueError):  # an unknown zone or pack: say nothing rather than guess
         return ""

@@ -171,7 +171,7 @@ class CaseTransitionView(ScopedCaseView):
         with transaction.atomic():
             updated = services.case_transition(
                 case_id=case.pk,
-                transition_name=data["transition"],
+                name=data["transition"],
                 actor=Actor.for_user(user),
                 reason=data["reason"],
                 expected_state=data.get("expected_state"),

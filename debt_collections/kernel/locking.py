@@ -8,6 +8,7 @@ deadlock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.utils import timezone
@@ -29,6 +30,17 @@ def lock_case(case_id: int) -> CollectionCase:
         )
     except CollectionCase.DoesNotExist as exc:
         raise InvalidInput(f"Case {case_id} does not exist.", code="not_found") from exc
+
+
+def lock_cases(case_ids: Iterable[int]) -> list[CollectionCase]:
+    """Lock the case rows that exist among ``case_ids`` (with account and customer), in id order so two
+    batches never wait on each other crosswise. Missing ids are left out; the caller decides."""
+    return list(
+        CollectionCase.objects.select_for_update()
+        .select_related("account", "customer")
+        .filter(pk__in=list(case_ids))
+        .order_by("pk")
+    )
 
 
 def check_actor(actor: Actor, case: CollectionCase, transition_name: str | None, now: datetime) -> None:

@@ -96,6 +96,11 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
     def is_open(self) -> bool:
         return self.state not in TERMINAL
 
+    def state_saved(self) -> None:
+        """Record that the database now holds this object's state (after a bulk UPDATE wrote it), so the
+        concurrency mixin checks a later ``save()`` against the new state, not the one first read."""
+        self._update_initial_state()
+
     # --- transitions: state and derived fields only; services do the rest -------------------
 
     @transition(field=state, source=S.EARLY, target=S.ACTIVE)

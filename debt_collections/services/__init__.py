@@ -12,6 +12,11 @@ from __future__ import annotations
 
 from debt_collections.services.callbacks import callback_request
 from debt_collections.services.case_tasks import task_complete
+from debt_collections.services.case_transitions import (
+    case_transition,
+    case_transition_locked,
+    case_transition_many,
+)
 from debt_collections.services.cases import (
     case_assign,
     case_break_plan,
@@ -27,7 +32,6 @@ from debt_collections.services.cases import (
     case_release_expired_hold,
     case_resolve,
     case_start_plan,
-    case_transition,
     case_withdraw_plan,
 )
 from debt_collections.services.contacts import (
@@ -76,6 +80,8 @@ __all__ = [
     "case_resolve",
     "case_start_plan",
     "case_transition",
+    "case_transition_locked",
+    "case_transition_many",
     "case_withdraw_plan",
     "contact_attempt_log",
     "contact_opt_out",

@@ -1,81 +1,30 @@
-"""Every write to a case goes through one function here.
+"""Every write to a case goes through one function here or in ``case_transitions`` (the one table of
+state transitions, which the named ``case_escalate``, ``case_hold``, … below call in one line each).
 
 Each service: opens a transaction, locks the case row (``SELECT … FOR UPDATE``), checks who may act and
-whether the state allows it, calls the ``@transition`` method, saves only the changed fields, appends
-the audit event, and schedules side effects with ``transaction.on_commit``. The clock is read once per
-operation (``now``) and passed down; callers may pass ``now`` to make runs deterministic.
+whether the state allows it, changes it, saves only the changed fields, appends the audit event, and
+schedules side effects with ``transaction.on_commit``. The clock is read once per operation (``now``) and
+passed down; callers may pass ``now`` to make runs deterministic.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-import django_fsm
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Agency, CreditAccount, User
-from debt_collections.errors import InvalidInput, NotPermitted, StaleState, TransitionNotAllowed
+from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.kernel.audit import Actor, PendingEvent, audit_append, audit_append_many
 from debt_collections.kernel.bulk import bulk_insert
 from debt_collections.kernel.locking import check_actor, lock_case
-from debt_collections.models import (
-    CaseState,
-    CloseReason,
-    CollectionCase,
-    Dispute,
-    HoldReason,
+from debt_collections.models import CaseState, CollectionCase
+from debt_collections.services.case_transitions import (
+    case_transition,
+    case_transition_many,
+    case_transition_one,
 )
-from debt_collections.policies import get_pack
-
-
-def _apply_transition(
-    *,
-    case_id: int,
-    name: str,
-    actor: Actor,
-    reason: str,
-    expected_state: str | None,
-    now: datetime | None,
-    call: Callable[[CollectionCase, datetime], None],
-    guard: Callable[[CollectionCase, datetime], None] | None = None,
-    extra: dict[str, Any] | None = None,
-    check_role: bool = True,
-) -> CollectionCase:
-    now = now or timezone.now()
-    with transaction.atomic():
-        case = lock_case(case_id)
-        check_actor(actor, case, name if check_role else None, now)
-        if expected_state is not None and case.state != expected_state:
-            raise StaleState(
-                f"The case is now '{case.get_state_display()}', not '{expected_state}': someone else "
-                "changed it. Reload and try again."
-            )
-        previous = case.state
-        if guard is not None:
-            guard(case, now)
-        try:
-            call(case, now)
-        except django_fsm.TransitionNotAllowed as exc:
-            raise TransitionNotAllowed(
-                f"'{name}' is not allowed while the case is '{case.get_state_display()}'."
-            ) from exc
-        try:
-            case.save()
-        except django_fsm.ConcurrentTransition as exc:
-            raise StaleState(
-                "Another user changed this case at the same time. Reload and try again."
-            ) from exc
-        audit_append(
-            actor=actor,
-            action=f"case.{name}",
-            at=now,
-            case=case,
-            payload={"from": previous, "to": case.state, "reason": reason, **(extra or {})},
-        )
-    return case
 
 
 def case_open(
@@ -102,6 +51,9 @@ def case_open(
     return case
 
 
+# --- the named transitions: thin calls into the one table (``case_transitions``) --------------------
+
+
 def case_escalate(
     *,
     case_id: int,
@@ -111,14 +63,8 @@ def case_escalate(
     now: datetime | None = None,
 ) -> CollectionCase:
     """early → active."""
-    return _apply_transition(
-        case_id=case_id,
-        name="escalate",
-        actor=actor,
-        reason=reason,
-        expected_state=expected_state,
-        now=now,
-        call=lambda c, _n: c.escalate(),
+    return case_transition(
+        case_id=case_id, name="escalate", actor=actor, reason=reason, expected_state=expected_state, now=now
     )
 
 
@@ -131,80 +77,39 @@ def case_engage(
     now: datetime | None = None,
 ) -> CollectionCase:
     """early/active → negotiating (an offer was made or the customer engaged)."""
-    return _apply_transition(
-        case_id=case_id,
-        name="engage",
-        actor=actor,
-        reason=reason,
-        expected_state=expected_state,
-        now=now,
-        call=lambda c, _n: c.engage(),
+    return case_transition(
+        case_id=case_id, name="engage", actor=actor, reason=reason, expected_state=expected_state, now=now
     )
 
 
 def case_start_plan(
     *, case_id: int, actor: Actor, reason: str = "", plan_id: int | None = None, now: datetime | None = None
 ) -> CollectionCase:
-    """negotiating → on_plan. Called by the plan-acceptance service, not by hand."""
-    return _apply_transition(
-        case_id=case_id,
-        name="start_plan",
-        actor=actor,
-        reason=reason,
-        expected_state=None,
-        now=now,
-        call=lambda c, _n: c.accept_plan(),
-        extra={"plan": plan_id},
-        check_role=False,
+    """negotiating → on_plan. Service-only: the plan-acceptance service causes it."""
+    return case_transition_one(
+        case_id=case_id, name="start_plan", actor=actor, reason=reason, params={"plan": plan_id}, now=now
     )
 
 
 def case_complete_plan(
     *, case_id: int, actor: Actor, reason: str = "", now: datetime | None = None
 ) -> CollectionCase:
-    """on_plan → resolved (the last installment was paid)."""
-    return _apply_transition(
-        case_id=case_id,
-        name="complete_plan",
-        actor=actor,
-        reason=reason,
-        expected_state=None,
-        now=now,
-        call=lambda c, n: c.complete_plan(at=n),
-        check_role=False,
-    )
+    """on_plan → resolved (the last installment was paid). Service-only."""
+    return case_transition_one(case_id=case_id, name="complete_plan", actor=actor, reason=reason, now=now)
 
 
 def case_break_plan(
     *, case_id: int, actor: Actor, reason: str = "", now: datetime | None = None
 ) -> CollectionCase:
-    """on_plan → active (an installment was missed past the grace period)."""
-    return _apply_transition(
-        case_id=case_id,
-        name="break_plan",
-        actor=actor,
-        reason=reason,
-        expected_state=None,
-        now=now,
-        call=lambda c, _n: c.break_plan(),
-        check_role=False,
-    )
+    """on_plan → active (an installment was missed past the grace period). Service-only."""
+    return case_transition_one(case_id=case_id, name="break_plan", actor=actor, reason=reason, now=now)
 
 
 def case_withdraw_plan(
     *, case_id: int, actor: Actor, reason: str = "", now: datetime | None = None
 ) -> CollectionCase:
-    """on_plan → negotiating (the customer withdrew within cooling-off). Called by ``plan_withdraw``."""
-    return _apply_transition(
-        case_id=case_id,
-        name="withdraw_plan",
-        actor=actor,
-        reason=reason,
-        expected_state=None,
-        now=now,
-        call=lambda c, _n: c.withdraw_plan(),
-        check_role=False,
-    )
+    """on_plan → negotiating (the customer withdrew within cooling-off). Service-only (``plan_withdraw``)."""
+    return case_transition_one(case_id=case_id, name="withdraw_plan", actor=actor, reason=reason, now=now)
 
 
 def case_resolve(
@@ -216,14 +121,8 @@ def case_resolve(
     now: datetime | None = None,
 ) -> CollectionCase:
     """Paid in full: any open working state → resolved."""
-    return _apply_transition(
-        case_id=case_id,
-        name="resolve",
-        actor=actor,
-        reason=reason,
-        expected_state=expected_state,
-        now=now,
-        call=lambda c, n: c.resolve(at=n),
+    return case_transition(
+        case_id=case_id, name="resolve", actor=actor, reason=reason, expected_state=expected_state, now=now
     )
 
 
@@ -238,29 +137,16 @@ def case_hold(
     now: datetime | None = None,
 ) -> CollectionCase:
     """Pause all collection contact; the current state is saved for ``case_release``."""
-    if hold_reason not in HoldReason.values:
-        raise InvalidInput(
-            f"Unknown hold reason '{hold_reason}'. Use one of: {', '.join(HoldReason.values)}."
-        )
-    return _apply_transition(
+    params = {"hold_reason": hold_reason, "until": until}
+    return case_transition(
         case_id=case_id,
         name="hold",
         actor=actor,
         reason=reason,
+        params=params,
         expected_state=expected_state,
         now=now,
-        call=lambda c, _n: c.hold(reason=hold_reason, until=until),
-        extra={"hold_reason": hold_reason, "until": until},
     )
-
-
-def _no_open_dispute(case: CollectionCase, now: datetime) -> None:
-    # Any open dispute, whatever the hold was first placed for: collection never resumes on a disputed debt.
-    if case.disputes.filter(status=Dispute.Status.OPEN).exists():
-        raise TransitionNotAllowed(
-            "The case has an open dispute: resolve the dispute before releasing the hold.",
-            code="dispute_open",
-        )
 
 
 def case_release(
@@ -271,48 +157,17 @@ def case_release(
     expected_state: str | None = None,
     now: datetime | None = None,
 ) -> CollectionCase:
-    """on_hold → the state saved when the hold began. Refused while a dispute behind the hold is open."""
-    return _apply_transition(
-        case_id=case_id,
-        name="release",
-        actor=actor,
-        reason=reason,
-        expected_state=expected_state,
-        now=now,
-        call=lambda c, _n: c.release(),
-        guard=_no_open_dispute,
+    """on_hold → the state saved when the hold began. Refused while a dispute on the case is open."""
+    return case_transition(
+        case_id=case_id, name="release", actor=actor, reason=reason, expected_state=expected_state, now=now
     )
 
 
 def case_release_expired_hold(*, case_id: int, actor: Actor, now: datetime) -> CollectionCase:
-    """Release a hold whose ``hold_until`` has passed (the daily cycle)."""
-
-    def guard(case: CollectionCase, at: datetime) -> None:
-        if case.hold_until is None or case.hold_until > at:
-            raise TransitionNotAllowed("The hold has not expired.", code="hold_not_expired")
-        _no_open_dispute(case, at)
-
-    return _apply_transition(
-        case_id=case_id,
-        name="release",
-        actor=actor,
-        reason="hold expired",
-        expected_state=None,
-        now=now,
-        call=lambda c, _n: c.release(),
-        guard=guard,
-        check_role=False,
+    """Release a hold whose ``hold_until`` has passed (the daily cycle). Service-only."""
+    return case_transition_one(
+        case_id=case_id, name="release_expired_hold", actor=actor, reason="hold expired", now=now
     )
-
-
-def _charge_off_guard(case: CollectionCase, now: datetime) -> None:
-    pack = get_pack(case.customer.jurisdiction, now.date())
-    if case.account.days_past_due < pack.charge_off_dpd:
-        raise TransitionNotAllowed(
-            f"Charge-off needs at least {pack.charge_off_dpd} days past due under policy {pack.version}; "
-            f"this account is at {case.account.days_past_due}.",
-            code="charge_off_too_early",
-        )
 
 
 def case_charge_off(
@@ -324,20 +179,8 @@ def case_charge_off(
     now: datetime | None = None,
 ) -> CollectionCase:
     """active → charged_off, only at or past the policy pack's days-past-due threshold."""
-
-    def call(case: CollectionCase, _now: datetime) -> None:
-        case.charge_off()
-        CreditAccount.objects.filter(pk=case.account_id).update(status=CreditAccount.Status.CHARGED_OFF)
-
-    return _apply_transition(
-        case_id=case_id,
-        name="charge_off",
-        actor=actor,
-        reason=reason,
-        expected_state=expected_state,
-        now=now,
-        call=call,
-        guard=_charge_off_guard,
+    return case_transition(
+        case_id=case_id, name="charge_off", actor=actor, reason=reason, expected_state=expected_state, now=now
     )
 
 
@@ -351,58 +194,16 @@ def case_close(
     now: datetime | None = None,
 ) -> CollectionCase:
     """Close for fraud upheld, not our customer, deceased or written off."""
-    if close_reason not in CloseReason.values:
-        raise InvalidInput(
-            f"Unknown close reason '{close_reason}'. Use one of: {', '.join(CloseReason.values)}."
-        )
-    return _apply_transition(
+    params = {"close_reason": close_reason}
+    return case_transition(
         case_id=case_id,
         name="close",
         actor=actor,
         reason=reason,
+        params=params,
         expected_state=expected_state,
         now=now,
-        call=lambda c, n: c.close(reason=close_reason, at=n),
-        extra={"close_reason": close_reason},
     )
-
-
-def case_transition(
-    *,
-    case_id: int,
-    transition_name: str,
-    actor: Actor,
-    reason: str = "",
-    expected_state: str | None = None,
-    params: dict[str, Any] | None = None,
-    now: datetime | None = None,
-) -> CollectionCase:
-    """Dispatch a hand-triggered transition by name (admin buttons and the API use this)."""
-    params = params or {}
-    common: dict[str, Any] = {
-        "case_id": case_id,
-        "actor": actor,
-        "reason": reason,
-        "expected_state": expected_state,
-        "now": now,
-    }
-    if transition_name == "escalate":
-        return case_escalate(**common)
-    if transition_name == "engage":
-        return case_engage(**common)
-    if transition_name == "resolve":
-        return case_resolve(**common)
-    if transition_name == "hold":
-        return case_hold(
-            **common, hold_reason=str(params.get("hold_reason") or ""), until=params.get("until")
-        )
-    if transition_name == "release":
-        return case_release(**common)
-    if transition_name == "charge_off":
-        return case_charge_off(**common)
-    if transition_name == "close":
-        return case_close(**common, close_reason=str(params.get("close_reason") or ""))
-    raise InvalidInput(f"Unknown transition '{transition_name}'.", code="unknown_transition")
 
 
 def case_assign(
@@ -521,92 +322,19 @@ def case_open_many(
     return cases
 
 
-def _apply_transition_many(
-    *,
-    case_ids: list[int],
-    name: str,
-    actor: Actor,
-    now: datetime,
-    call: Callable[[CollectionCase], None],
-    reason: Callable[[CollectionCase], str],
-    extra_fields: tuple[str, ...] = (),
-) -> list[CollectionCase]:
-    """Lock the cases, apply the ``@transition`` method to each in memory (a case whose state no longer
-    allows it is skipped: someone else moved it), save them in one bulk update and audit each."""
-    if not case_ids:
-        return []
-    with transaction.atomic():
-        locked = list(
-            CollectionCase.objects.select_for_update()
-            .select_related("account", "customer")
-            .filter(pk__in=case_ids)
-            .order_by("pk")
-        )
-        changed: list[tuple[CollectionCase, str]] = []
-        for case in locked:
-            previous = case.state
-            try:
-                call(case)
-            except django_fsm.TransitionNotAllowed:
-                continue
-            case.updated_at = now
-            changed.append((case, previous))
-        # One UPDATE per distinct set of new values (a batch usually shares one): bulk_update's CASE
-        # expression per row costs the cycle more CPU than the transitions themselves.
-        fields = ("state", *extra_fields)
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        for case, _previous in changed:
-            groups.setdefault(tuple(getattr(case, f) for f in fields), []).append(case.pk)
-        for values, ids in groups.items():
-            CollectionCase.objects.filter(pk__in=ids).update(
-                updated_at=now, **dict(zip(fields, values, strict=True))
-            )
-        audit_append_many(
-            [
-                PendingEvent(
-                    action=f"case.{name}",
-                    case_id=case.pk,
-                    actor=actor,
-                    payload={"from": previous, "to": case.state, "reason": reason(case)},
-                )
-                for case, previous in changed
-            ],
-            at=now,
-        )
-    return [c for c, _ in changed]
+def _days_past_due(case: CollectionCase) -> str:
+    return f"{case.account.days_past_due} days past due"
 
 
 def case_escalate_many(*, case_ids: list[int], actor: Actor, now: datetime) -> list[CollectionCase]:
-    """early → active for each case (the cycle's escalation step)."""
-    return _apply_transition_many(
-        case_ids=case_ids,
-        name="escalate",
-        actor=actor,
-        now=now,
-        call=lambda c: c.escalate(),
-        reason=lambda c: f"{c.account.days_past_due} days past due",
+    """early → active for each case (the cycle's escalation step); a case moved meanwhile is skipped."""
+    return case_transition_many(
+        case_ids=case_ids, name="escalate", actor=actor, now=now, reason=_days_past_due, skip_refused=True
     )
 
 
 def case_charge_off_many(*, case_ids: list[int], actor: Actor, now: datetime) -> list[CollectionCase]:
     """active → charged_off for each case at or past its pack's threshold (re-checked under the lock)."""
-
-    def guarded(case: CollectionCase) -> None:
-        try:
-            _charge_off_guard(case, now)
-        except TransitionNotAllowed as exc:  # below the threshold after all: skip it like a moved case
-            raise django_fsm.TransitionNotAllowed(exc.message) from exc
-        case.charge_off()
-
-    charged = _apply_transition_many(
-        case_ids=case_ids,
-        name="charge_off",
-        actor=actor,
-        now=now,
-        call=guarded,
-        reason=lambda c: f"{c.account.days_past_due} days past due",
+    return case_transition_many(
+        case_ids=case_ids, name="charge_off", actor=actor, now=now, reason=_days_past_due, skip_refused=True
     )
-    CreditAccount.objects.filter(pk__in=[c.account_id for c in charged]).update(
-        status=CreditAccount.Status.CHARGED_OFF
-    )
-    return charged
