@@ -18,7 +18,7 @@ from debt_collections.models import (
     RepaymentPlan,
 )
 from debt_collections.policies import NegotiationOptions, PolicyPack, compute_options, get_pack
-from debt_collections.policies.localtime import local_wall, resolve_zone
+from debt_collections.policies.localtime import customer_zone, local_wall
 
 
 def case_list_for(user: User) -> QuerySet[CollectionCase]:
@@ -49,8 +49,7 @@ def case_timeline(case: CollectionCase) -> QuerySet[AuditEvent]:
 
 def customer_today(case: CollectionCase, now: datetime) -> date:
     """The customer's local calendar date at ``now`` (day boundaries are the customer's, DESIGN §2)."""
-    pack = get_pack(case.customer.jurisdiction)
-    return local_wall(now, resolve_zone(case.customer.time_zone, pack.timezone_default)).date()
+    return local_wall(now, customer_zone(case.customer)).date()
 
 
 def case_pack(case: CollectionCase, now: datetime) -> PolicyPack:

@@ -32,6 +32,7 @@ from debt_collections.models import (
     RepaymentPlan,
 )
 from debt_collections.policies import quantize
+from debt_collections.policies.localtime import customer_zone
 from demo.outbox import Outbox, queue_ladder_rung
 from demo.records import Step
 from demo.reference import BANK_FEED, CYCLE, DEMO_LOGINS, RISK_MODEL
@@ -485,4 +486,4 @@ class Runner:
 
 
 def _zone(account: CreditAccount) -> ZoneInfo:
-    return ZoneInfo(account.customer.time_zone)
+    return customer_zone(account.customer)

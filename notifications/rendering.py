@@ -11,15 +11,15 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
 from django.template import Context, Engine, Template
 
-from accounts.models import ContactPoint
+from accounts.models import ContactPoint, Customer
 from debt_collections.models import CollectionCase
 from debt_collections.policies import credit_impact, get_pack, grade_text
+from debt_collections.policies.localtime import customer_zone
 from notifications.models import NoticeTemplate
 
 _ENGINE = Engine(autoescape=False, debug=False)
@@ -42,8 +42,9 @@ def case_reference(case: CollectionCase) -> str:
     return f"C{case.pk:07d}"
 
 
-def local_date(now: datetime, tz: str) -> date:
-    return now.astimezone(ZoneInfo(tz)).date()
+def local_date(now: datetime, customer: Customer) -> date:
+    """The customer's calendar date at ``now`` (``customer_zone``: their zone, else their pack's)."""
+    return now.astimezone(customer_zone(customer)).date()
 
 
 def base_context(*, case: CollectionCase, point: ContactPoint, channel: str, now: datetime) -> dict[str, Any]:
@@ -62,7 +63,7 @@ def debt_context(*, case: CollectionCase, now: datetime) -> dict[str, Any]:
     account = case.account
     customer = case.customer
     pack = get_pack(customer.jurisdiction, now.date())
-    today = local_date(now, customer.time_zone)
+    today = local_date(now, customer)
     # What the bureau is (or is not yet) told at this many days past due, in the customer's language.
     impact = grade_text(credit_impact(pack, account.days_past_due), customer.locale)
     return {

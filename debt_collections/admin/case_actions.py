@@ -44,7 +44,6 @@ from debt_collections.admin.case_records import (
     attempt_rows,
     audited_reasons,
     blocked_text,
-    customer_zone,
     decision_text,
     local_and_utc,
     notice_rows,
@@ -55,6 +54,7 @@ from debt_collections.admin.forms import form_errors_text
 from debt_collections.errors import ComplianceBlocked, DomainError
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import TERMINAL, CaseTask, CollectionCase, ContactAttempt, FeeWaiver
+from debt_collections.policies.localtime import customer_zone
 from notifications.models import Notice
 from notifications.rendering import local_date
 from notifications.services import idempotency_key, notice_queue
@@ -77,7 +77,7 @@ def _todays_notice(
         case_id=case.pk,
         template_key=template_key,
         contact_point_id=point.pk,
-        due_date=local_date(now, case.customer.time_zone),
+        due_date=local_date(now, case.customer),
     )
     return Notice.objects.select_related("template").filter(idempotency_key=key).first()
 

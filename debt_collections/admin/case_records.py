@@ -17,11 +17,9 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Customer
 from debt_collections import selectors
 from debt_collections.admin.display import money
 from debt_collections.models import AuditEvent, CaseState, CollectionCase
-from debt_collections.policies import get_pack
 from notifications.selectors import notices_for_case
 
 if TYPE_CHECKING:
@@ -54,15 +52,6 @@ RULE_TEXT: dict[str, StrPromise] = {
 
 
 # --- plain words for times and gate decisions ----------------------------------------------------
-
-
-def customer_zone(customer: Customer) -> ZoneInfo:
-    """The customer's zone (the pack's default when unset); UTC if neither names a real zone, so the
-    page still renders (the gate itself refuses to guess, see ``policies.localtime.resolve_zone``)."""
-    try:
-        return ZoneInfo(customer.time_zone or get_pack(customer.jurisdiction).timezone_default)
-    except (KeyError, ValueError):  # ZoneInfoNotFoundError and UnknownPolicyPack are KeyErrors
-        return ZoneInfo("UTC")
 
 
 def local_and_utc(instant: datetime, zone: ZoneInfo) -> str:

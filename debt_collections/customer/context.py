@@ -31,9 +31,9 @@ from debt_collections.models import (
     PlanState,
     RepaymentPlan,
 )
-from debt_collections.policies import HARDSHIP, PAY_IN_FULL, NegotiationOptions, Option, get_pack
+from debt_collections.policies import HARDSHIP, PAY_IN_FULL, NegotiationOptions, Option
 from debt_collections.policies.credit_impact import credit_impact, grade_text
-from debt_collections.policies.localtime import resolve_zone
+from debt_collections.policies.localtime import customer_zone
 
 # A change the customer can still appeal (``credit.limit_change_appeal`` refuses the others).
 LIMIT_STATUS = CreditLimitChange.Status
@@ -94,8 +94,7 @@ class PlanView:
 
 def zone_of(link: NegotiationLink) -> ZoneInfo:
     """The customer's time zone: dates and times on the page are the customer's local ones."""
-    customer = link.case.customer
-    return resolve_zone(customer.time_zone, get_pack(customer.jurisdiction).timezone_default)
+    return customer_zone(link.case.customer)
 
 
 def option_title(option: Option) -> str:

@@ -10,9 +10,19 @@ later — which is well defined in both cases.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-__all__ = ["first_instant_at_or_after", "local_wall", "offset_changes", "resolve_zone", "to_utc"]
+from debt_collections.policies.packs import get_pack
+
+__all__ = [
+    "customer_zone",
+    "first_instant_at_or_after",
+    "local_wall",
+    "offset_changes",
+    "resolve_zone",
+    "to_utc",
+]
 
 _RESOLUTION = timedelta(microseconds=1)
 
@@ -24,6 +34,26 @@ def resolve_zone(name: str, fallback: str) -> ZoneInfo:
     misspelt zone must not be called at a guessed local time.
     """
     return ZoneInfo(name or fallback)
+
+
+class ZonedCustomer(Protocol):
+    """What ``customer_zone`` reads: a ``Customer`` row, or anything with the same two fields."""
+
+    @property
+    def time_zone(self) -> str: ...
+
+    @property
+    def jurisdiction(self) -> str: ...
+
+
+def customer_zone(customer: ZonedCustomer) -> ZoneInfo:
+    """The customer's time zone, by the one rule every page, notice and service uses: the customer's own
+    zone, else the default zone of their jurisdiction's policy pack.
+
+    Raises ``zoneinfo.ZoneInfoNotFoundError`` for an unknown zone name and ``UnknownPolicyPack`` for an
+    unknown jurisdiction (both ``KeyError``): a local time is never guessed.
+    """
+    return resolve_zone(customer.time_zone, get_pack(customer.jurisdiction).timezone_default)
 
 
 def to_utc(instant: datetime) -> datetime:

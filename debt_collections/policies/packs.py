@@ -1,6 +1,6 @@
 """Policy packs: the numbers the compliance gate and the services enforce, as versioned data.
 
-Every number carries its tag from ``/work/shared/policy-packs.md``:
+Every number carries its tag from ``../shared/policy-packs.md`` (relative to the repository root):
 
 * **[V]** verified in the text of the rule,
 * **[S]** from a secondary source,

@@ -18,7 +18,7 @@ from debt_collections.errors import InvalidInput
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import TERMINAL, CaseTask
-from debt_collections.policies.localtime import local_wall, resolve_zone
+from debt_collections.policies.localtime import customer_zone, local_wall
 
 MAX_AHEAD: Final = timedelta(days=14)
 
@@ -49,7 +49,7 @@ def callback_request(
         if case.state in TERMINAL:
             raise InvalidInput("The case is finished.", code="case_finished")
         pack = selectors.case_pack(case, now)
-        zone = resolve_zone(case.customer.time_zone, pack.timezone_default)
+        zone = customer_zone(case.customer)
         start, end = local_wall(window_start, zone), local_wall(window_end, zone)
         opens, closes = pack.contact_window_start, pack.contact_window_end
         day = start.date()

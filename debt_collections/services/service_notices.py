@@ -19,8 +19,7 @@ from accounts.models import ContactPoint
 from debt_collections.errors import InvalidInput
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import CollectionCase, Dispute, RepaymentPlan
-from debt_collections.policies import get_pack
-from debt_collections.policies.localtime import local_wall, resolve_zone
+from debt_collections.policies.localtime import customer_zone, local_wall
 from notifications.rendering import money
 
 if TYPE_CHECKING:
@@ -52,8 +51,7 @@ def _label(table: dict[str, Promise], locale: str, key: str) -> str:
 
 def local_text(case: CollectionCase, instant: datetime, *, with_time: bool = False) -> str:
     """``instant`` on the customer's wall clock: a date, or a date and minute when ``with_time``."""
-    zone = resolve_zone(case.customer.time_zone, get_pack(case.customer.jurisdiction).timezone_default)
-    wall = local_wall(instant, zone)
+    wall = local_wall(instant, customer_zone(case.customer))
     return wall.strftime("%Y-%m-%d %H:%M") if with_time else wall.date().isoformat()
 
 

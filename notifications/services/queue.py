@@ -84,7 +84,7 @@ def notice_queue(
         except ContactPoint.DoesNotExist as exc:
             raise InvalidInput(f"Contact point {contact_point_id} does not exist.", code="not_found") from exc
         channel = CHANNEL_FOR_KIND[point.kind]
-        due = due_date or local_date(now, case.customer.time_zone)
+        due = due_date or local_date(now, case.customer)
         key = idempotency_key(
             case_id=case.pk,
             template_key=template_key,
