@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
 from phonenumber_field.phonenumber import PhoneNumber, to_python
 
@@ -330,14 +331,15 @@ class CreditAccount(models.Model):
         return self.principal + self.interest + self.fees + self.penalty_interest
 
 
-class CreditLimitChange(models.Model):
+class CreditLimitChange(ConcurrentTransitionMixin, models.Model):
     """A reduction or freeze of a credit line: takes effect only after its advance notice period.
 
     ``scheduled → applied`` (the daily cycle, once the notice period has passed) or ``scheduled →
     under_review`` (the customer appealed) ``→ scheduled | applied`` (upheld) ``| cancelled`` (reversed
     before it took effect); ``applied → under_review → applied | reversed`` (appealed after it took
     effect; reversed restores the old limit). A freeze keeps the limit and blocks drawing on it while the
-    latest applied change of the account is a freeze. Written only by ``debt_collections.credit.limits``.
+    latest applied change of the account is a freeze. Written only by ``debt_collections.credit.limits``;
+    the status is protected and changes only through the ``@transition`` methods below.
     """
 
     class Reason(models.TextChoices):
@@ -365,7 +367,7 @@ class CreditLimitChange(models.Model):
     reason_code = models.CharField(max_length=32, choices=Reason.choices)
     explanation = models.TextField()
     automated = models.BooleanField(default=False)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    status = FSMField(max_length=16, choices=Status.choices, default=Status.SCHEDULED, protected=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -402,6 +404,40 @@ class CreditLimitChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.old_limit} → {self.new_limit}"
+
+    # --- transitions: state and the fields derived from it; ``credit.limits`` does the rest --------
+
+    @transition(field=status, source=[Status.SCHEDULED, Status.UNDER_REVIEW], target=Status.APPLIED)
+    def apply(self, *, at: Any) -> None:
+        """The notice period is over (or an appeal against a pending change was upheld after it)."""
+        self.applied_at = at
+
+    @transition(field=status, source=[Status.SCHEDULED, Status.UNDER_REVIEW], target=Status.CANCELLED)
+    def cancel(self) -> None:
+        """Withdrawn before it took effect (superseded by a fraud freeze)."""
+
+    @transition(field=status, source=[Status.SCHEDULED, Status.APPLIED], target=Status.UNDER_REVIEW)
+    def appeal(self, *, text: str, at: Any) -> None:
+        self.appeal_text = text
+        self.appealed_at = at
+
+    @transition(
+        field=status,
+        source=Status.UNDER_REVIEW,
+        target=RETURN_VALUE(Status.APPLIED, Status.SCHEDULED),
+    )
+    def uphold(self) -> str:
+        """The appeal failed: the change stands, in effect again or still waiting for its date."""
+        return self.Status.APPLIED if self.applied_at is not None else self.Status.SCHEDULED
+
+    @transition(
+        field=status,
+        source=Status.UNDER_REVIEW,
+        target=RETURN_VALUE(Status.REVERSED, Status.CANCELLED),
+    )
+    def reverse(self) -> str:
+        """The appeal succeeded: a change in effect is reversed, one not yet in effect cancelled."""
+        return self.Status.REVERSED if self.applied_at is not None else self.Status.CANCELLED
 
 
 class QuarantinedContact(models.Model):

@@ -230,8 +230,7 @@ def _apply(
     if not change.is_freeze and change.new_limit < account.credit_limit:
         account.credit_limit = change.new_limit
         account.save(update_fields=["credit_limit"])
-    change.status = ST.APPLIED
-    change.applied_at = now
+    change.apply(at=now)
     change.save(update_fields=["status", "applied_at"])
     audit_append(
         actor=actor,
@@ -351,7 +350,7 @@ def limit_change_schedule(
                 code="no_verified_contact",
             )
         for old in pending:  # only for fraud: the freeze replaces what was pending
-            old.status = ST.CANCELLED
+            old.cancel()
             old.save(update_fields=["status"])
             audit_append(
                 actor=actor,
@@ -507,9 +506,7 @@ def limit_change_appeal(
                 f"A {change.get_status_display().lower()} change cannot be appealed.", code="not_appealable"
             )
         previous = change.status
-        change.status = ST.UNDER_REVIEW
-        change.appeal_text = text
-        change.appealed_at = now
+        change.appeal(text=text, at=now)
         change.save(update_fields=["status", "appeal_text", "appealed_at"])
         audit_append(
             actor=actor,
@@ -566,13 +563,10 @@ def limit_change_review(
         change.save(update_fields=["appeal_decision", "reviewed_by", "reviewed_at", "review_note"])
         in_effect = change.applied_at is not None
         if decision == Decision.UPHELD:
-            if in_effect:
-                change.status = ST.APPLIED
-                change.save(update_fields=["status"])
-            elif _notice_period_over(change, case, now):
+            if not in_effect and _notice_period_over(change, case, now):
                 _apply(change, account, now=now, actor=actor, case=case)
             else:
-                change.status = ST.SCHEDULED
+                change.uphold()  # back to applied, or to scheduled until its date
                 change.save(update_fields=["status"])
         else:
             if in_effect and not change.is_freeze:
@@ -584,7 +578,7 @@ def limit_change_review(
                     )
                 account.credit_limit = change.old_limit
                 account.save(update_fields=["credit_limit"])
-            change.status = ST.REVERSED if in_effect else ST.CANCELLED
+            change.reverse()  # reversed if it was in effect, else cancelled
             change.save(update_fields=["status"])
         audit_append(
             actor=actor,

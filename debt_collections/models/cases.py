@@ -248,8 +248,12 @@ class Payment(models.Model):
         return f"{self.external_reference}: {self.amount} {self.currency}"
 
 
-class Dispute(models.Model):
-    """A dispute or complaint. Opening one puts the case on hold in the same transaction."""
+class Dispute(ConcurrentTransitionMixin, models.Model):
+    """A dispute or complaint. Opening one puts the case on hold in the same transaction.
+
+    ``open → upheld | rejected``: the status is protected and changes only through ``decide``, called
+    only by ``services.disputes.dispute_resolve``.
+    """
 
     class Kind(models.TextChoices):
         NOT_MY_DEBT = "not_my_debt", _("Not my debt")
@@ -267,7 +271,7 @@ class Dispute(models.Model):
 
     case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="disputes")
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    status = FSMField(max_length=12, choices=Status.choices, default=Status.OPEN, protected=True)
     description = models.TextField(blank=True)
     channel = models.CharField(max_length=16, default="admin")
     disputed_amount = money_field(null=True, blank=True)
@@ -283,6 +287,13 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+    @transition(field=status, source=Status.OPEN, target=RETURN_VALUE(Status.UPHELD, Status.REJECTED))
+    def decide(self, *, outcome: str, text: str, at: Any) -> str:
+        """Record the outcome (``upheld`` or ``rejected``) and the words the customer reads."""
+        self.outcome = text
+        self.resolved_at = at
+        return outcome
 
 
 GENESIS_HASH = "0" * 64

@@ -112,8 +112,7 @@ def dispute_open(
             kind=kind,
             description=description,
             channel=channel,
-            # money_field() is typed without null=True; the column is nullable (no amount disputed).
-            disputed_amount=amount,  # type: ignore[misc]
+            disputed_amount=amount,
             disputed_component=component,
             opened_at=now,
             sla_due_at=now + timedelta(days=pack.dispute_sla(kind)),
@@ -195,9 +194,7 @@ def dispute_resolve(
             raise TransitionNotAllowed(
                 f"This dispute was already decided ({dispute.get_status_display()}).", code="dispute_closed"
             )
-        dispute.status = outcome
-        dispute.outcome = outcome_text
-        dispute.resolved_at = now
+        dispute.decide(outcome=outcome, text=outcome_text, at=now)
         dispute.save(update_fields=["status", "outcome", "resolved_at"])
         audit_append(
             actor=actor,
