@@ -34,6 +34,7 @@ from debt_collections.kernel.audit import Actor
 from debt_collections.models import TERMINAL, CaseState, CollectionCase
 from debt_collections.policies import PACK_CODES, get_pack
 from debt_collections.services import cases as case_services
+from debt_collections.services import work_cycle  # issue 14: promises and the work queue
 
 # [D] early → active once the account is this many days past due (the firm reminder rung).
 ESCALATE_AT_DPD = 15
@@ -363,6 +364,7 @@ def cycle_run_chunk(*, as_of: date, lo: int, hi: int, now: datetime | None = Non
     _transitions(lo=lo, hi=hi, as_of=as_of, now=now, report=report)
     _queue_ladder_notices(lo=lo, hi=hi, as_of=as_of, now=now, report=report)
     _credit_reporting(lo=lo, hi=hi, as_of=as_of, now=now, report=report)
+    report.errors.extend(work_cycle.cycle_step(as_of=as_of, now=now, lo=lo, hi=hi))  # issue 14
     return report
 
 

@@ -101,6 +101,12 @@ CONTEXT_VARIABLES: frozenset[str] = frozenset({
     # -- credit-limit appeals --
     "appeal_outcome",  # translated decision label: "the change stands" / "the change is reversed"
     "appeal_outcome_text",  # full sentences: what the person who reviewed it decided, the limit now, and why
+    # -- promises to pay and payments (issue 14) --
+    "promise_amount",  # the amount the customer promised to pay
+    "promise_due_date",  # the customer's local date by which they promised to pay
+    "payment_amount",  # the amount of the payment received
+    "payment_date",  # the customer's local date the payment was received
+    "balance_after",  # what is still owed after the payment
 })
 
 # The only names a limited-content text may use: nothing that says who the creditor is or what it is about.
@@ -132,6 +138,8 @@ CHANNELS_BY_KEY: dict[str, tuple[str, ...]] = {
     "dispute.outcome": ("sms", "email"),
     "wrong_party.acknowledgement": ("sms",),
     "opt_out.confirmation": ("sms", "email"),
+    "promise.confirmation": ("sms", "email"),  # issue 14
+    "payment.receipt": ("sms", "email"),  # issue 14
 }
 
 # Limited content: safe for an unverified contact point (DISCLOSURE rule).
@@ -150,6 +158,9 @@ SERVICE_KEYS: frozenset[str] = frozenset({
     "dispute.outcome",
     "wrong_party.acknowledgement",
     "opt_out.confirmation",
+    # Confirmations of what the customer did (issue 14): owed whatever the case's state.
+    "promise.confirmation",
+    "payment.receipt",
 })
 
 
@@ -893,6 +904,90 @@ LIBRARY: tuple[TemplateText, ...] = (
         To opt back in, change how we contact you, or reach us, please visit {{ portal_url }} or call {{ contact_phone }} and quote reference {{ reference }}.
 
         {{ sender_name }}
+
+        Stop these messages: {{ opt_out_url }}
+    """),  # noqa: E501
+    # ------------------------------------------------------------ promise.confirmation (service, issue 14)
+    _t("promise.confirmation", "sms", "zh-hans", "", """
+        【{{ lender_name }}】尊敬的{{ customer_name }}，我们已记录您的还款承诺：{{ promise_due_date }}前还款{{ promise_amount }} {{ currency }}。如需更改请访问 {{ portal_url }} 参考编号{{ reference }}
+        退订请点击 {{ opt_out_url }}
+    """),  # noqa: E501
+    _t("promise.confirmation", "sms", "en", "", """
+        {{ lender_name }}: Thank you, {{ customer_name }}. We have noted your promise to pay {{ promise_amount }} {{ currency }} by {{ promise_due_date }}. To change it: {{ portal_url }} Ref {{ reference }}
+        Stop these messages: {{ opt_out_url }}
+    """),  # noqa: E501
+    _t("promise.confirmation", "email", "zh-hans", "您的还款承诺已记录", """
+        尊敬的{{ customer_name }}：
+
+        您好！感谢您的配合。我们已记录您为账户{{ account_masked }}作出的还款承诺：
+
+        承诺金额：{{ promise_amount }} {{ currency }}
+        还款日期：{{ promise_due_date }}前
+
+        您可以通过 {{ portal_url }} 还款或更改承诺。如有疑问或还款确有困难，请致电{{ contact_phone }}。
+
+        参考编号：{{ reference }}
+
+        {{ lender_name }}
+
+        退订请点击 {{ opt_out_url }}
+    """),  # noqa: E501
+    _t("promise.confirmation", "email", "en", "Your promise to pay is noted", """
+        Dear {{ customer_name }},
+
+        Thank you. We have noted your promise to pay on your account {{ account_masked }}:
+
+        Amount: {{ promise_amount }} {{ currency }}
+        By: {{ promise_due_date }}
+
+        You can pay or change this promise at {{ portal_url }}. If you have any questions, or paying is difficult for you, please call us on {{ contact_phone }}.
+
+        Reference: {{ reference }}
+
+        {{ lender_name }}
+
+        Stop these messages: {{ opt_out_url }}
+    """),  # noqa: E501
+    # ------------------------------------------------------------ payment.receipt (service, issue 14)
+    _t("payment.receipt", "sms", "zh-hans", "", """
+        【{{ lender_name }}】尊敬的{{ customer_name }}，我们已于{{ payment_date }}收到您的还款{{ payment_amount }} {{ currency }}，剩余应还{{ balance_after }} {{ currency }}。详情见 {{ portal_url }} 参考编号{{ reference }}
+        退订请点击 {{ opt_out_url }}
+    """),  # noqa: E501
+    _t("payment.receipt", "sms", "en", "", """
+        {{ lender_name }}: Thank you, {{ customer_name }}. We received your payment of {{ payment_amount }} {{ currency }} on {{ payment_date }}. Still to pay: {{ balance_after }} {{ currency }}. Details: {{ portal_url }} Ref {{ reference }}
+        Stop these messages: {{ opt_out_url }}
+    """),  # noqa: E501
+    _t("payment.receipt", "email", "zh-hans", "还款收据", """
+        尊敬的{{ customer_name }}：
+
+        您好！我们已收到您为账户{{ account_masked }}支付的款项，谢谢。
+
+        收款金额：{{ payment_amount }} {{ currency }}
+        收款日期：{{ payment_date }}
+        剩余应还：{{ balance_after }} {{ currency }}
+
+        详情请访问 {{ portal_url }} 如有疑问请致电{{ contact_phone }}。
+
+        参考编号：{{ reference }}
+
+        {{ lender_name }}
+
+        退订请点击 {{ opt_out_url }}
+    """),  # noqa: E501
+    _t("payment.receipt", "email", "en", "Your payment receipt", """
+        Dear {{ customer_name }},
+
+        Thank you. We have received your payment on your account {{ account_masked }}.
+
+        Amount received: {{ payment_amount }} {{ currency }}
+        Received on: {{ payment_date }}
+        Still to pay: {{ balance_after }} {{ currency }}
+
+        For details, please visit {{ portal_url }}. If you have any questions, please call us on {{ contact_phone }}.
+
+        Reference: {{ reference }}
+
+        {{ lender_name }}
 
         Stop these messages: {{ opt_out_url }}
     """),  # noqa: E501

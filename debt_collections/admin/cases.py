@@ -45,6 +45,7 @@ from debt_collections.admin.forms import (
     resolve_agency,
     resolve_assignee,
 )
+from debt_collections.admin.promises import PromiseActionsMixin
 from debt_collections.admin.search import phone_search_candidates
 from debt_collections.errors import DomainError
 from debt_collections.kernel.access import MANUAL_TRANSITIONS, can_see_case, can_transition
@@ -80,7 +81,7 @@ TRANSITION_TEXT: dict[str, tuple[StrPromise, StrPromise]] = {
 
 
 @admin.register(CollectionCase)
-class CollectionCaseAdmin(CaseActionsMixin, admin.ModelAdmin[CollectionCase]):
+class CollectionCaseAdmin(CaseActionsMixin, PromiseActionsMixin, admin.ModelAdmin[CollectionCase]):
     list_display = (
         "id",
         "customer",
@@ -259,6 +260,7 @@ class CollectionCaseAdmin(CaseActionsMixin, admin.ModelAdmin[CollectionCase]):
         return {
             # Contact points, attempts, notices, plans, waivers, disputes, tasks and the forms (case_actions).
             **self.actions_context(request, case, may_act=may_act),
+            **self.promises_context(case, may_act=may_act),  # issue 14: promises to pay
             "case": case,
             "customer": customer,
             "customer_local_time": _local_time(customer, timezone.now()),
@@ -326,6 +328,7 @@ class CollectionCaseAdmin(CaseActionsMixin, admin.ModelAdmin[CollectionCase]):
             view(self.assign_view, "assign"),
             view(self.place_view, "place"),
             *self.action_urls(),
+            *self.promise_urls(),  # issue 14
         ]
         return custom + super().get_urls()
 

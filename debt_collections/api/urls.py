@@ -8,6 +8,7 @@ from debt_collections.api import cases as api
 from debt_collections.api import contacts as api_contacts
 from debt_collections.api import credit as api_reporting
 from debt_collections.api import negotiation as api_negotiation
+from debt_collections.api import promises as api_promises  # issue 14
 
 app_name = "api"
 
@@ -35,6 +36,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:id>/disputes/", api_negotiation.CaseDisputesView.as_view(), name="case-disputes"),
     path("disputes/", api_negotiation.DisputeQueueView.as_view(), name="dispute-queue"),
     path("disputes/<int:id>/resolve/", api_negotiation.DisputeResolveView.as_view(), name="dispute-resolve"),
+    # promises to pay (issue 14)
+    path("cases/<int:id>/promises/", api_promises.CasePromisesView.as_view(), name="case-promises"),
+    path("promises/<int:id>/cancel/", api_promises.PromiseCancelView.as_view(), name="promise-cancel"),
     # credit reporting and limit changes (api_reporting)
     path(
         "cases/<int:id>/credit-report/",

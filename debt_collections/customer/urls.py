@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from debt_collections.customer import actions, views
+from debt_collections.customer import actions, paying, views
 
 app_name = "negotiation"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("<str:token>/dispute/", actions.dispute, name="dispute"),
     path("<str:token>/complaint/", actions.complaint, name="complaint"),
     path("<str:token>/callback/", actions.callback, name="callback"),
+    path("<str:token>/promise/", paying.promise, name="promise"),  # issue 14
     path("<str:token>/opt-out/", actions.opt_out, name="opt-out"),
     path(
         "<str:token>/limit-change/<int:change_id>/appeal/", actions.limit_appeal, name="limit-change-appeal"

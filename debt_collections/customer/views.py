@@ -38,6 +38,7 @@ from debt_collections.customer.forms import (
     VerifyForm,
 )
 from debt_collections.customer.messages import flash_text
+from debt_collections.customer.paying_context import paying_context
 from debt_collections.customer.session import LANGUAGES, LinkSession
 from debt_collections.models import NegotiationLink
 from debt_collections.services import (
@@ -171,6 +172,7 @@ def render_page(
         "optout_form": OptOutForm(channels=[c for c, _label in context["opt_out_channels"]]),
     }
     context |= blank | forms
+    context |= paying_context(link, now, forms)  # issue 14: promise to pay, pay now
     context["limit_changes"] = [
         replace(
             change,

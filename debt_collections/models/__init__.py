@@ -27,6 +27,7 @@ from debt_collections.models.negotiation import (
     RepaymentPlan,
     WaiverState,
 )
+from debt_collections.models.promises import PromiseChannel, PromiseState, PromiseToPay  # issue 14
 from debt_collections.models.reporting import BureauRecord, CreditReportNotice, LimitChangeAppeal
 
 __all__ = [
@@ -50,6 +51,9 @@ __all__ = [
     "Installment",
     "NegotiationLink",
     "Payment",
+    "PromiseChannel",
+    "PromiseState",
+    "PromiseToPay",
     "PlanState",
     "RepaymentPlan",
     "WaiverState",

@@ -245,6 +245,7 @@ class CaseTask(models.Model):
         FIND_NEW_CONTACT = "find_new_contact", _("Find a new contact")
         CALLBACK = "callback", _("Call back")
         REVIEW = "review", _("Review")
+        PROMISE_FOLLOW_UP = "promise_follow_up", _("Follow up a promise to pay")
 
     case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="tasks")
     kind = models.CharField(max_length=20, choices=Kind.choices)

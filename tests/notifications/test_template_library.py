@@ -37,6 +37,8 @@ EXPECTED_CHANNELS: dict[str, set[str]] = {
     "dispute.outcome": {"sms", "email"},
     "wrong_party.acknowledgement": {"sms"},
     "opt_out.confirmation": {"sms", "email"},
+    "promise.confirmation": {"sms", "email"},
+    "payment.receipt": {"sms", "email"},
 }
 EXPECTED_LIMITED = {"contact.prompt", "wrong_party.acknowledgement", "opt_out.confirmation"}
 EXPECTED_SERVICE = {
@@ -48,6 +50,8 @@ EXPECTED_SERVICE = {
     "dispute.outcome",
     "wrong_party.acknowledgement",
     "opt_out.confirmation",
+    "promise.confirmation",
+    "payment.receipt",
 }
 LOCALES = {"zh-hans", "en"}
 NO_OPT_OUT_KEYS = {"wrong_party.acknowledgement"}

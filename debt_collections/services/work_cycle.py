@@ -1,0 +1,19 @@
+"""The daily cycle's collections-work step (issue 14), called by ONE line in ``services.cycle``.
+
+Kept here so the cycle module (owned by the performance work) changes by one line: promises decided by
+payments and their follow-up tasks (``services.promises``), then the work queue's rows refreshed for the
+chunk (``services.queue``), so the queue shows who may be contacted now without asking the gate per row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from debt_collections.services.promises import promises_decide_due
+
+
+def cycle_step(*, as_of: date, now: datetime, lo: int, hi: int) -> list[str]:
+    """Run the step for accounts with ids in [lo, hi]; returns the errors (the next run retries them).
+    Safe to repeat for the same date."""
+    step = promises_decide_due(as_of=as_of, now=now, lo=lo, hi=hi)
+    return step.errors
