@@ -246,6 +246,29 @@ NOTICE_RELAY_AFTER_SECONDS = int(os.environ.get("NOTICE_RELAY_AFTER_SECONDS", "6
 # A claim ("sending") older than this is presumed lost with its worker and is retried with the same key.
 NOTICE_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("NOTICE_CLAIM_TIMEOUT_SECONDS", "300"))
 
+# --- Customer payments (issue 14; debt_collections.payments_provider) -----------------------
+# Providers by name; the customer page uses PAYMENT_PROVIDER. Each provider's webhook is signed with its
+# own shared secret (HMAC-SHA256 over timestamp + body); a provider without a secret is not accepted.
+PAYMENT_PROVIDERS = {
+    "test": "debt_collections.payments_provider.providers.TestProvider",
+    "bank_transfer": "debt_collections.payments_provider.providers.BankTransferProvider",
+}
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "test" if DEBUG else "bank_transfer")
+PAYMENT_WEBHOOK_SECRETS = {
+    name: secret
+    for name, secret in {
+        # The test provider (its checkout page and secret) exists only outside production.
+        "test": os.environ.get("PAYMENT_TEST_SECRET", "test-provider-secret" if DEBUG else ""),
+        "bank_transfer": os.environ.get("PAYMENT_BANK_TRANSFER_SECRET", ""),
+    }.items()
+    if secret
+}
+PAYMENT_BANK_ACCOUNT = {
+    "bank": os.environ.get("PAYMENT_BANK_NAME", "Harbour Bank"),
+    "name": os.environ.get("PAYMENT_BANK_ACCOUNT_NAME", "Harbour Consumer Finance Ltd"),
+    "number": os.environ.get("PAYMENT_BANK_ACCOUNT_NUMBER", "6222 0000 1234 5678"),
+}
+
 # --- Security in production -----------------------------------------------------------------
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)

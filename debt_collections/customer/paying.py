@@ -6,7 +6,9 @@ action on the page; the section's context is ``paying_context``.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -20,6 +22,7 @@ from debt_collections.customer.views import page_url, render_page
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import NegotiationLink
 from debt_collections.services import link_record_view
+from debt_collections.services.online_payments import payment_intent_start
 from debt_collections.services.promises import promise_take
 
 
@@ -67,3 +70,30 @@ def invalid(
 def done(state: LinkSession, token: str, text: str) -> HttpResponse:
     state.flash("ok", text)
     return HttpResponseRedirect(page_url(token, "status"))
+
+
+@verified_action("pay")
+def pay(
+    request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
+) -> HttpResponse:
+    """Start paying an installment, the promise or the balance: the amount is computed on the server.
+    A provider with a checkout page gets the customer there (and back); a bank transfer shows where to
+    send the money and the reference to quote."""
+    purpose = request.POST.get("purpose", "")
+    intent, checkout = payment_intent_start(
+        case_id=link.case_id,
+        purpose=purpose,
+        provider=settings.PAYMENT_PROVIDER,
+        return_url=page_url(token),
+        actor=Actor.link(link.id),
+        now=now,
+    )
+    if checkout.redirect_url:
+        return HttpResponseRedirect(f"{checkout.redirect_url}?{urlencode({'back': page_url(token)})}")
+    lines = "; ".join(f"{label}: {value}" for label, value in checkout.instructions)
+    text = gettext("To pay %(amount)s %(currency)s by bank transfer: %(lines)s.") % {
+        "amount": money(intent.amount),
+        "currency": intent.currency,
+        "lines": lines,
+    }
+    return done(state, token, text)

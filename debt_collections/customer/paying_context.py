@@ -9,13 +9,21 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from debt_collections import selectors
 from debt_collections.customer.context import money
 from debt_collections.customer.forms import PageForm
-from debt_collections.models import TERMINAL, CaseState, NegotiationLink, PromiseState
+from debt_collections.models import TERMINAL, CaseState, IntentPurpose, NegotiationLink, PromiseState
+from debt_collections.services.online_payments import payable_amounts
 from debt_collections.services.promises import MAX_PROMISE_DAYS
+
+PURPOSE_LABELS = {
+    IntentPurpose.INSTALLMENT.value: _("Pay the next installment"),
+    IntentPurpose.PROMISE.value: _("Pay what I promised"),
+    IntentPurpose.BALANCE.value: _("Pay the whole balance"),
+}
 
 
 class PromiseForm(PageForm):
@@ -48,7 +56,13 @@ def paying_context(link: NegotiationLink, now: datetime, forms_: dict[str, Any])
     promise = case.promises.filter(state=PromiseState.OPEN).first()
     may_promise = case.state not in TERMINAL and case.state != CaseState.ON_HOLD
     today = selectors.customer_today(case, now)
+    payables = [
+        {"purpose": p.purpose, "label": PURPOSE_LABELS[p.purpose], "amount": money(p.amount)}
+        for p in payable_amounts(case, now)
+    ]
     return {
+        "payables": payables,
+        "payment_provider": settings.PAYMENT_PROVIDER,
         "open_promise": {
             "amount": money(promise.amount),
             "due_date": promise.due_date,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("<str:token>/complaint/", actions.complaint, name="complaint"),
     path("<str:token>/callback/", actions.callback, name="callback"),
     path("<str:token>/promise/", paying.promise, name="promise"),  # issue 14
+    path("<str:token>/pay/", paying.pay, name="pay"),  # issue 14
     path("<str:token>/opt-out/", actions.opt_out, name="opt-out"),
     path(
         "<str:token>/limit-change/<int:change_id>/appeal/", actions.limit_appeal, name="limit-change-appeal"

@@ -17,6 +17,7 @@ from debt_collections.models.cases import (
     HoldReason,
     Payment,
 )
+from debt_collections.models.checkout import IntentPurpose, IntentState, PaymentIntent  # issue 14
 from debt_collections.models.negotiation import (
     LIVE_PLAN_STATES,
     CaseTask,
@@ -50,7 +51,10 @@ __all__ = [
     "LimitChangeAppeal",
     "Installment",
     "NegotiationLink",
+    "IntentPurpose",
+    "IntentState",
     "Payment",
+    "PaymentIntent",
     "PromiseChannel",
     "PromiseState",
     "PromiseToPay",
