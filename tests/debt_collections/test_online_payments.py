@@ -4,7 +4,7 @@ replay window, idempotency), the receipt, and that a failed or abandoned payment
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -240,10 +240,7 @@ def test_a_customer_pays_an_installment_with_the_test_provider() -> None:
     services.plan_accept_option(case_id=case.pk, option_code="installment:3", actor=SYSTEM, now=NOW)
     installment = case.plans.get().installments.get(number=1)
     client, token = _verified(case, phone)
-    assert (
-        "Pay the next installment" in client.get(f"/n/{token}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        or True
-    )
+    assert 'value="installment"' in client.get(f"/n/{token}/").content.decode()
 
     started = client.post(f"/n/{token}/pay/", {"purpose": "installment"})
     assert started.status_code == 302 and started["Location"].startswith("/payments/test/")
@@ -288,4 +285,3 @@ def test_paying_a_finished_case_is_refused() -> None:
     case, _phone = case_with_phone(CaseState.RESOLVED)
     assert payable_amounts(case, NOW) == []
     assert not PromiseToPay.objects.exists()
-    _ = UTC
