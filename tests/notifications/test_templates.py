@@ -47,6 +47,8 @@ EXPECTED_CHANNELS: dict[str, set[str]] = {
     "dispute.outcome": {"sms", "email"},
     "wrong_party.acknowledgement": {"sms"},
     "opt_out.confirmation": {"sms", "email"},
+    "promise.confirmation": {"sms", "email"},
+    "payment.receipt": {"sms", "email"},
 }
 LOCALES = ("zh-hans", "en")
 
@@ -195,7 +197,7 @@ def test_same_key_may_be_approved_once_per_locale_and_channel() -> None:
 
 # --- the shipped library ------------------------------------------------------------------------------
 
-def test_install_library_is_idempotent_and_approves_all_fourteen_keys_in_both_locales() -> None:
+def test_install_library_is_idempotent_and_approves_all_sixteen_keys_in_both_locales() -> None:
     # Given an empty template table (as after a flush)
     NoticeTemplate.objects.all().delete()
     expected_rows = sum(len(channels) for channels in EXPECTED_CHANNELS.values()) * len(LOCALES)
@@ -207,11 +209,11 @@ def test_install_library_is_idempotent_and_approves_all_fourteen_keys_in_both_lo
     # Then the first call created every text, the second nothing
     assert (first, second) == (expected_rows, 0)
     assert NoticeTemplate.objects.count() == expected_rows
-    # and each of the 13 keys is approved in each of its channels, in both locales, exactly once
+    # and each of the 16 keys is approved in each of its channels, in both locales, exactly once
     rows = NoticeTemplate.objects.filter(status=Status.APPROVED).values_list("key", "channel", "locale")
     approved = set(rows)
     assert {key for key, _channel, _locale in approved} == set(EXPECTED_CHANNELS)
-    assert len(EXPECTED_CHANNELS) == 14
+    assert len(EXPECTED_CHANNELS) == 16
     assert approved == {(key, channel, locale) for key, channels in EXPECTED_CHANNELS.items()
                         for channel in channels for locale in LOCALES}
 
