@@ -18,6 +18,6 @@ urlpatterns = [
     path("api/v1/", include("debt_collections.api.urls")),
     path("o/<str:token>/", opt_out, name="opt-out"),
     path("n/", include("debt_collections.customer.urls")),
-    path("payments/", include("debt_collections.payments_provider.urls")),  # issue 14
+    path("payments/", include("debt_collections.customer.payment_urls")),  # issue 14
     path("compliance/", include("compliance.urls")),
 ]

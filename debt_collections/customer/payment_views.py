@@ -1,5 +1,5 @@
-"""Entry points of the payment providers: the signed webhook every provider calls, and the test
-provider's checkout page (mounted only while the test provider is configured).
+"""Entry points of the payment providers, mounted at ``/payments/``: the signed webhook every provider
+calls, and the test provider's checkout page (served only while the test provider has a secret).
 
 The webhook is CSRF-exempt (the provider has no session) and authenticated only by its signature
 (``signing``): an unsigned, mis-signed or stale request gets 400 and changes nothing. A valid event is

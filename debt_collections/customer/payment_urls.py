@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from debt_collections.payments_provider import views
+from debt_collections.customer import payment_views as views
 
 app_name = "payments"
 
