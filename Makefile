@@ -17,10 +17,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## run: create .venv, install, migrate the embedded SQLite database, seed demo data, serve on :8000
+## (a short summary: counts, logins, a customer link; VERBOSITY=2 or LOG_LEVEL=DEBUG show everything)
+VERBOSITY ?= 1
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py run_collection_cycle
+	@echo "Migrating the embedded database (var/db.sqlite3)…"
+	@$(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(BIN)/python manage.py seed_demo --verbosity $(VERBOSITY)
+	@$(BIN)/python manage.py run_collection_cycle --verbosity $(VERBOSITY)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite (SQLite by default; DATABASE_URL / REDIS_URL switch to real services)

@@ -13,6 +13,8 @@ import dj_database_url
 import django_stubs_ext
 from celery.schedules import crontab
 
+from ops.logs import log_format_from_env, logging_config
+
 # Lets admin and queryset classes be subscripted at runtime (ModelAdmin[Case]) for mypy's sake.
 django_stubs_ext.monkeypatch()
 
@@ -64,10 +66,19 @@ INSTALLED_APPS = [
     "notifications",
     # The demo-data generator (`seed_demo`): an entry point over the services, outside the domain app.
     "demo",
+    "ops",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latencies for /metrics (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Before everything that logs: every log line of a request carries its id (ops.logs).
+    "ops.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app server itself (gunicorn), compressed, with far-future caching for
+    # hashed names; before the session middleware so a static file costs no session work.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -140,7 +152,24 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `manage.py collectstatic` writes here (production); WhiteNoise serves it from gunicorn.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+# Production (DEBUG off): hashed file names (cached for a year) and precompressed copies, made by
+# collectstatic. Development and the test suite keep Django's plain storage, which needs no collectstatic
+# (pytest-django's live server and runserver serve from the apps' static folders). DJANGO_STATIC_STORAGE
+# (`plain` or `manifest`) overrides the choice.
+STATIC_STORAGE = os.environ.get("DJANGO_STATIC_STORAGE", "plain" if DEBUG else "manifest")
+if DEBUG:
+    # WhiteNoise looks at STATIC_ROOT when it starts; in development nothing is collected there.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_STORAGE == "manifest"
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -274,12 +303,24 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    # Plain HTTP is redirected to HTTPS; DJANGO_SECURE_SSL_REDIRECT=false only where TLS ends in front of
+    # a proxy that already redirects, or for a loopback test over plain HTTP (.ci/smoke-production).
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+# Probes and scrapes come over plain HTTP from inside the network (config/ops.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
+# --- Operations -------------------------------------------------------------------------------
+# /metrics answers a bearer token when this is set; without it, only loopback requests (config/ops.py).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# --- Logging --------------------------------------------------------------------------------
+# Production: one JSON object per line (time, level, logger, message, request_id, user_id, link_id);
+# development: plain text. LOG_FORMAT (`json` or `text`) overrides; LOG_LEVEL sets the level. See ops.logs.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = log_format_from_env()
+# The embedded default (`make run`: DEBUG, tasks in-process) keeps per-message lines (each SMS, each
+# Celery task's "succeeded") at DEBUG, so the console shows the summaries; LOG_LEVEL=DEBUG shows them.
+LOG_QUIET_PER_MESSAGE = DEBUG and CELERY_TASK_ALWAYS_EAGER
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL, quiet_per_message=LOG_QUIET_PER_MESSAGE)
 
 SILENCED_SYSTEM_CHECKS: list[str] = []

@@ -5,10 +5,15 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config import ops
 from config.views import staff_login
 from notifications.views import opt_out
 
 urlpatterns = [
+    # Operations (config/ops.py): liveness, readiness, Prometheus metrics (not public by default).
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     # Before the admin's own URLs: compliance officers land on their workspace after logging in.
     path("admin/login/", staff_login, name="staff-login"),

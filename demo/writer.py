@@ -49,6 +49,7 @@ from demo.runner import Runner
 from notifications.models import Notice
 
 Progress = Callable[[str], None]
+StepProgress = Callable[[int, int], None]  # (steps done, steps in all): a command's progress bar
 S = CaseState
 
 
@@ -173,7 +174,9 @@ def _write_people(plan: DemoPlan) -> tuple[dict[str, CreditAccount], dict[str, C
     return accounts, points
 
 
-def _write_plan(plan: DemoPlan, agencies: dict[str, Agency], progress: Progress) -> Runner:
+def _write_plan(
+    plan: DemoPlan, agencies: dict[str, Agency], progress: Progress, steps: StepProgress | None = None
+) -> Runner:
     accounts, points = _write_people(plan)
     n_cases = sum(1 for c in plan.customers for a in c.accounts if a.state)
     progress(
@@ -183,7 +186,9 @@ def _write_plan(plan: DemoPlan, agencies: dict[str, Agency], progress: Progress)
     runner = Runner(accounts, points, agencies)
     for done, step in enumerate(plan.steps, start=1):
         runner.run(step)
-        if done % 1000 == 0:
+        if steps is not None:
+            steps(done, len(plan.steps))
+        elif done % 1000 == 0:
             progress(f"  … {done}/{len(plan.steps)} steps")
     # Put each account where its story leaves it: days past due and status as of today (the open and
     # charge-off steps moved days past due); balances only where the debt turned out not to be owed at
@@ -218,7 +223,9 @@ def _send_pending(progress: Progress) -> None:
         notice_send_many(notice_ids=due)
 
 
-def seed_demo(*, customers: int = DEFAULT_CUSTOMERS, progress: Progress | None = None) -> DemoSummary:
+def seed_demo(
+    *, customers: int = DEFAULT_CUSTOMERS, progress: Progress | None = None, steps: StepProgress | None = None
+) -> DemoSummary:
     """Create the demo data unless it exists; always upsert the logins and agencies. Returns the summary.
 
     Safe to repeat: the second run creates nothing and only resets the demo passwords (and re-anchors
@@ -234,7 +241,7 @@ def seed_demo(*, customers: int = DEFAULT_CUSTOMERS, progress: Progress | None =
             say(f"Building the demo plan ({customers} customers, seed {SEED})…")
             plan = build_plan(customers=customers, now=now)
             say("Writing customers, accounts and case histories…")
-            skipped = _write_plan(plan, agencies, say).skipped
+            skipped = _write_plan(plan, agencies, say, steps).skipped
         else:
             say(
                 f"Demo data already present ({MARKER_ACCOUNT} exists): nothing created; demo passwords reset."

@@ -49,6 +49,7 @@ from debt_collections.services import (
     link_verify,
 )
 from debt_collections.services.links import WRONG_PARTY_REASON
+from ops import logs
 
 View = Callable[..., HttpResponse]
 # Path values after the token (``change_id`` of the limit-change appeal), passed through to the view.
@@ -109,9 +110,11 @@ def with_link(
         try:
             link = link_resolve(token, now=now)
         except LinkUnusable as exc:
+            logs.bind(link_id=exc.link.pk if exc.link is not None else None)
             if request.method == "GET" and exc.link is not None and request.GET.get("lang") in LANGUAGES:
                 LinkSession.load(request.session, exc.link).choose_language(request.GET["lang"])
             return unavailable(request, token, exc, now)
+        logs.bind(link_id=link.pk)  # the opaque id in every log line of this request, never the token
         state = LinkSession.load(request.session, link)
         _activate(request, state.language)
         return view(request, token, link, state, now, *args, **kwargs)

@@ -292,6 +292,21 @@ def test_the_command_prints_the_full_url(case: CollectionCase, phone: ContactPoi
     assert link.contact_point_id == phone.pk and link.created_by == "system:negotiation_link"
 
 
+@pytest.mark.parametrize("debug", [True, False], ids=["demo (DEBUG)", "production"])
+def test_the_command_prints_the_identity_check_answers_in_the_demo_only(
+    case: CollectionCase, phone: ContactPoint, settings: Any, debug: bool
+) -> None:
+    settings.DEBUG = debug
+    out, err = StringIO(), StringIO()
+
+    call_command("negotiation_link", str(case.pk), "--contact-point", str(phone.pk), stdout=out, stderr=err)
+
+    customer = case.customer
+    answers = f"ID number last 4 = {customer.national_id_last4}, date of birth = {customer.date_of_birth}"
+    assert (answers in err.getvalue()) is debug
+    assert len(out.getvalue().splitlines()) == 1 and "verify" not in out.getvalue()  # the URL alone
+
+
 def test_the_command_explains_a_refusal(case: CollectionCase) -> None:
     with pytest.raises(CommandError, match="not one of this customer's"):
         call_command("negotiation_link", str(case.pk), "--contact-point", "999999", stdout=StringIO())

@@ -19,6 +19,7 @@ from compliance import exports, services
 from debt_collections.errors import DomainError
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import CollectionCase
+from ops.progress import Progress
 
 
 def _day(value: str) -> date:
@@ -59,12 +60,16 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         out = Path(options["out"])
         written = 0
-        with out.open("w", encoding="utf-8", newline="\n") as fh:
+        progress = Progress(
+            self.stderr, "export_audit", total=span.count, unit="events", enabled=options["verbosity"] >= 1
+        )
+        with progress, out.open("w", encoding="utf-8", newline="\n") as fh:
             for line in exports.audit_jsonl_lines(span, exported_at=timezone.now(), exported_by=actor.label):
                 fh.write(line)
                 written += 1
-                if options["verbosity"] > 1 and written % 10000 == 0:
-                    self.stderr.write(f"… {written} lines")
+                if written % 1000 == 0:
+                    progress.update(written)
+            progress.update(written)
         scope = f" (case {case_id}: {span.case_events} of its events)" if case_id is not None else ""
         self.stdout.write(
             f"{span.count} events, seq {span.anchor_seq + 1}–{span.last_seq}{scope} written to {out}; "

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from debt_collections.credit.reporting import bureau_feed_export
 from debt_collections.errors import DomainError
+from ops.progress import Progress
 
 
 class Command(BaseCommand):
@@ -34,8 +35,14 @@ class Command(BaseCommand):
             as_of = date.fromisoformat(options["as_of"])
         except ValueError as exc:
             raise CommandError(f"--as-of must be YYYY-MM-DD: {exc}") from exc
+        # One transaction in the service, with no steps to count: a terminal shows what is running.
+        shown = options["verbosity"] >= 1 and not options["json"]
+        progress = Progress(self.stderr, "export_bureau_feed", enabled=shown)
+        if progress.tty:
+            progress.note(f"Exporting the bureau feed for {as_of.isoformat()}…")
         try:
-            report = bureau_feed_export(as_of=as_of, out=options["out"], now=timezone.now())
+            with progress:
+                report = bureau_feed_export(as_of=as_of, out=options["out"], now=timezone.now())
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         if options["json"]:

@@ -7,8 +7,11 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db.models import Sum
 
 from debt_collections.kernel.audit import verify_chain
+from debt_collections.models import AuditChainHead
+from ops.progress import Progress
 
 
 class Command(BaseCommand):
@@ -18,10 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--chunk", type=int, default=2000, help="events read per database round trip")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        def progress(n: int) -> None:
-            self.stderr.write(f"… {n} events verified")
-
-        report = verify_chain(chunk=options["chunk"], progress=progress if options["verbosity"] > 1 else None)
+        # The heads' last seq is what "100 %" means (events appended meanwhile are not verified).
+        total = AuditChainHead.objects.aggregate(n=Sum("last_seq"))["n"] or 0
+        shown = options["verbosity"] >= 1
+        with Progress(self.stderr, "verify_audit", total=total, unit="events", enabled=shown) as bar:
+            report = verify_chain(chunk=options["chunk"], progress=bar.update)
         if report.ok:
             self.stdout.write(report.describe())
             return

@@ -18,7 +18,24 @@ from django.utils import timezone
 
 from debt_collections.services import link_resolve
 from demo.reference import DEFAULT_CUSTOMERS
-from demo.writer import seed_demo, summary_lines
+from demo.writer import DemoSummary, seed_demo, summary_lines
+from ops.progress import Progress
+
+
+def short_summary_lines(summary: DemoSummary) -> list[str]:
+    """What ``make run`` shows above the server's lines: counts, logins and the customer link."""
+    people = {label: n for label, n in summary.counts.items() if label not in ("users", "agencies")}
+    counts = ", ".join(f"{n} {label}" for label, n in people.items())
+    states = ", ".join(f"{state} {n}" for state, n in summary.cases_by_state.items())
+    full = summary_lines(summary)
+    logins = full[full.index(next(x for x in full if x.startswith("Demo logins"))) :]
+    return [
+        f"Demo data {'created' if summary.created else 'already present (nothing created)'}: {counts}.",
+        f"Cases by state: {states}.",
+        "(-v 2 adds the history behind the compliance reports and the demo agencies.)",
+        "",
+        *logins,
+    ]
 
 
 class Command(BaseCommand):
@@ -50,11 +67,21 @@ class Command(BaseCommand):
             )
         if options["customers"] < 1:
             raise CommandError("--customers must be at least 1.")
+        verbosity = options["verbosity"]
+        progress = Progress(self.stderr, "seed_demo", unit="steps", enabled=verbosity >= 1)
+
+        def stage(message: str) -> None:  # "Writing customers…": a line with -v 2, else the bar's note
+            if verbosity >= 2:
+                progress.note(message)
+            else:
+                progress.update(progress.done, note=message.strip().split(";")[0][:60])
+
         # The history's emails (months of reminders) go to memory, not the console: the outbox rows and
         # the case timelines hold every text, and the console stays readable for the logins below.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            summary = seed_demo(customers=options["customers"], progress=self.stdout.write)
-        self.stdout.write("\n".join(summary_lines(summary)))
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), progress:
+            summary = seed_demo(customers=options["customers"], progress=stage, steps=progress.update)
+        lines = summary_lines(summary) if verbosity >= 2 else short_summary_lines(summary)
+        self.stdout.write("\n".join(lines))
         if summary.skipped:
             self.stdout.write(
                 self.style.WARNING(f"{len(summary.skipped)} demo steps were refused by the services (above).")
