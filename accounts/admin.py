@@ -176,8 +176,10 @@ class CustomerAdmin(StaffViewAdminMixin, admin.ModelAdmin[Customer]):
     list_display = ("full_name", "locale", "time_zone", "jurisdiction", "vulnerable", "cease_communication")
     list_filter = ("jurisdiction", "locale", "vulnerable", "cease_communication")
     search_fields = ("full_name",)
-    # The hash is derived from the full national id, which the admin never sees.
-    readonly_fields = ("contact_points_table", "national_id_hash", "created_at")
+    # The customer's identity check asks for the national-id last 4 and the date of birth: no staff role
+    # sees either (an agent who could read them could pass the check as the customer), nor the hash.
+    exclude = ("national_id_last4", "date_of_birth", "national_id_hash")
+    readonly_fields = ("contact_points_table", "created_at")
     inlines = (CreditAccountInline,)
 
     @admin.display(description=_("Contact points"))

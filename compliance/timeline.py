@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from debt_collections.models import AuditEvent, CollectionCase, Dispute
+from notifications.masking import mask_links
 from notifications.models import Notice
 
 Fact = tuple[str, str]
@@ -167,7 +168,7 @@ def _notice_entries(case: CollectionCase) -> list[Entry]:
                 ],
                 gate=_gate(n.decision) if n.decision else None,
                 subject=n.subject,
-                text=n.body,
+                text=mask_links(n.body),
                 order=n.pk,
             )
         )

@@ -48,6 +48,15 @@ class InvalidInput(DomainError):
     http_status = 422
 
 
+class NotFound(InvalidInput):
+    """An id from outside that is unknown or outside the caller's scope (the two are not told apart).
+
+    The API answers 404, the admin a form error; nothing was stored and nothing of the row is echoed."""
+
+    code = "not_found"
+    http_status = 404
+
+
 class ComplianceBlocked(DomainError):
     """The compliance gate refused a contact or notice."""
 

@@ -322,7 +322,8 @@ class Runner:
             amount=amount,
             currency=account.currency,
             received_at=step.at - PAYMENT_DELAY,
-            actor=BANK_FEED if p["by"] == "bank" else self.actor("agent"),
+            # Payments come from the bank feed or a supervisor (access.ACTION_ROLES "payment.record").
+            actor=BANK_FEED if p["by"] == "bank" else self.actor("supervisor"),
             now=step.at,
         )
 

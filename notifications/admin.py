@@ -23,6 +23,7 @@ from accounts.models import User
 from debt_collections.admin.access import CaseScopedReadOnlyAdminMixin, admin_user, has_staff_role
 from debt_collections.admin.queues import note_action, run_each
 from debt_collections.admin.search import phone_search_candidates
+from notifications.masking import mask_links
 from notifications.models import Notice, NoticeTemplate
 from notifications.services import template_approve, template_reject
 
@@ -47,8 +48,10 @@ class NoticeAdmin(CaseScopedReadOnlyAdminMixin, admin.ModelAdmin[Notice]):
     )
     date_hierarchy = "queued_at"
     # The raw recipient and contact point would show the full number; the masked one is shown instead.
-    exclude = ("contact_point", "recipient")
-    readonly_fields = ("masked_recipient",)
+    # The body and its render context carry the customer's live negotiation and opt-out links: staff see
+    # them masked (a link is re-sent to the customer from the case page, never copied).
+    exclude = ("contact_point", "recipient", "body", "context")
+    readonly_fields = ("masked_recipient", "masked_body")
     # Notice.__str__ names the full recipient; the record page's title and breadcrumb use a masked one.
     change_form_template = "admin/collections/masked_change_form.html"
 
@@ -59,6 +62,10 @@ class NoticeAdmin(CaseScopedReadOnlyAdminMixin, admin.ModelAdmin[Notice]):
     @admin.display(description=gettext_lazy("Recipient"))
     def masked_recipient(self, obj: Notice) -> str:
         return obj.contact_point.masked_value
+
+    @admin.display(description=gettext_lazy("Body"))
+    def masked_body(self, obj: Notice) -> str:
+        return mask_links(obj.body)
 
     @admin.display(description=gettext_lazy("Blocked by"))
     def blocked_by(self, obj: Notice) -> str:

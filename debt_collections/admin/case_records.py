@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from debt_collections import selectors
 from debt_collections.admin.display import money
 from debt_collections.models import AuditEvent, CaseState, CollectionCase
+from notifications.masking import mask_links
 from notifications.selectors import notices_for_case
 
 if TYPE_CHECKING:
@@ -130,6 +131,8 @@ def notice_rows(case: CollectionCase, zone: ZoneInfo) -> list[dict[str, Any]]:
                 "notice": n,
                 "at": local_and_utc(n.queued_at, zone),
                 "point": n.contact_point.masked_value,
+                # Staff read the words, never a live link (they re-send one to the customer instead).
+                "body": mask_links(n.body),
                 "blocked_by": ", ".join(decision.get("blocked_by") or []),
                 "next_allowed": local_and_utc(datetime.fromisoformat(raw_next), zone) if raw_next else "",
                 "not_before": local_and_utc(n.not_before, zone) if n.not_before else "",

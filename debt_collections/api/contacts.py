@@ -1,6 +1,8 @@
 """Staff API for contacts: log a call through the gate, queue a standardized notice, list both.
 
-A compliance block is a 422 with ``blocked_by`` (rule ids) and ``next_allowed_at``; the blocked attempt
+A contact point that is not the case's customer's own is a 404 and nothing is stored (the service
+resolves it in the case's scope). A compliance block is a 422 with ``blocked_by`` (rule ids) and
+``next_allowed_at``; the blocked attempt
 or notice is stored and audited all the same (see ``services.contact_attempt_log`` and
 ``notifications.services.notice_queue``).
 """
@@ -15,11 +17,11 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import ContactPoint
 from debt_collections import services
 from debt_collections.api.base import ScopedCaseView, caller, error_responses
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import ContactAttempt
+from notifications.masking import mask_address, mask_links
 from notifications.models import Notice
 from notifications.selectors import notices_for_case
 from notifications.services import notice_queue
@@ -70,8 +72,21 @@ class NoticeRequestSerializer(serializers.Serializer[Any]):
 
 
 class NoticeSerializer(serializers.ModelSerializer[Notice]):
+    """The notice as staff may see it: the recipient masked as in the admin, and the body's negotiation
+    and opt-out links replaced by a masked link id (whoever holds a live link can act as the customer)."""
+
     template_key = serializers.CharField(source="template.key", read_only=True)
     template_version = serializers.IntegerField(source="template.version", read_only=True)
+    recipient = serializers.SerializerMethodField(help_text="Masked: `+861****5678`, `a***@example.com`.")
+    body = serializers.SerializerMethodField(
+        help_text="The exact text, with links masked (`/n/[link …abcd]/`)."
+    )
+
+    def get_recipient(self, notice: Notice) -> str:
+        return mask_address(notice.recipient)
+
+    def get_body(self, notice: Notice) -> str:
+        return mask_links(notice.body)
 
     class Meta:
         model = Notice
@@ -99,12 +114,6 @@ class NoticeSerializer(serializers.ModelSerializer[Notice]):
         read_only_fields = fields
 
 
-def _point_on_file(point_id: int) -> None:
-    """A 400 for an unknown point; whose point it is, the gate decides (THIRD_PARTY)."""
-    if not ContactPoint.objects.filter(pk=point_id).exists():
-        raise serializers.ValidationError({"contact_point": ["No such contact point."]})
-
-
 class CaseContactAttemptsView(ScopedCaseView):
     serializer_class = ContactAttemptRequestSerializer
 
@@ -125,7 +134,7 @@ class CaseContactAttemptsView(ScopedCaseView):
         "audited). Inbound contacts are recorded without gating. An outcome of `wrong_party` quarantines "
         "the number for every customer. Outbound SMS/email/letters go through `notices/`.",
         request=ContactAttemptRequestSerializer,
-        responses={201: ContactAttemptSerializer, **error_responses(400, 401, 403, 404, 422)},
+        responses={201: ContactAttemptSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["contacts"],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -134,7 +143,6 @@ class CaseContactAttemptsView(ScopedCaseView):
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         data: dict[str, Any] = body.validated_data
-        _point_on_file(data["contact_point"])
         attempt = services.contact_attempt_log(
             case_id=case.pk,
             actor=Actor.for_user(user),
@@ -169,7 +177,7 @@ class CaseNoticesView(ScopedCaseView):
         "`next_allowed_at` when the gate blocks (the blocked notice is stored). Idempotent: the same "
         "template to the same point on the same day returns the existing notice.",
         request=NoticeRequestSerializer,
-        responses={202: NoticeSerializer, **error_responses(400, 401, 403, 404, 422)},
+        responses={202: NoticeSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["notices"],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -178,7 +186,6 @@ class CaseNoticesView(ScopedCaseView):
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         data: dict[str, Any] = body.validated_data
-        _point_on_file(data["contact_point"])
         notice = notice_queue(
             case_id=case.pk,
             template_key=data["template"],

@@ -14,6 +14,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,8 +22,9 @@ from accounts.models import User
 from debt_collections import selectors, services
 from debt_collections.api import serializers_negotiation as ser
 from debt_collections.api.base import ScopedCaseView, StaffAPI, caller, error_responses
+from debt_collections.kernel.access import is_payments_system, may
 from debt_collections.kernel.audit import Actor
-from debt_collections.models import Dispute, FeeWaiver, Payment, RepaymentPlan
+from debt_collections.models import Dispute, FeeWaiver, RepaymentPlan
 
 M = TypeVar("M", bound=Model)
 
@@ -236,14 +238,33 @@ class WaiverRejectView(_WaiverDecision):
 # --- payments -----------------------------------------------------------------------------------
 
 
+class CanRecordPayments(BasePermission):
+    """Supervisors (staff) and the payments-system service account (a token user in the
+    ``payments_system`` group); the service checks the role again (``access.ACTION_ROLES``)."""
+
+    message = "Payments are recorded by supervisors or the payments system."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return (
+            isinstance(user, User)
+            and may(user, "payment.record")
+            and (user.is_staff or is_payments_system(user))
+        )
+
+
 class PaymentsView(StaffAPI):
+    permission_classes = [CanRecordPayments]
+
     @extend_schema(
         summary="Record a payment (idempotent by external reference)",
         description="201 for a new payment, 200 with the stored one when the reference was already "
         "recorded with the same account, amount and currency; 422 `reference_conflict` when it was recorded "
         "differently, `currency_mismatch` for another currency. Allocated in the pack's order, never to "
         "an amount under dispute; on the open case it pays the plan's installments and resolves the case "
-        "when nothing is owed. 404 for an account outside the caller's scope.",
+        "when nothing is owed. 404 for an account outside the caller's scope. Supervisors and the "
+        "payments-system account only (403 otherwise). Every repeat of a reference answers 200, even "
+        "when sent at the same time as the first.",
         request=ser.PaymentRequestSerializer,
         responses={
             201: ser.PaymentSerializer,
@@ -257,19 +278,16 @@ class PaymentsView(StaffAPI):
         body = ser.PaymentRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data: dict[str, Any] = body.validated_data
-        if selectors.account_for(user, data["account"]) is None:
-            raise NotFound("Account not found.")
-        # Only the status code depends on this read; the service itself is idempotent under its locks.
-        existed = Payment.objects.filter(external_reference=data["external_reference"].strip()).exists()
-        payment = services.payment_record(
+        payment, created = services.payment_record_outcome(
             account_id=data["account"],
             external_reference=data["external_reference"],
             amount=data["amount"],
             currency=data["currency"],
             received_at=data["received_at"],
             actor=Actor.for_user(user),
+            allow_overpayment=data["overpayment"],
         )
-        return Response(ser.PaymentSerializer(payment).data, status=200 if existed else 201)
+        return Response(ser.PaymentSerializer(payment).data, status=201 if created else 200)
 
 
 # --- disputes -----------------------------------------------------------------------------------

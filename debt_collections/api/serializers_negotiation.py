@@ -6,6 +6,7 @@ whether the case allows it, are the services' rules (see ``debt_collections.api.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +31,20 @@ _MONEY_IN: dict[str, Any] = {
     "decimal_places": MONEY_PLACES,
     "min_value": Decimal("0.01"),
 }
+
+
+class PlainDecimalField(serializers.DecimalField):
+    """A decimal written out in digits ("1250.50" or 1250.5): exponents ("1e5"), NaN and infinities
+    are a 400, so what is stored is what a person would read."""
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        text = str(data).strip() if isinstance(data, str | int | float | Decimal) else ""
+        if isinstance(data, bool) or not _PLAIN_NUMBER.fullmatch(text):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d{1,20}(\.\d{1,20})?")
 _COMPONENT_CHOICES = [(c, c.replace("_", " ")) for c in PAYMENT_COMPONENTS]
 OUTCOME_CHOICES = [(Dispute.Status.UPHELD, "Upheld"), (Dispute.Status.REJECTED, "Rejected (not upheld)")]
 
@@ -195,9 +210,15 @@ class PaymentRequestSerializer(serializers.Serializer[Any]):
     external_reference = serializers.CharField(
         max_length=64, help_text="The payment provider's reference; the same one again is the same payment."
     )
-    amount = serializers.DecimalField(**_MONEY_IN)
+    amount = PlainDecimalField(
+        help_text="Positive, in digits, at most what is owed unless `overpayment` is true.", **_MONEY_IN
+    )
     currency = serializers.CharField(min_length=3, max_length=3)
-    received_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(help_text="Not in the future, not before the account opened.")
+    overpayment = serializers.BooleanField(
+        default=False,
+        help_text="Record more than is owed on purpose: the surplus is kept as `unapplied`.",
+    )
 
 
 class PaymentSerializer(serializers.ModelSerializer[Payment]):

@@ -34,6 +34,7 @@ from django.utils import timezone
 from accounts.models import ContactPoint, CreditAccount, CreditLimitChange, Customer, User
 from debt_collections import selectors
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.access import may
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import TERMINAL, CollectionCase
@@ -130,13 +131,13 @@ def _require_scheduler(actor: Actor) -> None:
         return  # a system actor (a risk model's feed): the change is marked automated
     if user.agency_id is not None:
         raise NotPermitted("A collection agency cannot change a customer's credit limit.")
-    if not (user.is_superuser or user.is_agent or user.is_supervisor):
+    if not may(user, "limit.change"):
         raise NotPermitted("Only in-house agents and supervisors change credit limits.")
 
 
 def _require_reviewer(actor: Actor, change: CreditLimitChange) -> User:
     user = actor.user
-    if user is None or user.agency_id is not None or not (user.is_superuser or user.is_supervisor):
+    if user is None or user.agency_id is not None or not may(user, "limit.review"):
         raise NotPermitted("Only a supervisor reviews an appeal against a credit-limit change.")
     if change.requested_by_id is not None and change.requested_by_id == user.pk:
         raise NotPermitted(

@@ -37,6 +37,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from debt_collections.errors import InvalidInput, NotPermitted
+from debt_collections.kernel.access import may
 from debt_collections.kernel.audit import Actor, PendingEvent, audit_append, audit_append_many
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import (
@@ -489,7 +490,7 @@ def credit_report_refresh(
 
 def _require_corrector(actor: Actor) -> None:
     user = actor.user
-    if user is not None and not (user.is_superuser or user.is_compliance or user.is_supervisor):
+    if user is not None and not may(user, "credit_report.correct"):
         raise NotPermitted("Only a compliance officer or a supervisor corrects a credit report.")
 
 

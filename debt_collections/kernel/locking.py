@@ -14,7 +14,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from debt_collections.errors import InvalidInput, NotPermitted
-from debt_collections.kernel.access import agency_user_is_active, can_see_case, can_transition
+from debt_collections.kernel.access import agency_user_is_active, can_see_case, can_transition, may
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import CollectionCase
 
@@ -43,8 +43,16 @@ def lock_cases(case_ids: Iterable[int]) -> list[CollectionCase]:
     )
 
 
-def check_actor(actor: Actor, case: CollectionCase, transition_name: str | None, now: datetime) -> None:
-    """Refuse a person who may not act on this case (scope, agency licence today, role for the transition).
+def check_actor(
+    actor: Actor,
+    case: CollectionCase,
+    transition_name: str | None,
+    now: datetime,
+    *,
+    action: str | None = None,
+) -> None:
+    """Refuse a person who may not act on this case (scope, agency licence today, role for the transition
+    or for ``action``, a key of ``access.ACTION_ROLES``).
 
     System actors (the daily cycle, the payments feed, the customer's own link) carry no user and are
     checked by the entry point that speaks for them.
@@ -58,3 +66,12 @@ def check_actor(actor: Actor, case: CollectionCase, transition_name: str | None,
         raise NotPermitted("Your agency's licence or contract is not valid today.", code="agency_licence")
     if transition_name is not None and not can_transition(user, transition_name):
         raise NotPermitted(f"Your role does not allow '{transition_name}'.")
+    if action is not None and not may(user, action):
+        raise NotPermitted(f"Your role does not allow '{action}'.")
+
+
+def require_action(actor: Actor, action: str) -> None:
+    """Refuse a person whose role does not allow ``action`` (no case involved, e.g. a payment without an
+    open case). System actors pass: their entry point speaks for them."""
+    if actor.user is not None and not may(actor.user, action):
+        raise NotPermitted(f"Your role does not allow '{action}'.")

@@ -52,7 +52,7 @@ from debt_collections.services.links import (
     link_url,
     link_verify,
 )
-from debt_collections.services.payments import payment_record
+from debt_collections.services.payments import payment_record, payment_record_outcome
 from debt_collections.services.plan_cycle import plan_activate_after_cooling_off, plan_break_missed
 from debt_collections.services.plans import (
     plan_accept,
@@ -100,6 +100,7 @@ __all__ = [
     "dispute_open",
     "dispute_resolve",
     "payment_record",
+    "payment_record_outcome",
     "plan_accept",
     "plan_accept_option",
     "plan_activate_after_cooling_off",

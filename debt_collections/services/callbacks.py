@@ -45,7 +45,7 @@ def callback_request(
         raise InvalidInput("A callback can be booked at most 14 days ahead.", code="invalid_window")
     with transaction.atomic():
         case = lock_case(case_id)
-        check_actor(actor, case, None, now)
+        check_actor(actor, case, None, now, action="callback.request")
         if case.state in TERMINAL:
             raise InvalidInput("The case is finished.", code="case_finished")
         pack = selectors.case_pack(case, now)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.access import may
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import CaseTask
@@ -30,7 +31,7 @@ def task_complete(*, task_id: int, actor: Actor, now: datetime | None = None) ->
     user = actor.user
     if user is None:
         raise NotPermitted("A task is marked done by the person who did it.")
-    if not (user.is_superuser or user.is_agent or user.is_supervisor):
+    if not may(user, "task.complete"):
         raise NotPermitted("Agents and supervisors do the tasks; compliance officers review them.")
     with transaction.atomic():
         # The case first, then the task: the lock order every service uses.

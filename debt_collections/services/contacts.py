@@ -12,11 +12,13 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ContactPoint, QuarantinedContact, Role
+from accounts.models import ContactPoint, QuarantinedContact
 from debt_collections.errors import ComplianceBlocked, InvalidInput, NotPermitted
+from debt_collections.kernel.access import may
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.gate import gate_decide, pack_for
 from debt_collections.kernel.locking import check_actor, lock_case
+from debt_collections.kernel.scope import resolve_contact_point
 from debt_collections.models import CollectionCase, ContactAttempt
 
 Outcome = ContactAttempt.Outcome
@@ -71,18 +73,10 @@ def contact_attempt_log(
 
     with transaction.atomic():
         case = lock_case(case_id)
-        check_actor(actor, case, None, now)
-        if (
-            actor.user is not None
-            and actor.user.is_compliance
-            and not actor.user.is_superuser
-            and not (actor.user.is_agent or actor.user.is_supervisor)
-        ):
-            raise NotPermitted("Compliance officers review contacts; they do not make them.")
-        try:
-            point = ContactPoint.objects.select_related("customer").get(pk=contact_point_id)
-        except ContactPoint.DoesNotExist as exc:
-            raise InvalidInput(f"Contact point {contact_point_id} does not exist.", code="not_found") from exc
+        # Compliance officers review contacts; they do not make them (access.ACTION_ROLES).
+        check_actor(actor, case, None, now, action="contact.log")
+        # Only the case's customer's own points, inbound too: a foreign id is a 404 and stores nothing.
+        point = resolve_contact_point(case, contact_point_id)
 
         if direction == ContactAttempt.Direction.INBOUND:
             allowed, blocked_by, next_at = True, [], None
@@ -214,9 +208,7 @@ def contact_quarantine_lift(
     """
     now = now or timezone.now()
     user = actor.user
-    if user is None or not (
-        user.is_superuser or user.has_role(Role.SUPERVISOR) or user.has_role(Role.COMPLIANCE)
-    ):
+    if user is None or not may(user, "quarantine.lift"):
         raise NotPermitted("Only a supervisor or compliance officer can lift a quarantine.")
     if not reason.strip():
         raise InvalidInput("Say why the quarantine is lifted.")

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from debt_collections import selectors
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.access import may
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import HOLDABLE, CaseState, CloseReason, CollectionCase, Dispute, HoldReason
@@ -99,7 +100,8 @@ def dispute_open(
         )
     with transaction.atomic():
         case = lock_case(case_id)
-        check_actor(actor, case, None, now)
+        # Compliance officers decide disputes; they do not open them on a customer's behalf.
+        check_actor(actor, case, None, now, action="dispute.open")
         if case.state not in [*HOLDABLE, CaseState.ON_HOLD, CaseState.CHARGED_OFF]:
             raise InvalidInput(
                 f"The case is {case.get_state_display()}; it cannot be disputed any more.",
@@ -158,7 +160,7 @@ def dispute_open(
 
 def _require_resolver(actor: Actor) -> None:
     user = actor.user
-    if user is None or not (user.is_superuser or user.is_compliance or user.is_supervisor):
+    if user is None or not may(user, "dispute.resolve"):
         raise NotPermitted("Only a compliance officer or a supervisor resolves disputes.")
 
 

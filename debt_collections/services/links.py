@@ -27,6 +27,7 @@ from debt_collections.kernel.audit import Actor, PendingEvent, audit_append, aud
 from debt_collections.kernel.bulk import bulk_insert
 from debt_collections.kernel.gate import pack_for
 from debt_collections.kernel.locking import check_actor, lock_case
+from debt_collections.kernel.scope import resolve_contact_point
 from debt_collections.models import TERMINAL, CaseTask, CollectionCase, NegotiationLink
 from debt_collections.services.contacts import contact_report_wrong_party
 
@@ -96,16 +97,12 @@ def link_create(
     now = now or timezone.now()
     with transaction.atomic():
         case = lock_case(case_id)
-        check_actor(actor, case, None, now)
+        check_actor(actor, case, None, now, action="link.send")
         if case.state in TERMINAL:
             raise InvalidInput("A closed or resolved case gets no negotiation link.", code="case_terminal")
         point = None
         if contact_point_id is not None:
-            point = ContactPoint.objects.filter(pk=contact_point_id, customer_id=case.customer_id).first()
-            if point is None:
-                raise InvalidInput(
-                    f"Contact point {contact_point_id} is not one of this customer's.", code="not_found"
-                )
+            point = resolve_contact_point(case, contact_point_id)  # NotFound for anyone else's
             if point.status == ContactPoint.Status.WRONG_PARTY:
                 raise InvalidInput("This contact point was reported as a wrong party.", code="wrong_party")
         pack = pack_for(case, now)
@@ -159,7 +156,7 @@ def link_revoke(*, link_id: Any, actor: Actor, reason: str, now: datetime | None
         if link.revoked_at is not None:
             return link
         if actor.user is not None:
-            check_actor(actor, link.case, None, now)
+            check_actor(actor, link.case, None, now, action="link.revoke")
         _revoke(link, actor=actor, reason=reason, now=now)
     return link
 

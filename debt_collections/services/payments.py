@@ -8,7 +8,7 @@ every other writer of balances does (waivers), so two of them never wait on each
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from accounts.models import CreditAccount
 from debt_collections import selectors
-from debt_collections.errors import InvalidInput, NotPermitted
+from debt_collections.errors import InvalidInput, NotFound, NotPermitted
+from debt_collections.kernel.access import is_payments_system, may
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.locking import check_actor, lock_case
+from debt_collections.kernel.scope import resolve_account
 from debt_collections.models import HOLDABLE, TERMINAL, CaseState, CollectionCase, Dispute, Payment
 from debt_collections.policies import PAYMENT_COMPONENTS, allocate_payment, get_pack, quantize
 from debt_collections.services import cases as case_services
@@ -29,13 +31,17 @@ from debt_collections.services import plans as plan_services
 # person who keyed the payment in (an agent may not resolve by hand): the system acts, the reason names
 # the payment, and the payment's own event names the person.
 SETTLEMENT = Actor.system("settlement")
+# A provider's clock may run a little ahead of ours; more than this is a wrong date, not skew.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _require_recorder(actor: Actor) -> None:
+    """Supervisors and the payments-system service account record payments (access.ACTION_ROLES); an
+    agent keying in money could resolve a case by hand, which only a supervisor may do."""
     user = actor.user
-    if user is None or user.is_superuser or user.is_agent or user.is_supervisor:
+    if user is None or may(user, "payment.record"):
         return
-    raise NotPermitted("Only agents, supervisors or the payments feed record payments.")
+    raise NotPermitted("Only supervisors or the payments system record payments.")
 
 
 def _replay(
@@ -51,8 +57,8 @@ def _replay(
             f"The reference {existing.external_reference} was already used for a different payment.",
             code="reference_conflict",
         )
-    if actor.user is not None and existing.case is not None:
-        check_actor(actor, existing.case, None, now)
+    if actor.user is not None and existing.case is not None and not is_payments_system(actor.user):
+        check_actor(actor, existing.case, None, now, action="payment.record")
     return existing
 
 
@@ -127,8 +133,34 @@ def payment_record(
     received_at: datetime,
     actor: Actor,
     now: datetime | None = None,
+    allow_overpayment: bool = False,
 ) -> Payment:
-    """Record a payment and allocate it.
+    """Record a payment and allocate it; ``payment_record_outcome`` without the "was it new" flag."""
+    payment, _created = payment_record_outcome(
+        account_id=account_id,
+        external_reference=external_reference,
+        amount=amount,
+        currency=currency,
+        received_at=received_at,
+        actor=actor,
+        now=now,
+        allow_overpayment=allow_overpayment,
+    )
+    return payment
+
+
+def payment_record_outcome(
+    *,
+    account_id: int,
+    external_reference: str,
+    amount: Decimal,
+    currency: str,
+    received_at: datetime,
+    actor: Actor,
+    now: datetime | None = None,
+    allow_overpayment: bool = False,
+) -> tuple[Payment, bool]:
+    """Record a payment and allocate it; returns the payment and whether this call stored it.
 
     Idempotent by ``external_reference``: the same reference again returns the stored payment and writes
     nothing (no second allocation, no audit event); the same reference with another account, amount or
@@ -138,7 +170,13 @@ def payment_record(
     plan's installments are paid oldest first; when nothing is owed the plan completes or the case is
     resolved.
 
-    Raises ``InvalidInput`` (``not_found``, ``currency_mismatch``, a non-positive or over-precise amount,
+    Bounds: the amount is positive and at most what is owed, unless ``allow_overpayment`` (an explicit
+    path: the surplus is kept visibly as ``unapplied`` in the allocation); ``received_at`` is neither in
+    the future nor before the account was opened. Under a race the one insert that wins returns
+    ``created=True``; every other call with the same reference returns the stored row with ``False``.
+
+    Raises ``NotFound`` (an account unknown or outside the actor's scope), ``InvalidInput``
+    (``currency_mismatch``, ``invalid_amount``, ``overpayment``, ``invalid_received_at``,
     ``reference_conflict``) and ``NotPermitted`` (role, scope, agency licence).
     """
     now = now or timezone.now()
@@ -152,11 +190,18 @@ def payment_record(
         raise InvalidInput("The amount must be positive.", code="invalid_amount")
     if received_at.tzinfo is None:
         raise InvalidInput("received_at must include a time zone.", code="invalid_received_at")
+    if received_at > now + CLOCK_SKEW:
+        raise InvalidInput("received_at is in the future.", code="invalid_received_at")
     _require_recorder(actor)
+    # Scope before anything is read back: an account the actor may not reach is a 404 with no detail.
+    resolve_account(actor, account_id)
     at = now  # bound for the closure (mypy does not narrow ``now`` inside it)
 
-    def replay(existing: Payment) -> Payment:
-        return _replay(existing, account_id=account_id, amount=amount, currency=currency, actor=actor, now=at)
+    def replay(existing: Payment) -> tuple[Payment, bool]:
+        stored = _replay(
+            existing, account_id=account_id, amount=amount, currency=currency, actor=actor, now=at
+        )
+        return stored, False
 
     with transaction.atomic():
         existing = Payment.objects.filter(external_reference=reference).select_related("case").first()
@@ -173,12 +218,14 @@ def payment_record(
             CreditAccount.objects.select_for_update().select_related("customer").filter(pk=account_id).first()
         )
         if account is None:
-            raise InvalidInput(f"Account {account_id} does not exist.", code="not_found")
-        if actor.user is not None:
+            raise NotFound("Account not found.")
+        if actor.user is not None and not is_payments_system(actor.user):
             if case is not None:
-                check_actor(actor, case, None, now)
+                check_actor(actor, case, None, now, action="payment.record")
             elif actor.user.agency_id is not None:
                 raise NotPermitted("Agency users record payments only on cases placed with their agency.")
+        if received_at.date() < account.opened_at:
+            raise InvalidInput("received_at is before the account was opened.", code="invalid_received_at")
         existing = Payment.objects.filter(external_reference=reference).select_related("case").first()
         if existing is not None:  # a concurrent call with the same reference won while we waited
             return replay(existing)
@@ -193,6 +240,12 @@ def payment_record(
             raise InvalidInput(str(exc), code="currency_mismatch") from exc
         if exact != amount:
             raise InvalidInput(f"{amount} has more precision than {currency} allows.", code="invalid_amount")
+        if amount > account.total_due and not allow_overpayment:
+            raise InvalidInput(
+                f"{amount} is more than the {account.total_due} owed; record an overpayment explicitly "
+                "(the surplus is kept as unapplied).",
+                code="overpayment",
+            )
 
         if case is not None:
             pack = selectors.case_pack(case, now)
@@ -257,4 +310,4 @@ def payment_record(
                 now=now,
                 reason=f"paid in full (payment {reference})",
             )
-    return payment
+    return payment, True

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from debt_collections import selectors
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.access import may
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import (
@@ -51,7 +52,7 @@ def plan_code(plan: RepaymentPlan) -> str:
 def _require_negotiator(actor: Actor) -> None:
     """Customers (link actors) and agents or supervisors negotiate; compliance officers review."""
     user = actor.user
-    if user is None or user.is_superuser or user.is_agent or user.is_supervisor:
+    if user is None or may(user, "plan.negotiate"):
         return
     raise NotPermitted("Only agents and supervisors negotiate plans; compliance officers review them.")
 

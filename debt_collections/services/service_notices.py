@@ -16,8 +16,8 @@ from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import ContactPoint
-from debt_collections.errors import InvalidInput
 from debt_collections.kernel.audit import Actor
+from debt_collections.kernel.scope import resolve_contact_point
 from debt_collections.models import CollectionCase, Dispute, RepaymentPlan
 from debt_collections.policies.localtime import customer_zone, local_wall
 from notifications.rendering import money
@@ -62,12 +62,7 @@ def notice_point(case: CollectionCase, contact_point_id: int | None) -> ContactP
     Raises ``InvalidInput`` for a point that does not exist or is not the customer's.
     """
     if contact_point_id is not None:
-        point = ContactPoint.objects.filter(pk=contact_point_id, customer_id=case.customer_id).first()
-        if point is None:
-            raise InvalidInput(
-                f"Contact point {contact_point_id} is not one of this customer's.", code="contact_point"
-            )
-        return point
+        return resolve_contact_point(case, contact_point_id)  # NotFound for anyone else's
     verified = ContactPoint.objects.filter(customer_id=case.customer_id, status=ContactPoint.Status.VERIFIED)
     for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
         point = verified.filter(kind=kind).order_by("-verified_at", "pk").first()
@@ -108,6 +103,7 @@ def queue(
         defer_when_time_blocked=True,
         raise_when_blocked=False,
         reference=reference,
+        service_notice=True,
     )
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import CreditAccount, User
 from debt_collections import selectors
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.kernel.access import may
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import TERMINAL, CaseTask, CollectionCase, FeeWaiver, WaiverState
@@ -65,7 +66,7 @@ def waiver_request(
     if not reason.strip():
         raise InvalidInput("Say why the waiver is asked for.", code="reason_required")
     user = actor.user
-    if user is not None and not (user.is_superuser or user.is_agent or user.is_supervisor):
+    if user is not None and not may(user, "waiver.request"):
         raise NotPermitted("Compliance officers review waivers; they do not ask for them.")
     with transaction.atomic():
         case = lock_case(case_id)
@@ -139,7 +140,7 @@ def _check_decider(actor: Actor, case: CollectionCase, waiver: FeeWaiver, now: d
         )
     if user.is_superuser or user.is_supervisor:
         return user
-    if not user.is_agent:
+    if not may(user, "waiver.decide"):
         raise NotPermitted("Compliance officers review waivers; an agent or supervisor decides them.")
     limit = selectors.case_pack(case, now).agent_waiver_limit
     if waiver.amount > limit:

@@ -16,6 +16,7 @@ from debt_collections.kernel.audit import Actor, PendingEvent, audit_append, aud
 from debt_collections.kernel.bulk import bulk_insert
 from debt_collections.kernel.gate import GateRequest, gate_decide, gate_decide_many
 from debt_collections.kernel.locking import check_actor, lock_case
+from debt_collections.kernel.scope import resolve_contact_point
 from debt_collections.models import CollectionCase
 from debt_collections.policies import TIME_RULES, Decision
 from notifications.models import CHANNEL_FOR_KIND, Notice, NoticeTemplate
@@ -66,6 +67,7 @@ def notice_queue(
     defer_when_time_blocked: bool = False,
     raise_when_blocked: bool = True,
     reference: str = "",
+    service_notice: bool = False,
 ) -> Notice:
     """Queue a standardized notice after the gate allowed it; send after commit.
 
@@ -73,16 +75,18 @@ def notice_queue(
     existing row and writes nothing. When the gate blocks, a ``blocked`` row records the decision and
     ``ComplianceBlocked`` is raised after commit (unless ``raise_when_blocked`` is False). With
     ``defer_when_time_blocked`` (the daily cycle), a notice blocked only by time-based rules (contact
-    hours, caps) is queued for ``next_allowed_at`` instead.
+    hours, caps) is queued for ``next_allowed_at`` instead. ``service_notice``: an acknowledgement or
+    confirmation that follows the actor's own permitted change (a dispute decided by a compliance officer),
+    not a notice they chose to send, so ``notice.queue``'s role check does not apply.
+
+    The contact point must be the case's customer's own: anyone else's is ``NotFound`` and nothing is
+    stored (a blocked row would show the foreign value and carry working links).
     """
     now = now or timezone.now()
     with transaction.atomic():
         case = lock_case(case_id)
-        check_actor(actor, case, None, now)
-        try:
-            point = ContactPoint.objects.get(pk=contact_point_id)
-        except ContactPoint.DoesNotExist as exc:
-            raise InvalidInput(f"Contact point {contact_point_id} does not exist.", code="not_found") from exc
+        check_actor(actor, case, None, now, action=None if service_notice else "notice.queue")
+        point = resolve_contact_point(case, contact_point_id)
         channel = CHANNEL_FOR_KIND[point.kind]
         due = due_date or local_date(now, case.customer)
         key = idempotency_key(

@@ -16,6 +16,7 @@ from debt_collections import services
 from debt_collections.errors import ComplianceBlocked
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState, CollectionCase, ContactAttempt
+from notifications.masking import mask_links
 from notifications.models import Notice
 from notifications.services import notice_queue
 from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory, make_case
@@ -80,7 +81,7 @@ def full_case(frozen: Any, agent: User, supervisor: User) -> tuple[CollectionCas
         amount=Decimal("100.00"),
         currency="CNY",
         received_at=paid_at,
-        actor=by_agent,
+        actor=by_supervisor,
         now=paid_at,
     )
     services.dispute_open(
@@ -172,7 +173,9 @@ def test_notice_entry_carries_the_exact_text_and_the_template_key_and_version(
         e for e in case_timeline(case, timezone.now()) if e.kind == "notice" and "reminder.soft" in e.title
     )
 
-    assert entry.text == notice.body and notice.body.strip()
+    # The exact words, with the customer's live links masked (compliance reads, it never acts as them).
+    assert entry.text == mask_links(notice.body) and notice.body.strip()
+    assert "/n/[link" in entry.text and "/n/" + notice.body.split("/n/")[1].split("/")[0] not in entry.text
     assert f"reminder.soft v{notice.template.version}" in entry.title
     assert entry.gate is not None and entry.gate.policy_version == notice.decision["policy_version"]
     assert entry.actor == Actor.for_user(agent).label

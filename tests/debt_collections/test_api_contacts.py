@@ -88,11 +88,11 @@ def test_outbound_sms_cannot_be_logged_by_hand(agent: User, case_with_phone: tup
     assert response.json()["code"] == "use_notices"
 
 
-def test_unknown_contact_point_is_400(agent: User, case_with_phone: tuple) -> None:
+def test_unknown_contact_point_is_404(agent: User, case_with_phone: tuple) -> None:
     case, _phone = case_with_phone
     response = api(agent).post(attempts_url(case), {"contact_point": 999999}, format="json")
-    assert response.status_code == 400
-    assert "contact_point" in response.json()["errors"]
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 def test_a_notice_is_202_and_sent_after_commit(

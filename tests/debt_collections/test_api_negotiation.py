@@ -213,9 +213,9 @@ def payment_body(case: CollectionCase, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def test_a_payment_is_201_when_new_and_200_when_repeated(agent: User, case: CollectionCase) -> None:
-    first = api(agent).post(url("payments"), payment_body(case), format="json")
-    again = api(agent).post(url("payments"), payment_body(case), format="json")
+def test_a_payment_is_201_when_new_and_200_when_repeated(supervisor: User, case: CollectionCase) -> None:
+    first = api(supervisor).post(url("payments"), payment_body(case), format="json")
+    again = api(supervisor).post(url("payments"), payment_body(case), format="json")
 
     assert first.status_code == 201
     assert again.status_code == 200
@@ -224,26 +224,27 @@ def test_a_payment_is_201_when_new_and_200_when_repeated(agent: User, case: Coll
     assert Payment.objects.count() == 1
 
 
-def test_a_reused_reference_with_another_amount_is_a_422(agent: User, case: CollectionCase) -> None:
-    api(agent).post(url("payments"), payment_body(case), format="json")
+def test_a_reused_reference_with_another_amount_is_a_422(supervisor: User, case: CollectionCase) -> None:
+    api(supervisor).post(url("payments"), payment_body(case), format="json")
 
-    response = api(agent).post(url("payments"), payment_body(case, amount="201.00"), format="json")
+    response = api(supervisor).post(url("payments"), payment_body(case, amount="201.00"), format="json")
 
     assert response.status_code == 422
     assert response.json()["code"] == "reference_conflict"
 
 
 def test_a_payment_to_an_account_outside_the_callers_scope_is_a_404(
-    other_agency_agent: User, case: CollectionCase
+    other_agency: Any, case: CollectionCase
 ) -> None:
-    response = api(other_agency_agent).post(url("payments"), payment_body(case), format="json")
+    outsider = UserFactory.create(username="other_supervisor", agency=other_agency, roles=[Role.SUPERVISOR])
+    response = api(outsider).post(url("payments"), payment_body(case), format="json")
 
     assert response.status_code == 404
     assert not Payment.objects.exists()
 
 
-def test_a_payment_amount_with_three_decimals_is_a_400(agent: User, case: CollectionCase) -> None:
-    response = api(agent).post(url("payments"), payment_body(case, amount="1.005"), format="json")
+def test_a_payment_amount_with_three_decimals_is_a_400(supervisor: User, case: CollectionCase) -> None:
+    response = api(supervisor).post(url("payments"), payment_body(case, amount="1.005"), format="json")
 
     assert response.status_code == 400
     assert "amount" in response.json()["errors"]

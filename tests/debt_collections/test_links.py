@@ -308,7 +308,7 @@ def test_the_command_prints_the_identity_check_answers_in_the_demo_only(
 
 
 def test_the_command_explains_a_refusal(case: CollectionCase) -> None:
-    with pytest.raises(CommandError, match="not one of this customer's"):
+    with pytest.raises(CommandError, match="Contact point not found"):
         call_command("negotiation_link", str(case.pk), "--contact-point", "999999", stdout=StringIO())
 
 

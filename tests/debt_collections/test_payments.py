@@ -31,8 +31,10 @@ def pay(
     currency: str | None = None,
     actor: Actor = FEED,
     now: datetime = NOW,
+    overpayment: bool = False,
 ) -> Payment:
     return services.payment_record(
+        allow_overpayment=overpayment,
         account_id=case.account_id,
         external_reference=ref,
         amount=D(amount),
@@ -168,7 +170,7 @@ def test_a_dispute_of_a_whole_component_withholds_all_of_it(agent: User) -> None
         now=NOW,
     )
 
-    payment = pay(case, "6000.00", now=NOW + timedelta(hours=1))
+    payment = pay(case, "6000.00", now=NOW + timedelta(hours=1), overpayment=True)
 
     assert payment.allocation["applied"]["fees"] == "0.00"
     assert balances(case.account)["fees"] == D("100.00")
@@ -181,7 +183,7 @@ def test_a_dispute_of_a_whole_component_withholds_all_of_it(agent: User) -> None
 def test_paying_the_whole_balance_resolves_the_case_and_keeps_an_overpayment_unapplied() -> None:
     case, _phone = case_with_phone(CaseState.ACTIVE)
 
-    payment = pay(case, "5500.00")
+    payment = pay(case, "5500.00", overpayment=True)
 
     case.refresh_from_db()
     assert case.state == CaseState.RESOLVED
@@ -266,7 +268,7 @@ def test_paying_off_a_balance_in_awkward_cents_is_exact_to_the_last_cent() -> No
     for n, amount in enumerate(["838.34", "838.34", "838.34", "838.34", "838.33"]):
         pay(case, amount, ref=f"PAY-{n}", now=NOW + timedelta(minutes=n))
 
-    pay(case, "838.35", ref="PAY-last", now=NOW + timedelta(minutes=10))
+    pay(case, "838.35", ref="PAY-last", now=NOW + timedelta(minutes=10), overpayment=True)
 
     assert sum(balances(case.account).values()) == D("0.00")
     case.refresh_from_db()

@@ -155,7 +155,7 @@ def test_a_contact_point_of_another_customer_is_refused_and_nothing_is_stored() 
     with pytest.raises(InvalidInput) as refused:
         accept(case.pk, "installment:12", contact_point_id=stranger.pk)
 
-    assert refused.value.code == "contact_point"
+    assert refused.value.code == "not_found"
     case.refresh_from_db()
     assert case.state == CaseState.ACTIVE
     assert not RepaymentPlan.objects.filter(case=case).exists()
