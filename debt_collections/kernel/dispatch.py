@@ -14,9 +14,10 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 
-def task_enqueue(name: str, *args: Any) -> bool:
+def task_enqueue(name: str, *args: Any, what: str | None = None) -> bool:
     """Publish task ``name`` with ``args``; return ``False`` (and log) when the broker is unreachable.
 
+    ``what`` names the work in the log line (``"notice 12"``); the task name is used without it.
     Never raises for a broker outage: every caller keeps a row (an outbox notice, a verification run)
     that a relay or a person picks up later, so losing the publish loses nothing.
     """
@@ -30,6 +31,8 @@ def task_enqueue(name: str, *args: Any) -> bool:
     try:
         task.apply_async(args=args)
     except Exception:  # broker down or unreachable: the caller's row is the source of truth
-        logger.warning("could not enqueue task %s", name, exc_info=True)
+        logger.warning(
+            "could not enqueue %s; it stays recorded for a retry", what or f"task {name}", exc_info=True
+        )
         return False
     return True

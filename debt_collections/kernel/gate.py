@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
@@ -27,9 +26,7 @@ from debt_collections.policies import (
     decide_contact,
     get_pack,
 )
-
-if TYPE_CHECKING:
-    from notifications.models import NoticeTemplate
+from notifications.models import Notice, NoticeTemplate
 
 # Longest look-back any rule needs: 7 rolling days for caps, 7 local days of conversation quiet time,
 # plus a margin for time zones.
@@ -114,8 +111,6 @@ def histories(*, people: set[tuple[int, str]], now: datetime) -> dict[tuple[int,
     Calls come from ``ContactAttempt``; SMS, email and letters from the outbox (a notice counts once a
     worker has claimed it, so two queued notices cannot both slip under a cap).
     """
-    from notifications.models import Notice
-
     if not people:
         return {}
     since = now - HISTORY_WINDOW

@@ -19,4 +19,6 @@ SEND_BATCH = 100
 def enqueue_send_many(notice_ids: list[int]) -> None:
     """Hand these notices to the workers, ``SEND_BATCH`` per message. Call it after commit."""
     for start in range(0, len(notice_ids), SEND_BATCH):
-        task_enqueue(SEND_TASK, notice_ids[start : start + SEND_BATCH])
+        batch = notice_ids[start : start + SEND_BATCH]
+        which = f"notice {batch[0]}" if len(batch) == 1 else f"{len(batch)} notices"
+        task_enqueue(SEND_TASK, batch, what=which)
