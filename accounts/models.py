@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -285,6 +285,71 @@ class ContactPoint(models.Model):
         return v[:6] + "…"
 
 
+# Days past due at which something happens to a case or a record (a ladder rung, escalation, a credit-impact
+# band, reporting, charge-off) in any policy pack; a test checks this covers every pack. The daily cycle
+# writes an account's ``days_past_due`` only when it crosses one of these (or its status changes), so a day
+# touches the accounts whose state changes, not the whole book. Changing the tuple needs a migration.
+DPD_THRESHOLDS: tuple[int, ...] = (1, 15, 30, 60, 90, 180)
+# ``dpd_review_on`` of a row the cycle must look at in its next run whatever the date.
+REVIEW_NOW = date(2000, 1, 1)
+
+
+class AddDays(models.Func):
+    """``date + days`` (a constant) in SQL that PostgreSQL and SQLite accept in a generated column."""
+
+    output_field = models.DateField()
+
+    def __init__(self, expression: Any, *, days: int) -> None:
+        super().__init__(expression, days=int(days))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="date(%(expressions)s, '+%(days)s days')", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="(%(expressions)s + %(days)s)", **extra)
+
+
+def _dpd_review_on() -> models.Case:
+    """The first date the stored days past due and status may be out of date: the day after the due
+    date for a current account, the day the next threshold is reached for a delinquent one; at once for a
+    row no cycle has computed yet or whose balance was paid off; never for a charged-off or closed one."""
+    balance = models.F("principal") + models.F("interest") + models.F("fees") + models.F("penalty_interest")
+    now = models.Value(REVIEW_NOW, output_field=models.DateField())
+    never = models.Value(None, output_field=models.DateField())
+    settle = models.Case(
+        models.When(Q(status="delinquent") | ~Q(days_past_due=0), then=now),
+        default=never,
+        output_field=models.DateField(),
+    )
+    return models.Case(
+        models.When(~Q(status__in=["current", "delinquent"]), then=never),
+        models.When(dpd_on__isnull=True, then=now),
+        models.When(due_date__isnull=True, then=settle),
+        models.When(models.lookups.LessThanOrEqual(balance, 0), then=settle),
+        models.When(status="current", then=AddDays(models.F("due_date"), days=1)),
+        *[
+            models.When(days_past_due__lt=t, then=AddDays(models.F("due_date"), days=t))
+            for t in DPD_THRESHOLDS
+        ],
+        default=never,
+        output_field=models.DateField(),
+    )
+
+
+def days_past_due_q(low: int, high: int | None, *, today: date, prefix: str = "") -> Q:
+    """Accounts ``low``..``high`` (inclusive; ``None``: no upper bound) days past due on ``today``, as
+    ``CreditAccount.days_past_due_on`` counts them: for an account the cycle keeps delinquent, by its due
+    date (the stored number is refreshed only at thresholds); for any other, by the stored number.
+    ``prefix`` reaches the account through a relation (``"account__"``)."""
+    counted = Q(**{f"{prefix}dpd_on__isnull": False, f"{prefix}status": "delinquent"})
+    by_due = Q(**{f"{prefix}due_date__lte": today - timedelta(days=low)})
+    stored = Q(**{f"{prefix}days_past_due__gte": low})
+    if high is not None:
+        by_due &= Q(**{f"{prefix}due_date__gte": today - timedelta(days=high)})
+        stored &= Q(**{f"{prefix}days_past_due__lte": high})
+    return (counted & by_due) | (~counted & stored)
+
+
 class CreditAccount(models.Model):
     """A consumer credit line. Balances are split by component so every figure shown is traceable."""
 
@@ -306,9 +371,17 @@ class CreditAccount(models.Model):
     interest_rate_apr = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0.000"))
     penalty_rate_apr = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0.000"))
     due_date = models.DateField(null=True, blank=True, help_text="Oldest unpaid due date")
+    # As of ``dpd_on``: the cycle rewrites it only when the account crosses a threshold (see
+    # ``DPD_THRESHOLDS``); ``days_past_due_on(day)`` is the exact number on any later day.
     days_past_due = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CURRENT)
     opened_at = models.DateField()
+    dpd_on = models.DateField(
+        null=True, blank=True, help_text="The cycle date days past due was computed for"
+    )
+    dpd_review_on = models.GeneratedField(
+        expression=_dpd_review_on(), output_field=models.DateField(), db_persist=True
+    )
 
     class Meta:
         ordering = ["account_number"]
@@ -321,10 +394,37 @@ class CreditAccount(models.Model):
                 condition=Q(penalty_interest__gte=0), name="account_penalty_interest_non_negative"
             ),
         ]
-        indexes = [models.Index(fields=["status", "days_past_due"])]
+        indexes = [
+            # The cycle's candidates: the few accounts whose days past due reach a threshold today.
+            models.Index(
+                fields=["dpd_review_on"],
+                name="account_dpd_review_idx",
+                condition=Q(dpd_review_on__isnull=False),
+            ),
+            # The accounts the cycle wrote for a date (cases to open, ladder notices to queue).
+            models.Index(fields=["dpd_on"], name="account_dpd_on_idx"),
+            # Delinquent accounts by due date: charge-off candidates, staff sorts by days past due.
+            models.Index(
+                fields=["due_date"], name="account_delinquent_due_idx", condition=Q(status="delinquent")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_number} ({self.product})"
+
+    def days_past_due_on(self, day: date) -> int:
+        """Days past due on ``day``: the stored number grows by one a day while the account stays
+        delinquent (the cycle stores it only at thresholds). Rows no cycle has computed return it as is."""
+        if self.dpd_on is None or self.status != self.Status.DELINQUENT or day <= self.dpd_on:
+            return self.days_past_due
+        return self.days_past_due + (day - self.dpd_on).days
+
+    @property
+    def days_past_due_today(self) -> int:
+        """``days_past_due_on`` today (UTC, the cycle's day): for display in the API and the admin."""
+        from django.utils import timezone
+
+        return self.days_past_due_on(timezone.localdate())
 
     @property
     def total_due(self) -> Decimal:

@@ -237,9 +237,6 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Numbers are stored and shown as E.164 (accounts.models.StoredPhoneNumberField relies on the two matching).
 PHONENUMBER_DB_FORMAT = "E164"
 PHONENUMBER_DEFAULT_FORMAT = "E164"
-# Chunks the in-process daily cycle (``run_collection_cycle``) runs at once in forked worker processes, on
-# PostgreSQL; SQLite always runs one. Two keep a 2-core machine busy (most of a chunk's time is Python).
-CYCLE_WORKERS = int(os.environ.get("CYCLE_WORKERS", "2"))
 CELERY_BEAT_SCHEDULE = {
     "relay-pending-notices": {"task": "notifications.relay_pending_notices", "schedule": 60.0},
     # Daily at 00:30 UTC; the cycle is deterministic for its date, so a re-run is harmless.

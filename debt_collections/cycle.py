@@ -1,30 +1,40 @@
-"""The daily collection cycle (DESIGN §11): deterministic for a date, safe to run twice.
+"""The daily collection cycle (DESIGN §11): deterministic for a date, safe to run twice, and its cost follows
+the day's changes, not the size of the book.
 
-1. Days past due recomputed set-based in SQL, writing only rows whose value changes.
-2. Cases opened for newly delinquent accounts.
+Once per run (``cycle_start``), before any chunk:
+
+1. Days past due and delinquency status written in one SQL statement for the accounts whose stored
+   values reach a threshold that matters today (``accounts.models.DPD_THRESHOLDS``: a ladder rung,
+   escalation, a credit-impact band, charge-off) or whose status changes. The database keeps each
+   account's next such date in a generated, indexed column (``dpd_review_on``), so a day reads and
+   writes those few percent of accounts and nothing else; ``CreditAccount.days_past_due_on(day)`` gives
+   the exact number on any day in between.
+2. Credit-limit changes whose notice period is over are applied (``credit.limits.limit_changes_apply_due``).
+
+Then per chunk of account ids (``cycle_run_chunk``), each step finding its candidates through an index:
+
+3. Cases opened for the accounts that became delinquent (written by step 1 for this date).
 3. Transitions only for rows that change: escalation, charge-off, hold expiry; plans whose cooling-off
    ended become active, plans with an installment unpaid past the pack's grace break (``plan_cycle``).
 4. The reminder ladder's due notices queued through the gate (idempotent per rung).
 5. Credit reporting: pre-notices registered, their delivery recorded, corrections after upheld disputes,
    each record's status as of the date (``credit.reporting``; the feed export makes the reports).
-6. Once per run (not per chunk): credit-limit changes whose notice period is over are applied
-   (``credit.limits.limit_changes_apply_due``).
 
-The work is split into primary-key ranges (``chunks``) so the same function runs in-process or as a
-Celery group across many workers. A second run for the same date finds nothing to do: no new rows and
-no new audit events.
+The cycle runs one way, with one clock (``now`` read once and passed to every chunk) and one step order:
+``cycle_run`` runs the chunks one after another in this process (SQLite, tests, eager Celery); the beat
+task and ``run_collection_cycle --fan-out`` run ``cycle_start`` and then the same chunks as a Celery
+group across workers, the one way to run them in parallel. A second run for the same date finds nothing
+to do: no new rows and no new audit events.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Exists, F, Max, Min, OuterRef, Q, Value, When
 from django.utils import timezone
 
@@ -39,10 +49,10 @@ from debt_collections.services import work_cycle  # issue 14: promises and the w
 # [D] early → active once the account is this many days past due (the firm reminder rung).
 ESCALATE_AT_DPD = 15
 ACTOR = Actor.system("collection_cycle")
-# Accounts per chunk. Each chunk costs a fixed ~0.15 s of query building besides its rows (measured on
-# 100,000 accounts: 20 chunks took 10.5 s in one process, 5 chunks 7.1 s), so chunks are large; a Celery
-# group or the worker processes still get several each once there are more than a few 100,000 accounts.
-CHUNK_SIZE = 25_000
+# Account ids per chunk. Every step finds its candidates through an index, so a chunk costs what changes in
+# it plus a fixed ~0.1 s of queries: wide chunks (a day at 1,000,000 accounts is 4 chunks for a group of
+# workers to share; 10,000,000 is 40).
+CHUNK_SIZE = 250_000
 
 
 @dataclass
@@ -120,61 +130,71 @@ def chunks(model: type[CreditAccount] | type[CollectionCase], size: int) -> Iter
         start += size
 
 
-def update_days_past_due(*, as_of: date, lo: int, hi: int) -> int:
-    """One UPDATE per chunk: dpd = as_of − oldest unpaid due date (0 when nothing is owed or not yet due).
-
-    Writes only rows whose days past due or status changes, so a re-run writes nothing.
-    """
-    table = CreditAccount._meta.db_table
-    open_statuses = (CreditAccount.Status.CURRENT, CreditAccount.Status.DELINQUENT)
+def _dpd_sql() -> str:
+    """Days past due on the date given twice as parameters: 0 when nothing is owed or not yet due."""
     if connection.vendor == "postgresql":
-        dpd = (
+        return (
             "CASE WHEN due_date IS NOT NULL AND due_date < %s::date AND (principal + interest + fees + "
             "penalty_interest) > 0 THEN (%s::date - due_date) ELSE 0 END"
         )
-    else:
-        dpd = (
-            "CASE WHEN due_date IS NOT NULL AND due_date < %s AND (principal + interest + fees + "
-            "penalty_interest) > 0 THEN CAST(julianday(%s) - julianday(due_date) AS INTEGER) ELSE 0 END"
-        )
-    sql = (
-        f"UPDATE {table} SET days_past_due = {dpd}, "  # noqa: S608 (table and expression are constants)
-        f"status = CASE WHEN {dpd} > 0 THEN %s ELSE %s END "
-        f"WHERE id BETWEEN %s AND %s AND status IN (%s, %s) AND "
-        f"(days_past_due <> {dpd} OR status <> CASE WHEN {dpd} > 0 THEN %s ELSE %s END)"
+    return (
+        "CASE WHEN due_date IS NOT NULL AND due_date < %s AND (principal + interest + fees + "
+        "penalty_interest) > 0 THEN CAST(julianday(%s) - julianday(due_date) AS INTEGER) ELSE 0 END"
     )
+
+
+def update_days_past_due(*, as_of: date) -> int:
+    """Two UPDATEs for the whole book, of the accounts whose review date has come (``dpd_review_on``,
+    indexed): days past due and status as of ``as_of`` where they change, and ``dpd_on = as_of`` on
+    every account reviewed. Returns how many accounts' days past due or status changed.
+
+    The generated review date moves to the next threshold with the row, so a re-run writes nothing.
+    """
+    table = CreditAccount._meta.db_table
+    dpd = _dpd_sql()
+    status = f"CASE WHEN {dpd} > 0 THEN %s ELSE %s END"
+    due = "dpd_review_on <= %s AND status IN (%s, %s)"
     d = as_of.isoformat()
-    params: list[str | int] = [
-        d,
-        d,
-        d,
-        d,
-        CreditAccount.Status.DELINQUENT,
-        CreditAccount.Status.CURRENT,
-        lo,
-        hi,
-        *open_statuses,
-        d,
-        d,
-        d,
-        d,
-        CreditAccount.Status.DELINQUENT,
-        CreditAccount.Status.CURRENT,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+    statuses = [CreditAccount.Status.DELINQUENT, CreditAccount.Status.CURRENT]
+    review = [d, CreditAccount.Status.CURRENT, CreditAccount.Status.DELINQUENT]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET days_past_due = {dpd}, status = {status}, dpd_on = %s "  # noqa: S608 (constants)
+            f"WHERE {due} AND (days_past_due <> {dpd} OR status <> {status})",
+            [d, d, d, d, *statuses, d, *review, d, d, d, d, *statuses],
+        )
+        changed = max(cursor.rowcount, 0)
+        # Reviewed and unchanged (e.g. a new row no cycle computed yet): its review date moves on.
+        cursor.execute(f"UPDATE {table} SET dpd_on = %s WHERE {due}", [d, *review])  # noqa: S608
+    return changed
 
 
-def _open_cases(*, lo: int, hi: int, now: datetime, report: CycleReport) -> None:
-    # The anti-join looks only at this chunk's cases: every chunk scanning every open case made this step
-    # cost as much as the days-past-due update.
+def cycle_start(*, as_of: date, now: datetime) -> CycleReport:
+    """The steps that run once per run, before any chunk: days past due for the accounts that reach a
+    threshold, then credit-limit changes whose notice period is over. Safe to repeat for a date."""
+    from debt_collections.credit.limits import limit_changes_apply_due
+
+    report = CycleReport(as_of=as_of)
+    report.accounts_updated = update_days_past_due(as_of=as_of)
+    limits = limit_changes_apply_due(now=now)
+    report.limit_changes_applied = limits.applied
+    report.errors.extend(limits.waiting)
+    return report
+
+
+def _open_cases(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleReport) -> None:
+    # Only the accounts written for this date (index on dpd_on): an account becomes delinquent on the day
+    # its status changes, and a second run for the date finds their cases open.
     open_case = CollectionCase.objects.filter(
         ~Q(state__in=TERMINAL), account_id__gte=lo, account_id__lte=hi
     ).values("account_id")
     candidates = list(
         CreditAccount.objects.filter(
-            pk__gte=lo, pk__lte=hi, status=CreditAccount.Status.DELINQUENT, days_past_due__gt=0
+            pk__gte=lo,
+            pk__lte=hi,
+            dpd_on=as_of,
+            status=CreditAccount.Status.DELINQUENT,
+            days_past_due__gt=0,
         )
         .exclude(pk__in=open_case)
         .values_list("pk", flat=True)
@@ -186,40 +206,44 @@ def _open_cases(*, lo: int, hi: int, now: datetime, report: CycleReport) -> None
 
 
 def _charge_off_filter(as_of: date) -> Q:
-    """Accounts at or past their own pack's charge-off threshold (packs may differ by jurisdiction)."""
+    """Accounts at or past their own pack's charge-off threshold (packs may differ by jurisdiction).
+
+    Starts with a due-date bound the index on delinquent accounts' due dates answers: an account whose
+    days past due were computed on or before ``as_of`` has ``due_date <= as_of - days_past_due``.
+    """
     thresholds = {code: get_pack(code, as_of).charge_off_dpd for code in PACK_CODES}
+    bound = Q(
+        status=CreditAccount.Status.DELINQUENT, due_date__lte=as_of - timedelta(days=min(thresholds.values()))
+    )
     if len(set(thresholds.values())) == 1:  # one threshold for every pack: no need to read the customer
-        return Q(days_past_due__gte=next(iter(thresholds.values())))
+        return bound & Q(days_past_due__gte=next(iter(thresholds.values())))
     condition = Q(pk__in=[])
     for code, threshold in thresholds.items():
         condition |= Q(customer__jurisdiction=code, days_past_due__gte=threshold)
-    return condition
-
-
-def _open_case_ids(*, lo: int, hi: int, state: str, accounts: Q) -> list[int]:
-    """Ids of the cases in ``state`` whose accounts (ids ``lo``..``hi``) match ``accounts``. Starts from
-    the accounts and bounds both tables by the chunk, so each chunk reads only its own rows."""
-    return list(
-        CreditAccount.objects.filter(
-            accounts,
-            pk__gte=lo,
-            pk__lte=hi,
-            cases__account_id__gte=lo,
-            cases__account_id__lte=hi,
-            cases__state=state,
-        )
-        .order_by("cases__id")
-        .values_list("cases__id", flat=True)
-    )
+    return bound & condition
 
 
 def _transitions(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleReport) -> None:
     in_range = CollectionCase.objects.filter(account_id__gte=lo, account_id__lte=hi)
-    to_escalate = _open_case_ids(
-        lo=lo, hi=hi, state=CaseState.EARLY, accounts=Q(days_past_due__gte=ESCALATE_AT_DPD)
+    # Early cases are the few opened in the last two weeks (index on state).
+    to_escalate = list(
+        in_range.filter(state=CaseState.EARLY, account__days_past_due__gte=ESCALATE_AT_DPD)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     report.escalated += len(case_services.case_escalate_many(case_ids=to_escalate, actor=ACTOR, now=now))
-    to_charge_off = _open_case_ids(lo=lo, hi=hi, state=CaseState.ACTIVE, accounts=_charge_off_filter(as_of))
+    to_charge_off = list(
+        CreditAccount.objects.filter(
+            _charge_off_filter(as_of),
+            pk__gte=lo,
+            pk__lte=hi,
+            cases__account_id__gte=lo,
+            cases__account_id__lte=hi,
+            cases__state=CaseState.ACTIVE,
+        )
+        .order_by("cases__id")
+        .values_list("cases__id", flat=True)
+    )
     report.charged_off += len(
         case_services.case_charge_off_many(case_ids=to_charge_off, actor=ACTOR, now=now)
     )
@@ -269,10 +293,24 @@ def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, repor
     from notifications.services import NoticeRequest, notice_queue_many
 
     ladders = {code: list(get_pack(code, as_of).reminder_ladder) for code in PACK_CODES}
-    # The database picks the candidates: working cases whose highest rung reached has no notice yet.
-    # In a steady state that is the few hundred cases that crossed a rung since yesterday (plus any that
-    # could not be sent one), not every delinquent case with its whole notice history. The query starts
-    # from the accounts and bounds both tables by the chunk, so each chunk reads only its own rows.
+    # A rung is due only where something changed: an account that reached a threshold today (its days
+    # past due were written for this date, index on dpd_on), or a case that changed state today
+    # (escalated, released from a hold, a plan broken; index on updated_at). Of those, the database
+    # picks the working cases whose highest rung reached has no notice yet.
+    start_of_day = datetime.combine(as_of, time.min, tzinfo=UTC)
+    changed = set(
+        CollectionCase.objects.filter(
+            account_id__gte=lo, account_id__lte=hi, account__dpd_on=as_of,
+            state__in=[CaseState.EARLY, CaseState.ACTIVE],
+        ).values_list("pk", flat=True)
+    ) | set(
+        CollectionCase.objects.filter(
+            account_id__gte=lo, account_id__lte=hi, updated_at__gte=start_of_day,
+            state__in=[CaseState.EARLY, CaseState.ACTIVE],
+        ).values_list("pk", flat=True)
+    )  # fmt: skip
+    if not changed:
+        return
     if len({tuple(ladder) for ladder in ladders.values()}) == 1:
         # Every pack has the same ladder (today's packs do): no need to look up each customer's pack.
         whens = [
@@ -294,6 +332,7 @@ def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, repor
             cases__account_id__gte=lo,
             cases__account_id__lte=hi,
             cases__state__in=[CaseState.EARLY, CaseState.ACTIVE],
+            cases__id__in=sorted(changed),
         )
         .annotate(rung=Case(*whens, default=Value(""), output_field=CharField()), open_case=F("cases__id"))
         .exclude(rung="")
@@ -345,14 +384,12 @@ def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, repor
             report.notices_queued += 1
 
 
-def cycle_run_chunk(*, as_of: date, lo: int, hi: int, now: datetime | None = None) -> CycleReport:
-    """Run every step for accounts with ids in [lo, hi]. Each case change is its own transaction, so one
-    failure does not undo the others; the next run picks up whatever is left."""
-    now = now or timezone.now()
+def cycle_run_chunk(*, as_of: date, lo: int, hi: int, now: datetime) -> CycleReport:
+    """Run every per-account step for accounts with ids in [lo, hi], after ``cycle_start`` for the date.
+    Each case change is its own transaction, so one failure does not undo the others; the next run picks
+    up whatever is left."""
     report = CycleReport(as_of=as_of)
-    with transaction.atomic():
-        report.accounts_updated = update_days_past_due(as_of=as_of, lo=lo, hi=hi)
-    _open_cases(lo=lo, hi=hi, now=now, report=report)
+    _open_cases(lo=lo, hi=hi, as_of=as_of, now=now, report=report)
     # Plans before the other transitions: a plan broken today makes its case active, and charge-off must
     # judge that case in this run, not in a second run for the same date (which must change nothing).
     from debt_collections.services import plan_cycle
@@ -383,30 +420,26 @@ def _credit_reporting(*, lo: int, hi: int, as_of: date, now: datetime, report: C
     report.errors.extend(step.errors)
 
 
-def _chunk_in_process(as_of: date, lo: int, hi: int, now: datetime) -> CycleReport:
-    """One chunk in a worker process, on a connection of its own, closed afterwards."""
-    try:
-        return cycle_run_chunk(as_of=as_of, lo=lo, hi=hi, now=now)
-    finally:
-        connections.close_all()
+CHUNK_TASK = "debt_collections.run_cycle_chunk"  # debt_collections.tasks.run_cycle_chunk
 
 
-def cycle_workers(requested: int | None = None) -> int:
-    """How many chunks ``cycle_run`` works on at once.
+def cycle_send_chunks(
+    *, as_of: date, now: datetime, ranges: list[tuple[int, int]], run_id: int | None
+) -> Any:
+    """Send the chunks to the workers as a Celery group, after ``cycle_start`` for the date (the chunk
+    task by name: the cycle does not import its entry points). Returns the group's result (``.get()``
+    needs a result backend)."""
+    from celery import group
 
-    One on SQLite (a single writer at a time), inside a caller's transaction (workers have their own
-    connections and would not see its uncommitted rows), where processes cannot be forked and in a
-    daemonic process (a Celery worker's child); otherwise ``requested``, else ``settings.CYCLE_WORKERS``.
-    """
-    if (
-        connection.vendor != "postgresql"
-        or connection.in_atomic_block
-        or "fork" not in multiprocessing.get_all_start_methods()
-        # A daemonic process (a Celery prefork child) may not start processes of its own.
-        or multiprocessing.current_process().daemon
-    ):
-        return 1
-    return max(1, requested if requested is not None else settings.CYCLE_WORKERS)
+    from config.celery import app
+
+    if CHUNK_TASK not in app.tasks:
+        app.loader.import_default_modules()
+    jobs = [
+        app.signature(CHUNK_TASK, args=(as_of.isoformat(), lo, hi, run_id, now.isoformat()))
+        for lo, hi in ranges
+    ]
+    return group(jobs).apply_async()
 
 
 def cycle_run(
@@ -415,39 +448,16 @@ def cycle_run(
     chunk_size: int = CHUNK_SIZE,
     now: datetime | None = None,
     progress: Callable[[int, int, CycleReport], None] | None = None,
-    workers: int | None = None,
 ) -> CycleReport:
-    """Run the whole cycle from this process, chunk by chunk. Returns the summed report.
-
-    With more than one worker (``cycle_workers``), that many chunks run at once in forked worker
-    processes, as a Celery group of chunks runs them across workers: threads would share one
-    interpreter lock, and most of a chunk's time is Python. Chunks are independent (disjoint accounts;
-    every lock is taken in id order and the audit chain's head last), and the report is summed in
-    chunk order either way.
-    """
+    """Run the whole cycle in this process: ``cycle_start``, then the chunks one after another. Returns
+    the summed report. This is the in-process form of what the beat task fans out as a Celery group
+    (the same steps in the same order with the same ``now``), used on SQLite, in tests and by the
+    command without ``--fan-out``."""
     now = now or timezone.now()
-    total = CycleReport(as_of=as_of)
+    total = cycle_start(as_of=as_of, now=now)
     ranges = list(chunks(CreditAccount, chunk_size))
-    parallel = min(cycle_workers(workers), len(ranges))
-    if parallel <= 1:
-        for index, (lo, hi) in enumerate(ranges, start=1):
-            total.add(cycle_run_chunk(as_of=as_of, lo=lo, hi=hi, now=now))
-            if progress is not None:
-                progress(index, len(ranges), total)
-    else:
-        # A forked child must not share this process's database socket: close it; it reopens on use.
-        connections.close_all()
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=parallel, mp_context=context) as pool:
-            futures = [pool.submit(_chunk_in_process, as_of, lo, hi, now) for lo, hi in ranges]
-            for index, future in enumerate(futures, start=1):
-                total.add(future.result())
-                if progress is not None:
-                    progress(index, len(ranges), total)
-    # Once per run, not per chunk: limit changes are few and not partitioned by account range.
-    from debt_collections.credit.limits import limit_changes_apply_due
-
-    limits = limit_changes_apply_due(now=now)
-    total.limit_changes_applied = limits.applied
-    total.errors.extend(limits.waiting)
+    for index, (lo, hi) in enumerate(ranges, start=1):
+        total.add(cycle_run_chunk(as_of=as_of, lo=lo, hi=hi, now=now))
+        if progress is not None:
+            progress(index, len(ranges), total)
     return total

@@ -1,22 +1,35 @@
-"""Celery entry points for the daily cycle: one task per primary-key chunk, fanned out as a group."""
+"""Celery entry points for the daily cycle: ``cycle_start`` once, then one task per chunk of account ids,
+fanned out as a group (``cycle.cycle_send_chunks``). The in-process form is ``cycle.cycle_run``: the
+same steps, the same order, the same clock."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from celery import group, shared_task
+from celery import shared_task
 from django.utils import timezone
 
 from accounts.models import CreditAccount
-from debt_collections.credit.limits import limit_changes_apply_due
-from debt_collections.cycle import CHUNK_SIZE, chunks, cycle_run_chunk
+from debt_collections.cycle import (
+    CHUNK_SIZE,
+    CHUNK_TASK,
+    chunks,
+    cycle_run_chunk,
+    cycle_send_chunks,
+    cycle_start,
+)
 from ops.services import cycle_record_chunk_done, cycle_record_finish, cycle_record_start
 
 
-@shared_task(name="debt_collections.run_cycle_chunk", acks_late=True)
-def run_cycle_chunk(as_of: str, lo: int, hi: int, run_id: int | None = None) -> dict[str, object]:
+@shared_task(name=CHUNK_TASK, acks_late=True)
+def run_cycle_chunk(
+    as_of: str, lo: int, hi: int, run_id: int | None = None, now: str | None = None
+) -> dict[str, object]:
+    """One chunk of the day's cycle. ``now`` is the run's clock (ISO 8601), read once by whoever started
+    the run; a chunk sent without one (an older message) reads its own."""
+    clock = datetime.fromisoformat(now) if now else timezone.now()
     try:
-        report = cycle_run_chunk(as_of=date.fromisoformat(as_of), lo=lo, hi=hi)
+        report = cycle_run_chunk(as_of=date.fromisoformat(as_of), lo=lo, hi=hi, now=clock)
     except Exception:
         if run_id is not None:
             cycle_record_chunk_done(run_id=run_id, now=timezone.now(), failed=True)
@@ -28,20 +41,18 @@ def run_cycle_chunk(as_of: str, lo: int, hi: int, run_id: int | None = None) -> 
 
 @shared_task(name="debt_collections.run_collection_cycle")
 def run_collection_cycle(as_of: str | None = None, chunk_size: int = CHUNK_SIZE) -> int:
-    """Beat entry point: fan the day's cycle out over the workers. Returns the number of chunks.
+    """Beat entry point: the day's cycle fanned out over the workers. Returns the number of chunks.
 
-    The once-per-run steps (credit-limit changes whose notice period has passed) run here; the
-    per-account steps run in the chunks.
+    ``cycle_start`` (days past due, then limit changes) runs here, before any chunk, with the clock
+    every chunk is given: the same order and the same clock as ``run_collection_cycle`` in-process.
     """
-    day = as_of or timezone.localdate().isoformat()
-    limits = limit_changes_apply_due(now=timezone.now())
+    now = timezone.now()
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate(now)
+    start = cycle_start(as_of=day, now=now)
     ranges = list(chunks(CreditAccount, chunk_size))
-    run = cycle_record_start(
-        as_of=date.fromisoformat(day), via="beat", now=timezone.now(), chunks=len(ranges),
-        errors=len(limits.waiting),
-    )
+    run = cycle_record_start(as_of=day, via="beat", now=now, chunks=len(ranges), errors=len(start.errors))
     if not ranges:
-        cycle_record_finish(run_id=run.pk, now=timezone.now(), errors=len(limits.waiting))
+        cycle_record_finish(run_id=run.pk, now=timezone.now(), errors=len(start.errors))
         return 0
-    group([run_cycle_chunk.s(day, lo, hi, run.pk) for lo, hi in ranges]).apply_async()
+    cycle_send_chunks(as_of=day, now=now, ranges=ranges, run_id=run.pk)
     return len(ranges)

@@ -78,7 +78,7 @@ def debt_context(*, case: CollectionCase, now: datetime) -> dict[str, Any]:
         "total_due": money(account.total_due),
         "interest_rate_apr": f"{account.interest_rate_apr:.2f}",
         "penalty_rate_apr": f"{account.penalty_rate_apr:.2f}",
-        "days_past_due": account.days_past_due,
+        "days_past_due": account.days_past_due_on(now.date()),  # stored only at thresholds
         "due_date": account.due_date.isoformat() if account.due_date else "",
         "dispute_by": (today + timedelta(days=pack.dispute_window_days)).isoformat(),
         "credit_report_text": ("" if customer.locale == "zh-hans" else " ").join(

@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import days_past_due_q
+
 # Delinquency buckets as collections teams report them; the upper bound is inclusive, None = open.
 DPD_BUCKETS: dict[str, tuple[int, int | None]] = {
     "1-29": (1, 29),
@@ -33,8 +35,8 @@ class DaysPastDueFilter(admin.SimpleListFilter):
         if bounds is None:
             return None
         low, high = bounds
-        queryset = queryset.filter(account__days_past_due__gte=low)
-        return queryset if high is None else queryset.filter(account__days_past_due__lte=high)
+        today = timezone.localdate()
+        return queryset.filter(days_past_due_q(low, high, today=today, prefix="account__"))
 
 
 class AssignedToFilter(admin.SimpleListFilter):

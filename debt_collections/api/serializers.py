@@ -140,7 +140,7 @@ class CaseListQuerySerializer(serializers.Serializer[Any]):
 class CaseSummarySerializer(serializers.ModelSerializer[CollectionCase]):
     customer_name = serializers.CharField(source="customer.full_name", read_only=True)
     account_number = serializers.CharField(source="account.account_number", read_only=True)
-    days_past_due = serializers.IntegerField(source="account.days_past_due", read_only=True)
+    days_past_due = serializers.IntegerField(source="account.days_past_due_today", read_only=True)
     currency = serializers.CharField(source="account.currency", read_only=True)
     total_due = serializers.DecimalField(source="account.total_due", **_MONEY_FIELD)
     assignee = UserRefSerializer(read_only=True, allow_null=True)
@@ -173,7 +173,7 @@ class CaseDetailSerializer(serializers.ModelSerializer[CollectionCase]):
     customer = CustomerRefSerializer(read_only=True)
     account_number = serializers.CharField(source="account.account_number", read_only=True)
     product = serializers.CharField(source="account.product", read_only=True)
-    days_past_due = serializers.IntegerField(source="account.days_past_due", read_only=True)
+    days_past_due = serializers.IntegerField(source="account.days_past_due_today", read_only=True)
     due_date = serializers.DateField(source="account.due_date", read_only=True, allow_null=True)
     balances = BalancesSerializer(source="account", read_only=True)
     assignee = UserRefSerializer(read_only=True, allow_null=True)

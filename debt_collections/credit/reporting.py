@@ -697,7 +697,9 @@ def _make_negative(
 ) -> BureauRecord:
     account = case.account
     pack = _pack(case, now)
-    grade = credit_impact(pack, account.days_past_due)
+    # Days past due at export (docs/bureau-feed.md): the cycle stores the number only at thresholds.
+    days_past_due = account.days_past_due_on(as_of)
+    grade = credit_impact(pack, days_past_due)
     return BureauRecord.objects.create(
         account=account,
         case=case,
@@ -706,7 +708,7 @@ def _make_negative(
         status_code=grade.status_code,
         amount_band=amount_band(account.total_due),
         currency=account.currency,
-        days_past_due=account.days_past_due,
+        days_past_due=days_past_due,
         delinquent_since=account.due_date,
         as_of=as_of,
         dispute_marker=(

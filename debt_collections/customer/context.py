@@ -439,7 +439,7 @@ def page_context(link: NegotiationLink, now: datetime) -> dict[str, Any]:
         "balance": balance_rows(link),
         "total_due": money(account.total_due),
         "due_date": account.due_date,
-        "days_past_due": account.days_past_due,
+        "days_past_due": account.days_past_due_on(now.date()),  # stored only at thresholds
         "on_hold": case.state == CaseState.ON_HOLD,
         "credit_impact": credit_impact_view(
             link, now, disputed=bool(disputes), plan_kept=plan is not None or case.state == CaseState.ON_PLAN

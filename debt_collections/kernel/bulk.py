@@ -44,7 +44,7 @@ def bulk_insert(model: type[M], objs: Sequence[M]) -> list[M]:
     if pk is None:  # only abstract models lack one
         raise TypeError(f"{meta.label} has no primary key")
     quote = connection.ops.quote_name
-    fields = list(meta.local_concrete_fields)
+    fields = [f for f in meta.local_concrete_fields if not f.generated]  # the database computes those
     with connection.cursor() as cursor:
         missing = [obj for obj in objs if obj.pk is None]
         if missing:

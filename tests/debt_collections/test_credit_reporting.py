@@ -492,7 +492,7 @@ def test_each_line_carries_the_documented_fields(
             "currency": "CNY",
             "status_code": "DPD60",
             "amount_band": "5000-20000",  # 5,000 principal + 300 interest + 100 fees + 50 penalty
-            "days_past_due": 61,  # as the cycle of D + 1 computed it
+            "days_past_due": 74,  # at export (docs/bureau-feed.md), not as the last cycle stored it
             "delinquent_since": (D - timedelta(days=60)).isoformat(),
             "as_of": (D + timedelta(days=N)).isoformat(),
             "pre_notice_delivered_at": "2026-03-02T04:00:00Z",

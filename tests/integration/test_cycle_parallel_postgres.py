@@ -1,25 +1,25 @@
-"""The in-process daily cycle with several chunks at once in worker processes (PostgreSQL only).
+"""The daily cycle's chunks side by side, as a Celery group runs them across workers (PostgreSQL only).
 
-Each worker process has its own connection and transactions, so the chunks really run side by side:
-they must give the same outcome as one chunk after another, keep the audit chain one verified line,
+``cycle_start`` runs once, then every chunk runs in a thread of its own with its own connection and
+transactions (standing in for the group's workers; the bench runs the real group on real workers): the
+chunks must give the same outcome as one chunk after another, keep the audit chain one verified line,
 and a second run for the date must still change nothing.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection
 
 from accounts.models import CreditAccount
 from config.celery import app
-from debt_collections import cycle as cycle_module
-from debt_collections.cycle import cycle_run, cycle_workers
+from debt_collections.cycle import CycleReport, chunks, cycle_run_chunk, cycle_start
 from debt_collections.kernel.audit import verify_chain
 from debt_collections.models import AuditChainHead, AuditEvent, CaseState, CollectionCase
 from notifications.models import Notice
@@ -73,40 +73,34 @@ def _expected_rung(dpd: int) -> str | None:
     return next((key for days, key in RUNGS if dpd >= days), None)
 
 
-def test_worker_count_is_one_inside_a_transaction_and_the_setting_outside(settings: Any) -> None:
-    settings.CYCLE_WORKERS = 4
-    assert cycle_workers() == 4
-    assert cycle_workers(2) == 2
-    with transaction.atomic():
-        assert cycle_workers(3) == 1
+def run_side_by_side(*, as_of: date, now: datetime, workers: int = 3) -> tuple[CycleReport, set[int]]:
+    """``cycle_start``, then the chunks ``workers`` at a time in threads. Returns the summed report and
+    the threads that ran chunks."""
+    report = cycle_start(as_of=as_of, now=now)
+    threads: set[int] = set()
+
+    def one(bounds: tuple[int, int]) -> CycleReport:
+        threads.add(threading.get_ident())
+        try:
+            return cycle_run_chunk(as_of=as_of, lo=bounds[0], hi=bounds[1], now=now)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for part in pool.map(one, list(chunks(CreditAccount, CHUNK))):
+            report.add(part)
+    return report, threads
 
 
-def test_a_celery_worker_child_runs_one_chunk_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A prefork child is daemonic, and a daemonic process may not start processes of its own
-    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
-    assert cycle_workers(3) == 1
-
-
-def test_three_worker_processes_give_every_account_its_outcome_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chunks_side_by_side_give_every_account_its_outcome_once() -> None:
     # Given 24 accounts in 8 chunks
     accounts = _accounts()
-    run_chunk = cycle_module.cycle_run_chunk
 
-    def recording(**kwargs: Any) -> Any:
-        # Each chunk's report carries the process that ran it (forked children see this patch).
-        report = run_chunk(**kwargs)
-        report.errors.append(f"pid:{os.getpid()}")
-        return report
+    # When the chunks run three at a time, each on its own connection
+    report, threads = run_side_by_side(as_of=D, now=NOW)
 
-    monkeypatch.setattr(cycle_module, "cycle_run_chunk", recording)
-
-    # When the cycle works on three chunks at once
-    report = cycle_run(as_of=D, now=NOW, chunk_size=CHUNK, workers=3)
-
-    # Then the chunks ran in several worker processes, not in the test's own
-    pids = {int(e.removeprefix("pid:")) for e in report.errors if e.startswith("pid:")}
-    assert len(pids) > 1 and os.getpid() not in pids, pids
-    report.errors = [e for e in report.errors if not e.startswith("pid:")]
+    # Then they ran in several threads
+    assert len(threads) > 1
 
     # Then every account has its days past due and every delinquent one exactly one case
     delinquent = [a for a, dpd in zip(accounts, DPDS, strict=True) if dpd > 0]
@@ -142,14 +136,14 @@ def test_three_worker_processes_give_every_account_its_outcome_once(monkeypatch:
 
 
 def test_second_parallel_run_for_the_same_date_changes_nothing() -> None:
-    # Given the cycle ran for D in three worker processes
+    # Given the cycle ran for D with its chunks side by side
     _accounts()
-    cycle_run(as_of=D, now=NOW, chunk_size=CHUNK, workers=3)
+    run_side_by_side(as_of=D, now=NOW)
     events = AuditEvent.objects.count()
     rows = (CollectionCase.objects.count(), Notice.objects.count())
 
-    # When it runs again for D, in three worker processes again
-    report = cycle_run(as_of=D, now=NOW + timedelta(hours=2), chunk_size=CHUNK, workers=3)
+    # When it runs again for D, side by side again
+    report, _threads = run_side_by_side(as_of=D, now=NOW + timedelta(hours=2))
 
     # Then nothing is written
     assert AuditEvent.objects.count() == events

@@ -1,0 +1,188 @@
+"""Bench data written with PostgreSQL ``COPY``: N accounts as yesterday's cycle left them.
+
+Every customer has one verified phone and one account; 70% of accounts are delinquent, 1..400 days past
+due as of yesterday, each with its case in the state yesterday's cycle left it (early below 15 days,
+active up to 180, charged off from 180, the account charged off with it) and the highest ladder notice it
+reached recorded as sent; pre-notices have their credit-report record (delivered, reported once
+eligible). Rows get their ids here (the tables are empty) and the sequences are set afterwards.
+
+Columns this builder does not name (added by later migrations) get their model default, so a new column
+with a default does not break the bench.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.db import connection, models
+
+from accounts.models import ContactPoint, CreditAccount, Customer
+from debt_collections.cycle import ESCALATE_AT_DPD
+from debt_collections.models import CollectionCase, CreditReportNotice
+from debt_collections.policies import get_pack
+from notifications.models import Notice, NoticeTemplate
+
+BATCH = 50_000
+
+
+class _Copier:
+    """One ``COPY`` per table: rows given as dicts of column values, other columns from model defaults."""
+
+    def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
+        self.model = model
+        fields = [f for f in model._meta.local_concrete_fields if not f.generated]
+        self.named = list(columns)
+        self.defaults: list[tuple[str, Any]] = []
+        for f in fields:
+            if f.column in self.named:
+                continue
+            if not f.has_default() and not f.null and not getattr(f, "auto_now", False):
+                if f.blank or isinstance(f, models.CharField | models.TextField):
+                    self.defaults.append((f.column, ""))
+                    continue
+                raise TypeError(f"bench builder: {model._meta.label}.{f.name} needs a value")
+            value = f.get_default() if f.has_default() else None
+            if isinstance(f, models.JSONField):
+                value = json.dumps(value)
+            elif isinstance(value, models.Choices):
+                value = value.value
+            self.defaults.append((f.column, value))
+        self.columns = self.named + [c for c, _ in self.defaults]
+        self.tail = tuple(v for _, v in self.defaults)
+
+    def copy(self, rows: Iterable[tuple[Any, ...]]) -> int:
+        table = self.model._meta.db_table
+        quote = connection.ops.quote_name
+        count = 0
+        with connection.cursor() as cursor:
+            cols = ", ".join(quote(c) for c in self.columns)
+            with cursor.cursor.copy(f"COPY {quote(table)} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row + self.tail)
+                    count += 1
+        return count
+
+
+def _reset_sequences(models_: Iterable[type[models.Model]]) -> None:
+    with connection.cursor() as cursor:
+        for model in models_:
+            table = model._meta.db_table
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 1))",  # noqa: S608 (a model's table name)
+                [table],
+            )
+
+
+def build(*, n: int, as_of: date, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """N customers, points and accounts as ``as_of``'s cycle left them (see the module docstring)."""
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the bench builds its data with COPY: set DATABASE_URL to PostgreSQL")
+    rng = random.Random(20261121)  # noqa: S311  (bench data, not security)
+    pack = get_pack("CN", as_of)
+    charge_off = pack.charge_off_dpd
+    now = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
+    templates = {
+        t.key: t.pk for t in NoticeTemplate.objects.filter(channel="sms", locale="zh-hans", status="approved")
+    }
+    customers = _Copier(
+        Customer,
+        ["id", "full_name", "national_id_last4", "national_id_hash", "date_of_birth", "locale",
+         "time_zone", "jurisdiction", "created_at"],
+    )  # fmt: skip
+    points = _Copier(
+        ContactPoint,
+        ["id", "customer_id", "kind", "phone", "email", "postal_address", "status", "consent_at",
+         "verified_at", "created_at"],
+    )  # fmt: skip
+    accounts = _Copier(
+        CreditAccount,
+        ["id", "customer_id", "account_number", "product", "currency", "credit_limit", "principal",
+         "interest", "fees", "penalty_interest", "due_date", "days_past_due", "status", "opened_at",
+         "dpd_on"],
+    )  # fmt: skip
+    cases = _Copier(
+        CollectionCase,
+        ["id", "account_id", "customer_id", "state", "hold_reason", "resume_state", "close_reason",
+         "opened_at", "updated_at"],
+    )  # fmt: skip
+    notices = _Copier(
+        Notice,
+        ["id", "case_id", "template_id", "contact_point_id", "channel", "recipient", "subject", "body",
+         "body_hash", "due_date", "idempotency_key", "status", "decision", "queued_at", "claimed_at",
+         "sent_at", "queued_by", "purpose", "provider_reference", "last_error"],
+    )  # fmt: skip
+    records = _Copier(
+        CreditReportNotice,
+        ["id", "case_id", "account_id", "pre_notice_id", "channel", "policy_version", "prenotice_days",
+         "created_at", "sent_at", "delivered_at", "eligible_at", "reported_at", "status",
+         "suppressed_reason"],
+    )  # fmt: skip
+    made = {"customers": 0, "cases": 0, "notices": 0, "credit_records": 0}
+    case_id = notice_id = record_id = 0
+    consent, verified = now - timedelta(days=30), now - timedelta(days=20)
+    yesterday = as_of
+    for start in range(1, n + 1, BATCH):
+        ids = range(start, min(start + BATCH, n + 1))
+        dpds = [rng.randint(1, 400) if rng.random() < 0.7 else 0 for _ in ids]
+        customers.copy(
+            (i, f"客户{i:07d}", "1234", "x", date(1985, 1, 1), "zh-hans", "Asia/Shanghai", "CN", now)
+            for i in ids
+        )
+        points.copy(
+            (i, i, "phone", f"+86139{i:08d}", "", "", "verified", consent, verified, now) for i in ids
+        )
+        account_rows = []
+        case_rows = []
+        notice_rows = []
+        record_rows = []
+        for i, dpd in zip(ids, dpds, strict=True):
+            due = as_of - timedelta(days=dpd) if dpd else as_of + timedelta(days=rng.randint(0, 25))
+            status = "current" if not dpd else "charged_off" if dpd >= charge_off else "delinquent"
+            account_rows.append(
+                (i, i, f"B{i:09d}", "信用卡", "CNY", 20000, rng.randint(500, 20000), 120.5, 50, 30.25,
+                 due, dpd, status, date(2024, 1, 1), yesterday)
+            )  # fmt: skip
+            if not dpd:
+                continue
+            case_id += 1
+            state = "charged_off" if dpd >= charge_off else "active" if dpd >= ESCALATE_AT_DPD else "early"
+            opened = now - timedelta(days=dpd)
+            case_rows.append((case_id, i, i, state, "", "", "", opened, opened))
+            reached = [(d, k) for d, k in pack.reminder_ladder if dpd >= d]
+            if not reached or state == "charged_off":
+                continue
+            threshold, key = reached[-1]
+            rung_date = due + timedelta(days=threshold)
+            sent = now - timedelta(days=3)
+            notice_id += 1
+            notice_rows.append(
+                (notice_id, case_id, templates[key], i, "sms", f"+86139{i:08d}", "", "(bench)", "0" * 64,
+                 rung_date, f"{case_id}:{key}:{i}:{rung_date.isoformat()}", "sent", '{"allowed": true}',
+                 sent, sent, sent, "bench", f"ladder:{key}", "", "")
+            )  # fmt: skip
+            if key == "credit_report.pre_notice":
+                at = datetime.combine(rung_date, datetime.min.time(), tzinfo=UTC)
+                eligible = at + timedelta(days=pack.credit_report_prenotice_days)
+                reported = eligible < now
+                record_id += 1
+                record_rows.append(
+                    (record_id, case_id, i, notice_id, "sms", pack.version, pack.credit_report_prenotice_days,
+                     at, at, at, eligible, eligible + timedelta(days=1) if reported else None,
+                     "reported" if reported else "pending", "")
+                )  # fmt: skip
+        accounts.copy(account_rows)
+        made["cases"] += cases.copy(case_rows)
+        made["notices"] += notices.copy(notice_rows)
+        made["credit_records"] += records.copy(record_rows)
+        made["customers"] += len(ids)
+        if progress is not None:
+            progress(f"  {made['customers']:,} accounts")
+    _reset_sequences([Customer, ContactPoint, CreditAccount, CollectionCase, Notice, CreditReportNotice])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return made

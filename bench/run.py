@@ -1,0 +1,239 @@
+#!/usr/bin/env python
+"""The one bench command (issue 13): every number beside its target, and its floor where there is one.
+
+Not part of the test suite: it prints measured numbers and asserts nothing about time.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME REDIS_URL=redis://127.0.0.1:6379/N \\
+        .venv/bin/python bench/run.py --sizes 100000,1000000 --notices 5000 --fanout --pages
+
+It never touches the configured database itself: it (re)creates ``<name>_bench`` next to it for each
+size, because audit events are append-only and bench data could never be removed from a real database.
+It runs with DEBUG off (Django's query log would otherwise hold every statement: 906 MB at 1,000,000).
+
+For each N: build the data with COPY (``bench/build.py``: yesterday's state, 70% delinquent), time the
+floor (the old design's daily cost: one raw UPDATE rewriting every open account's days past due, rolled
+back), today's cycle in-process, a second run for the same date, with ``--fanout`` the next day as a
+Celery group on a real worker (2 processes) on Redis, and the staff lists. Then notices dispatched by a
+real worker, and with ``--pages`` the load test of ``bench/load.py`` against gunicorn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TODAY = date(2026, 6, 1)
+NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai: inside contact hours
+ROWS: list[tuple[str, str, str, str]] = []  # (measure, measured, target, floor / ratio)
+
+
+def row(measure: str, measured: str, target: str = "", floor: str = "") -> None:
+    ROWS.append((measure, measured, target, floor))
+    print(
+        f"  {measure}: {measured}"
+        + (f"  (target {target})" if target else "")
+        + (f"  [{floor}]" if floor else "")
+    )
+
+
+def recreate_database() -> str:
+    import psycopg
+
+    url = os.environ["BENCH_BASE_URL"]
+    parsed = urlparse(url)
+    bench_name = (parsed.path.lstrip("/") or "postgres") + "_bench"
+    admin = urlunparse(parsed._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{bench_name}"')
+    return bench_name
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def floor_seconds() -> tuple[float, int]:
+    """The old design's daily cost: every open account's days past due rewritten (rolled back, vacuumed)."""
+    from django.db import connection, transaction
+
+    from accounts.models import CreditAccount
+
+    table = CreditAccount._meta.db_table
+    expr = (
+        "CASE WHEN due_date IS NOT NULL AND due_date < %s::date AND (principal + interest + fees + "
+        "penalty_interest) > 0 THEN (%s::date - due_date) ELSE 0 END"
+    )
+    sql = (
+        f"UPDATE {table} SET days_past_due = {expr} "  # noqa: S608 (constants only)
+        f"WHERE status IN ('current', 'delinquent') AND days_past_due <> {expr}"
+    )
+    d = TODAY.isoformat()
+    started = time.perf_counter()
+    rows = 0
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [d, d, d, d])
+            rows = cursor.rowcount
+            seconds = time.perf_counter() - started
+            raise _Rollback
+    except _Rollback:
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return seconds, rows
+
+
+class _Rollback(Exception):
+    pass
+
+
+def one_size(n: int, args: argparse.Namespace, queue: str) -> dict[str, float]:
+    from django.db import connections
+
+    connections.close_all()
+    name = recreate_database()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from bench import build, scenario
+    from debt_collections.cycle import cycle_run
+
+    print(f"\n== N = {n:,} (database {name}) ==")
+    t0 = time.perf_counter()
+    made = build.build(n=n, as_of=TODAY - timedelta(days=1))
+    seconds = time.perf_counter() - t0
+    target = "≤ 180 s" if n == 1_000_000 else ""
+    row(f"build of the bench data with COPY, N={n:,}", f"{seconds:.1f} s ({made})", target)
+    out: dict[str, float] = {"build": seconds}
+
+    floor, rows = floor_seconds()
+    out["floor"] = floor
+    row(
+        f"floor N={n:,}: one UPDATE rewriting days past due (the old design's daily cost)",
+        f"{floor:.2f} s, {rows:,} rows",
+    )
+
+    due = scenario.count_due(TODAY)
+    t0 = time.perf_counter()
+    report = cycle_run(as_of=TODAY, now=NOW)
+    cycle = time.perf_counter() - t0
+    out["cycle"] = cycle
+    target = "≤ 10 s" if n == 1_000_000 else "≤ 60 s" if n == 10_000_000 else ""
+    row(
+        f"daily cycle N={n:,} in-process ({due:,} accounts reach a threshold, "
+        f"{report.accounts_updated:,} change)",
+        f"{cycle:.2f} s: {report.cases_opened} opened, {report.escalated} escalated, "
+        f"{report.charged_off} charged off, {report.notices_queued} notices queued, "
+        f"{report.credit_reports_registered} credit records",
+        target,
+        f"floor {floor:.2f} s, cycle/floor {cycle / floor:.2f}×",
+    )
+    t0 = time.perf_counter()
+    again = cycle_run(as_of=TODAY, now=NOW + timedelta(hours=1))
+    second = time.perf_counter() - t0
+    changed = {k: v for k, v in again.as_dict().items() if k not in ("as_of", "errors") and v}
+    row(f"second run for the same date N={n:,}", f"{second:.2f} s, changes: {changed or 'none'}", "≤ 1 s")
+    out["second"] = second
+
+    if args.fanout and os.environ.get("REDIS_URL"):
+        day = TODAY + timedelta(days=1)
+        due = scenario.count_due(day)
+        group = scenario.measure_fanout(as_of=day, now=NOW + timedelta(days=1), queue=queue, concurrency=2)
+        row(
+            f"next day N={n:,} as a Celery group on a real worker (prefork -c 2, Redis; {due:,} due)",
+            f"{group:.2f} s", "", f"cycle/floor {group / floor:.2f}×",
+        )  # fmt: skip
+        day += timedelta(days=1)
+        due = scenario.count_due(day)
+        t0 = time.perf_counter()
+        cycle_run(as_of=day, now=NOW + timedelta(days=2))
+        serial = time.perf_counter() - t0
+        row(
+            f"the day after N={n:,} in-process, chunks one after another ({due:,} due)",
+            f"{serial:.2f} s", "", f"cycle/floor {serial / floor:.2f}×",
+        )  # fmt: skip
+    if args.lists:
+        scenario.measure_staff_lists(n=n, row=row)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="100000,1000000", help="comma-separated N (accounts)")
+    parser.add_argument(
+        "--notices", type=int, default=5000, help="notices for the worker throughput (0: skip)"
+    )
+    parser.add_argument("--fanout", action="store_true", help="also the next day as a Celery group (Redis)")
+    parser.add_argument("--no-lists", dest="lists", action="store_false", help="skip the staff list timings")
+    parser.add_argument(
+        "--pages", action="store_true", help="load test the pages with gunicorn (bench/load.py)"
+    )
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("bench/run.py needs DATABASE_URL=postgres://... (the data is built with COPY)")
+    os.environ["BENCH_BASE_URL"] = url
+    parsed = urlparse(url)
+    os.environ["DATABASE_URL"] = urlunparse(
+        parsed._replace(path="/" + (parsed.path.lstrip("/") or "postgres") + "_bench")
+    )
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 40)
+    os.environ.setdefault("NOTICE_SMS_BACKEND", "notifications.channels.FileSmsBackend")
+    if os.environ.get("REDIS_URL"):
+        # Waiting on the group needs a result backend, in this process and in the workers it starts.
+        os.environ["CELERY_RESULT_BACKEND"] = os.environ["REDIS_URL"]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from config.celery import app
+
+    queue = f"bench-{os.getpid()}"
+    app.conf.task_default_queue = queue  # the cycle's sends stay on a queue no other worker reads
+    print(f"DEBUG={settings.DEBUG}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    results: dict[int, dict[str, float]] = {}
+    for n in [int(s) for s in args.sizes.split(",") if s]:
+        results[n] = one_size(n, args, queue)
+        if os.environ.get("REDIS_URL"):
+            with app.connection_for_write() as conn:
+                conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]  # kombu Channel API
+    sizes = sorted(results)
+    for small, big in zip(sizes, sizes[1:], strict=False):
+        growth = results[big]["cycle"] / results[small]["cycle"]
+        row(
+            f"growth of the cycle {small:,} → {big:,} ({big / small:.0f}× the accounts)",
+            f"{growth:.1f}× the time", "close to the growth of the day's changes",
+        )  # fmt: skip
+    if args.notices and os.environ.get("REDIS_URL"):
+        from bench import scenario
+
+        scenario.measure_worker_throughput(count=args.notices, concurrency=2, queue=queue, row=row)
+    if args.pages:
+        from bench import load
+
+        load.run_all(row=row)
+    row("peak RSS of the bench process", f"{rss_mb():.0f} MB", "< 300 MB")
+    print(f"\nload average at the end {os.getloadavg()[0]:.1f}\n")
+    print("| measure | measured | target | floor / ratio |\n|---|---|---|---|")
+    for measure, measured, target, floor in ROWS:
+        print(f"| {measure} | {measured} | {target} | {floor} |")
+
+
+if __name__ == "__main__":
+    main()
