@@ -185,8 +185,9 @@ def measure_worker_throughput(*, count: int, concurrency: int, queue: str, row: 
 def measure_fanout(*, as_of: date, now: datetime, queue: str, concurrency: int) -> float:
     """The day's cycle as beat runs it: ``cycle_start`` here, the chunks as a Celery group on a real
     worker. Returns the seconds from the start to the last chunk's result."""
+    from accounts.models import CreditAccount
     from config.celery import app
-    from debt_collections.cycle import cycle_fan_out
+    from debt_collections.cycle import chunks, cycle_send_chunks, cycle_start
 
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
@@ -197,9 +198,9 @@ def measure_fanout(*, as_of: date, now: datetime, queue: str, concurrency: int) 
         while time.monotonic() < deadline and not app.control.ping(destination=[f"{queue}@bench"], timeout=1):
             pass
         started = time.perf_counter()
-        _report, result, _count = cycle_fan_out(as_of=as_of, now=now, chunk_size=CHUNK_FOR_GROUP)
-        if result is not None:
-            result.get(timeout=600)
+        cycle_start(as_of=as_of, now=now)
+        ranges = list(chunks(CreditAccount, CHUNK_FOR_GROUP))
+        cycle_send_chunks(as_of=as_of, now=now, ranges=ranges, run_id=None).get(timeout=600)
         return time.perf_counter() - started
     finally:
         worker.terminate()
