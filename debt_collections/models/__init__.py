@@ -29,6 +29,7 @@ from debt_collections.models.negotiation import (
     WaiverState,
 )
 from debt_collections.models.promises import PromiseChannel, PromiseState, PromiseToPay  # issue 14
+from debt_collections.models.queue import NextAction, QueueEntry  # issue 14
 from debt_collections.models.reporting import BureauRecord, CreditReportNotice, LimitChangeAppeal
 
 __all__ = [
@@ -53,11 +54,13 @@ __all__ = [
     "NegotiationLink",
     "IntentPurpose",
     "IntentState",
+    "NextAction",
     "Payment",
     "PaymentIntent",
     "PromiseChannel",
     "PromiseState",
     "PromiseToPay",
+    "QueueEntry",
     "PlanState",
     "RepaymentPlan",
     "WaiverState",

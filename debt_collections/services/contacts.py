@@ -20,6 +20,7 @@ from debt_collections.kernel.gate import gate_decide, pack_for
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.kernel.scope import resolve_contact_point
 from debt_collections.models import CollectionCase, ContactAttempt
+from debt_collections.services.queue import queue_refresh_after_commit
 
 Outcome = ContactAttempt.Outcome
 # Outcomes that say the call reached somebody.
@@ -131,6 +132,7 @@ def contact_attempt_log(
         )
         if allowed and outcome == Outcome.WRONG_PARTY:
             _quarantine(point=point, actor=actor, now=now, source=f"attempt:{attempt.pk}")
+        queue_refresh_after_commit(customer_ids=[case.customer_id], now=now)  # issue 14: the work queue
         if not allowed and next_at is not None:
             # The agent's queue ("next action due") shows when this case can be worked again.
             CollectionCase.objects.filter(pk=case.pk).update(next_action_at=next_at)

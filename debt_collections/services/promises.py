@@ -40,8 +40,9 @@ from debt_collections.models import (
     PromiseToPay,
 )
 from debt_collections.policies import get_pack, quantize
-from debt_collections.policies.localtime import first_instant_at_or_after, resolve_zone
+from debt_collections.policies.localtime import customer_zone, first_instant_at_or_after
 from debt_collections.services import service_notices
+from debt_collections.services.queue import queue_refresh_after_commit
 from notifications.rendering import money
 
 CYCLE = Actor.system("collection_cycle")  # the same actor as the rest of the cycle
@@ -71,8 +72,7 @@ def _require_taker(actor: Actor) -> None:
 def deadline(case: CollectionCase, promise: PromiseToPay) -> datetime:
     """The instant the promise's last counted day ends: midnight after ``due_date + grace_days`` in the
     customer's time zone. A payment received before it counts; one received at it does not."""
-    pack = get_pack(case.customer.jurisdiction, promise.due_date)
-    zone = resolve_zone(case.customer.time_zone, pack.timezone_default)
+    zone = customer_zone(case.customer)
     last_day = promise.due_date + timedelta(days=promise.grace_days)
     return first_instant_at_or_after(last_day + timedelta(days=1), time(0), zone)
 
@@ -195,6 +195,7 @@ def promise_take(
                 "policy_version": pack.version,
             },
         )
+        queue_refresh_after_commit(customer_ids=[case.customer_id], now=now)
         service_notices.queue(
             case=case,
             template_key="promise.confirmation",
@@ -247,6 +248,7 @@ def promise_cancel(
             case=case,
             payload={"promise": promise.pk, "reason": promise.end_reason},
         )
+        queue_refresh_after_commit(customer_ids=[case.customer_id], now=now)
     return promise
 
 
@@ -296,7 +298,7 @@ def _follow_up(promise_id: int, *, now: datetime, step: PromiseStep) -> None:
         if promise.state != PromiseState.OPEN or promise.follow_up_id is not None:
             return
         pack = get_pack(case.customer.jurisdiction, promise.due_date)
-        zone = resolve_zone(case.customer.time_zone, pack.timezone_default)
+        zone = customer_zone(case.customer)
         due_at = first_instant_at_or_after(promise.due_date, pack.contact_window_start, zone)
         task = CaseTask.objects.create(
             case=case,

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from debt_collections.services.online_payments import payment_intents_abandon_stale
 from debt_collections.services.promises import promises_decide_due
+from debt_collections.services.queue import queue_refresh_range
 
 
 def cycle_step(*, as_of: date, now: datetime, lo: int, hi: int) -> list[str]:
@@ -19,4 +20,5 @@ def cycle_step(*, as_of: date, now: datetime, lo: int, hi: int) -> list[str]:
     Safe to repeat for the same date."""
     step = promises_decide_due(as_of=as_of, now=now, lo=lo, hi=hi)
     payment_intents_abandon_stale(now=now, lo=lo, hi=hi)
+    queue_refresh_range(lo=lo, hi=hi, now=now)
     return step.errors

@@ -1,0 +1,344 @@
+"""The work queue (issue 14): who to work next, whether they may be called now, and what to do.
+
+One ``QueueEntry`` per workable case, refreshed in batches (``queue_refresh``): by the daily cycle for
+its chunk, and after every contact attempt and promise for the customer's cases. The list is then one
+indexed read ordered by score, with no gate evaluation per row.
+
+**The priority score** (higher first; every part is listed in ``reasons`` on the row):
+
+* days past due, 1 point a day, at most 180;
+* the balance, 1 point per 1,000 of the currency owed, at most 50;
+* a callback the customer asked for, due within the next hour or overdue: +60;
+* an open promise whose due date has come (its follow-up task is open): +40;
+* a promise broken in the last 14 days: +35;
+* a plan broken in the last 30 days: +30;
+* a call allowed right now: +10 (work who can be reached while they can);
+* a vulnerable customer: the total is halved (less pressure; specialist handling);
+* cases on hold, with an open dispute, or finished are not in the queue at all.
+
+**May be contacted now**: for each of the customer's phones that is not reported as wrong party or
+invalid, the compliance gate's decision for a call at refresh time; ``call_from`` is the earliest instant
+a call is allowed (now, or the gate's ``next_allowed_at``), ``call_until`` the end of the contact window
+on that local day, and ``call_next_from``/``call_next_until`` the next such stretch (the gate asked again
+at ``call_until``). With the same history nothing but the hours can block inside a stretch (the caps only
+count down as time passes), so "t is in one of the two stretches" is the gate's answer at any ``t`` for
+the next 24 hours: the daily cycle refreshes every row before then, and every attempt refreshes the
+customer's rows at once.
+
+**Next-best action**: a due callback; else a due promise to follow up; else a waiver request waiting
+for a decision; else a call when one is allowed today; else a notice when a call is blocked by a rule
+that needs a person (no callable phone); else wait.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.models import ContactPoint
+from debt_collections.kernel.gate import (
+    case_snapshot,
+    contact_point_snapshot,
+    histories,
+    pack_for,
+    quarantined_values,
+)
+from debt_collections.models import (
+    TERMINAL,
+    CaseState,
+    CaseTask,
+    CollectionCase,
+    Dispute,
+    FeeWaiver,
+    NextAction,
+    PlanState,
+    PromiseState,
+    PromiseToPay,
+    QueueEntry,
+    RepaymentPlan,
+    WaiverState,
+)
+from debt_collections.policies import PastContact, PolicyPack, decide_contact
+from debt_collections.policies.localtime import customer_zone, first_instant_at_or_after, local_wall
+
+DPD_CAP = 180
+BALANCE_UNIT = Decimal(1000)
+BALANCE_CAP = 50
+CALLBACK_POINTS = 60
+CALLBACK_AHEAD = timedelta(hours=1)
+PROMISE_DUE_POINTS = 40
+PROMISE_BROKEN_POINTS = 35
+PROMISE_BROKEN_WITHIN = timedelta(days=14)
+PLAN_BROKEN_POINTS = 30
+PLAN_BROKEN_WITHIN = timedelta(days=30)
+CALL_NOW_POINTS = 10
+CALLABLE = [ContactPoint.Status.VERIFIED, ContactPoint.Status.UNVERIFIED]
+
+
+Interval = tuple[datetime, datetime]
+
+
+def _window_end(case: CollectionCase, start: datetime, pack: PolicyPack) -> datetime:
+    """The end of the contact window on ``start``'s local day (the agreed window if there is one)."""
+    customer = case.customer
+    zone = customer_zone(customer)
+    close = pack.contact_window_end
+    if customer.agreed_contact_start and customer.agreed_contact_end:
+        close = customer.agreed_contact_end
+    day = local_wall(start, zone).date()
+    until = first_instant_at_or_after(day, close, zone)
+    if until <= start:  # a window closing at midnight
+        until = first_instant_at_or_after(day + timedelta(days=1), time(0), zone)
+    return until
+
+
+def _intervals(
+    case: CollectionCase, point: ContactPoint, history: list[PastContact], quarantined: bool, now: datetime
+) -> tuple[list[Interval], list[str]]:
+    """The first two stretches from ``now`` in which the gate allows a call to ``point`` with this
+    history, and the rules blocking with no time to wait (then no stretch)."""
+    pack = pack_for(case, now)
+    snapshot = case_snapshot(case)
+    point_snapshot = contact_point_snapshot(point, quarantined=quarantined)
+    found: list[Interval] = []
+    at = now
+    for _ in range(2):
+        decision = decide_contact(
+            policy=pack,
+            case=snapshot,
+            history=history,
+            contact_point=point_snapshot,
+            channel="call",
+            template=None,
+            now=at,
+        )
+        start = at if decision.allowed else decision.next_allowed_at
+        if start is None:
+            return found, ([] if found else sorted(str(r) for r in decision.blocked_by))
+        end = _window_end(case, start, pack)
+        found.append((start, end))
+        at = end
+    return found, []
+
+
+def _merge(intervals: list[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _call_windows(
+    case: CollectionCase,
+    points: list[ContactPoint],
+    history: dict[tuple[int, str], list[PastContact]],
+    quarantined: set[str],
+    now: datetime,
+) -> tuple[list[Interval], list[str]]:
+    """The first two stretches in which some callable phone of the customer may be called."""
+    if not points:
+        return [], ["NO_PHONE"]
+    stretches: list[Interval] = []
+    blocked: set[str] = set()
+    for p in points:
+        found, rules = _intervals(case, p, history[(case.customer_id, p.value)], p.value in quarantined, now)
+        stretches.extend(found)
+        blocked.update(rules)
+    merged = _merge(stretches)[:2]
+    return merged, ([] if merged else sorted(blocked))
+
+
+def _entry(
+    case: CollectionCase,
+    *,
+    now: datetime,
+    points: list[ContactPoint],
+    history: dict[tuple[int, str], list[PastContact]],
+    quarantined: set[str],
+    callback_due: bool,
+    promise_due: bool,
+    promise_broken: bool,
+    plan_broken: bool,
+    waiver_pending: bool,
+) -> QueueEntry:
+    account = case.account
+    reasons: list[str] = []
+    dpd = min(account.days_past_due, DPD_CAP)
+    score = dpd
+    reasons.append(f"{account.days_past_due} days past due: +{dpd}")
+    balance = min(int(account.total_due // BALANCE_UNIT), BALANCE_CAP)
+    score += balance
+    reasons.append(f"balance {account.total_due} {account.currency}: +{balance}")
+    for flag, points_, text in (
+        (callback_due, CALLBACK_POINTS, "callback due"),
+        (promise_due, PROMISE_DUE_POINTS, "promise due"),
+        (promise_broken, PROMISE_BROKEN_POINTS, "promise broken recently"),
+        (plan_broken, PLAN_BROKEN_POINTS, "plan broken recently"),
+    ):
+        if flag:
+            score += points_
+            reasons.append(f"{text}: +{points_}")
+    windows, blocked = _call_windows(case, points, history, quarantined, now)
+    call_from, call_until = windows[0] if windows else (None, None)
+    next_from, next_until = windows[1] if len(windows) > 1 else (None, None)
+    call_now = call_from is not None and call_until is not None and call_from <= now < call_until
+    if call_now:
+        score += CALL_NOW_POINTS
+        reasons.append(f"may be called now: +{CALL_NOW_POINTS}")
+    if case.customer.vulnerable:
+        score //= 2
+        reasons.append("vulnerable customer: halved")
+    if callback_due:
+        action = NextAction.CALLBACK
+    elif promise_due:
+        action = NextAction.FOLLOW_UP_PROMISE
+    elif waiver_pending:
+        action = NextAction.REVIEW_WAIVER
+    elif call_from is not None:
+        action = NextAction.CALL
+    elif blocked and not case.customer.cease_communication:
+        action = NextAction.SEND_NOTICE
+    else:
+        action = NextAction.WAIT
+    return QueueEntry(
+        case=case,
+        score=score,
+        reasons=reasons,
+        next_action=action,
+        call_from=call_from,
+        call_until=call_until,
+        call_next_from=next_from,
+        call_next_until=next_until,
+        call_blocked_by=blocked,
+        computed_at=now,
+    )
+
+
+def queue_refresh(*, case_ids: Iterable[int], now: datetime) -> int:
+    """Recompute the queue rows of these cases at ``now`` (a fixed number of queries plus one gate
+    evaluation per phone); cases that left the queue (finished, on hold, disputed) lose their row.
+    Returns how many rows were written. Safe to repeat; a system write, no audit event (it records no
+    decision: the attempt itself is gated and audited when placed)."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return 0
+    disputed = set(
+        Dispute.objects.filter(case_id__in=ids, status=Dispute.Status.OPEN).values_list("case_id", flat=True)
+    )
+    cases = [
+        c
+        for c in CollectionCase.objects.filter(pk__in=ids)
+        .exclude(state__in=[*TERMINAL, CaseState.ON_HOLD])
+        .select_related("account", "customer")
+        if c.pk not in disputed
+    ]
+    workable = [c.pk for c in cases]
+    phones: dict[int, list[ContactPoint]] = defaultdict(list)
+    for p in ContactPoint.objects.filter(
+        customer_id__in={c.customer_id for c in cases}, kind=ContactPoint.Kind.PHONE, status__in=CALLABLE
+    ).order_by("pk"):
+        phones[p.customer_id].append(p)
+    # The gate's inputs for every phone at once: three queries for the histories, one for quarantine.
+    history = histories(
+        people={(c.customer_id, p.value) for c in cases for p in phones.get(c.customer_id, [])}, now=now
+    )
+    quarantined = quarantined_values({p.value for ps in phones.values() for p in ps})
+    tasks = CaseTask.objects.filter(case_id__in=workable, done_at__isnull=True)
+    callbacks = set(
+        tasks.filter(kind=CaseTask.Kind.CALLBACK, due_at__lte=now + CALLBACK_AHEAD).values_list(
+            "case_id", flat=True
+        )
+    )
+    promises_due = set(
+        tasks.filter(kind=CaseTask.Kind.PROMISE_FOLLOW_UP, due_at__lte=now).values_list("case_id", flat=True)
+    )
+    broken_promises = set(
+        PromiseToPay.objects.filter(
+            case_id__in=workable, state=PromiseState.BROKEN, decided_at__gte=now - PROMISE_BROKEN_WITHIN
+        ).values_list("case_id", flat=True)
+    )
+    broken_plans = set(
+        RepaymentPlan.objects.filter(
+            case_id__in=workable, state=PlanState.BROKEN, ended_at__gte=now - PLAN_BROKEN_WITHIN
+        ).values_list("case_id", flat=True)
+    )
+    waivers = set(
+        FeeWaiver.objects.filter(case_id__in=workable, state=WaiverState.REQUESTED).values_list(
+            "case_id", flat=True
+        )
+    )
+    entries = [
+        _entry(
+            c,
+            now=now,
+            points=phones.get(c.customer_id, []),
+            history=history,
+            quarantined=quarantined,
+            callback_due=c.pk in callbacks,
+            promise_due=c.pk in promises_due,
+            promise_broken=c.pk in broken_promises,
+            plan_broken=c.pk in broken_plans,
+            waiver_pending=c.pk in waivers,
+        )
+        for c in cases
+    ]
+    with transaction.atomic():
+        QueueEntry.objects.filter(case_id__in=ids).exclude(case_id__in=workable).delete()
+        QueueEntry.objects.bulk_create(
+            entries,
+            update_conflicts=True,
+            unique_fields=["case"],
+            update_fields=[
+                "score",
+                "reasons",
+                "next_action",
+                "call_from",
+                "call_until",
+                "call_next_from",
+                "call_next_until",
+                "call_blocked_by",
+                "computed_at",
+            ],
+            batch_size=2000,
+        )
+    return len(entries)
+
+
+def queue_refresh_range(*, lo: int, hi: int, now: datetime) -> int:
+    """The cycle's step: every case of the accounts with ids in [lo, hi] (open or just finished, so
+    finished ones lose their row), in batches."""
+    ids = list(
+        CollectionCase.objects.filter(account_id__gte=lo, account_id__lte=hi)
+        .filter(Q(closed_at__isnull=True) | Q(queue_entry__isnull=False))
+        .values_list("pk", flat=True)
+    )
+    written = 0
+    for start in range(0, len(ids), 2000):
+        written += queue_refresh(case_ids=ids[start : start + 2000], now=now)
+    return written
+
+
+def queue_refresh_after_commit(*, customer_ids: Iterable[int], now: datetime) -> None:
+    """After the caller's transaction commits, refresh every case of these customers (caps count per
+    person, so one attempt changes all their cases' answers). Called inside a service's transaction."""
+    customers = list(set(customer_ids))
+
+    def refresh() -> None:
+        ids = CollectionCase.objects.filter(customer_id__in=customers).exclude(state__in=TERMINAL)
+        queue_refresh(
+            case_ids=[
+                *ids.values_list("pk", flat=True),
+                *QueueEntry.objects.filter(case__customer_id__in=customers).values_list("case_id", flat=True),
+            ],
+            now=now,
+        )
+
+    transaction.on_commit(refresh)
