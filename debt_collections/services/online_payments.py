@@ -29,6 +29,7 @@ from debt_collections import selectors
 from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.locking import check_actor, lock_case
+from debt_collections.kernel.scope import resolve_case
 from debt_collections.models import (
     TERMINAL,
     CollectionCase,
@@ -94,6 +95,7 @@ def payment_intent_start(
     user = actor.user
     if user is not None and not (user.is_superuser or user.is_agent or user.is_supervisor):
         raise NotPermitted("Only the customer, agents and supervisors start a payment.")
+    resolve_case(actor, case_id)  # out of scope is a 404, before anything is read back
     with transaction.atomic():
         case = lock_case(case_id)
         check_actor(actor, case, None, now)
@@ -193,6 +195,8 @@ def payment_webhook_apply(*, provider: str, event: Mapping[str, object], now: da
                 received_at=received,
                 actor=actor,
                 now=now,
+                # The money has arrived: a surplus is kept visibly as unapplied, never refused.
+                allow_overpayment=True,
             )
             case = lock_case(intent.case_id)
             intent = PaymentIntent.objects.select_for_update().get(pk=intent.pk)

@@ -25,9 +25,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from debt_collections import selectors
-from debt_collections.errors import DomainError, InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.errors import DomainError, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.locking import check_actor, lock_case
+from debt_collections.kernel.scope import cases_for, resolve_case
 from debt_collections.models import (
     TERMINAL,
     CaseState,
@@ -133,13 +134,16 @@ def promise_take(
     An open promise on the case is cancelled and ``replaced_by`` the new one. ``attempt_id`` links the
     call it was taken on (it must be one of this case's). Returns the new promise. Raises ``InvalidInput``
     (``invalid_amount``, ``amount_over_balance``, ``invalid_due_date``, ``case_on_hold``,
-    ``case_finished``, ``invalid_channel``, ``not_found``) and ``NotPermitted`` (role, scope, agency
-    licence). Not idempotent: each call records a new promise (and replaces the previous one).
+    ``case_finished``, ``invalid_channel``, ``not_found``), ``NotFound`` (a case outside the actor's
+    scope) and ``NotPermitted`` (role, agency licence). Not idempotent: each call records a new promise
+    (and replaces the previous one).
     """
     now = now or timezone.now()
     _require_taker(actor)
     if channel not in PromiseChannel.values:
         raise InvalidInput(f"Unknown channel {channel!r}.", code="invalid_channel")
+    # Scope before anything is read back: a case the actor may not reach is a 404 with no detail.
+    resolve_case(actor, case_id)
     with transaction.atomic():
         case = lock_case(case_id)
         check_actor(actor, case, None, now)
@@ -227,9 +231,13 @@ def promise_cancel(
     if not reason:
         raise InvalidInput("Say why the promise is cancelled.", code="reason_required")
     with transaction.atomic():
-        case_id = PromiseToPay.objects.filter(pk=promise_id).values_list("case_id", flat=True).first()
-        if case_id is None:
-            raise InvalidInput(f"Promise {promise_id} does not exist.", code="not_found")
+        case_id = (
+            PromiseToPay.objects.filter(pk=promise_id, case__in=cases_for(user))
+            .values_list("case_id", flat=True)
+            .first()
+        )
+        if case_id is None:  # unknown and out of scope look the same
+            raise NotFound("Promise not found.")
         case = lock_case(case_id)
         check_actor(actor, case, None, now)
         promise = PromiseToPay.objects.select_for_update().get(pk=promise_id)

@@ -12,7 +12,7 @@ import pytest
 
 from accounts.models import User
 from debt_collections import services
-from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from debt_collections.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import CaseState, CaseTask, CollectionCase, PromiseState, PromiseToPay
 from debt_collections.services.promises import deadline, promise_cancel, promise_take, promises_decide_due
@@ -241,7 +241,7 @@ def test_compliance_officers_and_other_agencies_cannot_take_promises(
     services.case_place_with_agency(case_id=case.pk, agency=agency, actor=Actor.system("test"), now=NOW)
     with pytest.raises(NotPermitted):
         take(case, compliance)
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotFound):
         take(case, other_agency_agent)
     assert not PromiseToPay.objects.exists()
 
