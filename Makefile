@@ -16,10 +16,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: create .venv, install, migrate the embedded SQLite database, seed demo data, serve on :8000
+## run: create .venv, install, a development audit signing key in var/ (first run), migrate the embedded
+##      SQLite database, seed demo data, serve on :8000
 ## (a short summary: counts, logins, a customer link; VERBOSITY=2 or LOG_LEVEL=DEBUG show everything)
 VERBOSITY ?= 1
 run: install
+	@$(BIN)/python manage.py audit_keygen >/dev/null
 	@echo "Migrating the embedded database (var/db.sqlite3)…"
 	@$(BIN)/python manage.py migrate --noinput --verbosity 0
 	@$(BIN)/python manage.py seed_demo --verbosity $(VERBOSITY)

@@ -5,21 +5,27 @@ cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage retu
 a spreadsheet would otherwise run it as a formula (CSV injection). **XLSX** (openpyxl) gets the same
 neutralised text; numbers stay numbers there, since a numeric cell can never be a formula.
 
-**Audit export (JSON Lines)**, format ``collections-audit-export/1``, one JSON object per line:
+**Audit export (JSON Lines)**, format ``collections-audit-export/2``, one JSON object per line:
 
-1. ``{"type": "anchor", "seq": S, "hash": H, ...}``: the chain link just before the export: the seq and
-   stored hash of the last event before the first exported one (``0`` and 64 zeros at the start of the
-   chain), plus what was asked for (range, case, who, when).
+1. ``{"type": "anchor", "seq": S, "hash": H, "public_key": FINGERPRINT, ...}``: the chain link just before
+   the export: the seq and stored hash of the last event before the first exported one (``0`` and 64
+   zeros at the start of the chain), plus what was asked for (range, case, who, when) and the fingerprint
+   of the key that signs the chain's checkpoints.
 2. ``{"type": "event", "seq", "at", "actor", "action", "case", "payload", "prev_hash", "hash"}`` for
    every event of a *contiguous* seq span, in seq order. The first six are exactly the hashed fields
    (``debt_collections.kernel.audit.event_fields``), so ``hash == sha256(prev_hash + canonical_json(fields))``
-   can be recomputed from the line alone.
-3. ``{"type": "end", "count": N, "first_seq", "last_seq", "last_hash"}``.
+   can be recomputed from the line alone. The span runs past the asked-for range to the first signed
+   checkpoint (those events carry ``"after_range": true``).
+3. ``{"type": "checkpoint", "checkpoint": {...}, "signature": ...}`` for every signed checkpoint the span
+   reaches (``debt_collections.kernel.checkpoints``): each names a seq and the hash the chain had there.
+4. ``{"type": "end", "count": N, "first_seq", "last_seq", "last_hash", "range_last_seq", "sealed_through",
+   "unsealed"}``: ``unsealed`` events are newer than the last checkpoint in the file (publishing failed).
 
-``tools/verify_audit_export.py`` (standard library only) checks a file: every hash, every link from the
-anchor on, contiguous seqs, and the end record. To tie a file to the live chain, compare its anchor and
-``last_hash`` with the database (``verify_audit``) or with the ``compliance.export`` audit event that
-recorded the export (it names the same span and hashes).
+``tools/verify_audit_export.py --public-key KEY.pem FILE`` (needs only ``cryptography``) checks a file:
+every hash, every link from the anchor on, contiguous seqs, the end record, every checkpoint's signature
+with the public key, and that each checkpoint's hash is the exported event's at its seq. The last
+checkpoint signs a hash that depends on every event before it, so an event changed, removed, added or
+reordered anywhere from the anchor to it, or a chain recomputed after an edit, fails the check.
 """
 
 from __future__ import annotations
@@ -35,9 +41,10 @@ from typing import Any
 from compliance.reports import Cell, Report
 from compliance.selectors import ExportSpan
 from debt_collections.kernel.audit import canonical_time
+from debt_collections.kernel.checkpoints import Checkpoint
 from debt_collections.models import AuditEvent
 
-FORMAT = "collections-audit-export/1"
+FORMAT = "collections-audit-export/2"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -121,44 +128,63 @@ def anchor_record(span: ExportSpan, *, exported_at: datetime, exported_by: str) 
         "exported_by": exported_by,
         "hashing": "sha256(prev_hash + json.dumps({seq, at, actor, action, case, payload}, "
         "sort_keys=True, separators=(',', ':'), ensure_ascii=False))",
+        "public_key": span.key_fingerprint,
+        "signatures": "Ed25519 over json.dumps(checkpoint, sort_keys=True, separators=(',', ':'), "
+        "ensure_ascii=False); public_key is sha256 of the raw 32-byte key",
     }
 
 
-def event_record(event: AuditEvent, *, case_id: int | None) -> dict[str, Any]:
+def event_record(row: tuple[Any, ...], *, span: ExportSpan) -> dict[str, Any]:
+    seq, at, actor, action, case, payload, prev_hash, digest = row
     record: dict[str, Any] = {
         "type": "event",
-        "seq": event.seq,
-        "at": canonical_time(event.at),
-        "actor": event.actor,
-        "action": event.action,
-        "case": event.case_id,
-        "payload": event.payload,
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
+        "seq": seq,
+        "at": canonical_time(at),
+        "actor": actor,
+        "action": action,
+        "case": case,
+        "payload": payload,
+        "prev_hash": prev_hash,
+        "hash": digest,
     }
-    if case_id is not None:
+    if span.case_id is not None:
         # Not a hashed field: marks the case's own events among the others the span needs.
-        record["in_case"] = event.case_id == case_id
+        record["in_case"] = case == span.case_id
+    if seq > span.range_last_seq:
+        # Not a hashed field: after the asked-for range, up to the checkpoint that seals it.
+        record["after_range"] = True
     return record
 
 
+def checkpoint_record(checkpoint: Checkpoint) -> dict[str, Any]:
+    return {"type": "checkpoint", **checkpoint.document()}
+
+
 def audit_jsonl_lines(span: ExportSpan, *, exported_at: datetime, exported_by: str) -> Iterator[str]:
-    """The export, line by line (read in seq order in chunks, so memory stays flat for any range)."""
+    """The export, line by line (read in seq order in chunks, so memory stays flat for any range).
+
+    Rows are read as plain values: a damaged row (a payload that is not JSON) is written as it is, for the
+    checker to report, instead of stopping the export.
+    """
     yield _line(anchor_record(span, exported_at=exported_at, exported_by=exported_by))
     count, last_hash, last_seq = 0, span.anchor_hash, span.anchor_seq
     after = span.anchor_seq
+    columns = ("seq", "at", "actor", "action", "case_id", "payload", "prev_hash", "hash")
     while span.count:
         chunk = list(
             AuditEvent.objects.filter(seq__gt=after, seq__lte=span.last_seq)
             .order_by("seq")
-            .only("seq", "at", "actor", "action", "case_id", "payload", "prev_hash", "hash")[:EXPORT_CHUNK]
+            .values_list(*columns)[:EXPORT_CHUNK]
         )
         if not chunk:
             break
-        for event in chunk:
-            yield _line(event_record(event, case_id=span.case_id))
-            count, last_hash, last_seq = count + 1, event.hash, event.seq
-        after = chunk[-1].seq
+        for row in chunk:
+            yield _line(event_record(row, span=span))
+            count, last_hash, last_seq = count + 1, row[7], row[0]
+        after = chunk[-1][0]
+    for checkpoint in span.checkpoints:
+        yield _line(checkpoint_record(checkpoint))
+    sealed = span.sealed_through
     yield _line(
         {
             "type": "end",
@@ -166,6 +192,9 @@ def audit_jsonl_lines(span: ExportSpan, *, exported_at: datetime, exported_by: s
             "first_seq": span.anchor_seq + 1,
             "last_seq": last_seq,
             "last_hash": last_hash,
+            "range_last_seq": span.range_last_seq,
+            "sealed_through": sealed,
+            "unsealed": max(0, last_seq - sealed),
         }
     )
 

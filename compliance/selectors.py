@@ -8,6 +8,7 @@ workspace never shows a case its user could not see elsewhere.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -16,7 +17,15 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Agency, User
 from compliance.models import AuditVerification
-from debt_collections.models import GENESIS_HASH, TERMINAL, AuditChainHead, AuditEvent, CollectionCase
+from debt_collections.kernel.checkpoints import Checkpoint
+from debt_collections.models import (
+    GENESIS_HASH,
+    TERMINAL,
+    AuditChainHead,
+    AuditEvent,
+    AuditSeal,
+    CollectionCase,
+)
 from debt_collections.policies import PACK_CHOICES, get_pack
 from debt_collections.selectors import case_list_for
 from notifications.models import NoticeTemplate
@@ -83,6 +92,32 @@ def running_verification(now: datetime) -> AuditVerification | None:
 def chain_head_seq() -> int:
     head = AuditChainHead.objects.filter(pk=1).first()
     return head.last_seq if head is not None else 0
+
+
+@dataclass(frozen=True)
+class SealStatus:
+    """Signed checkpoints for the chain status: the last published, and a failure since (the alert)."""
+
+    last_ok: AuditSeal | None
+    failure: AuditSeal | None  # the latest failed attempt, if none succeeded after it
+    unsealed: int  # events after the last published checkpoint
+    key_fingerprint: str
+
+
+def seal_status(head_seq: int) -> SealStatus:
+    from debt_collections.kernel.audit_keys import audit_keys
+
+    last_ok = AuditSeal.objects.filter(ok=True).order_by("-at", "-pk").first()
+    failed = AuditSeal.objects.filter(ok=False)
+    if last_ok is not None:
+        failed = failed.filter(at__gte=last_ok.at)
+    sealed = (last_ok.seq or 0) if last_ok is not None else 0
+    return SealStatus(
+        last_ok=last_ok,
+        failure=failed.order_by("-at", "-pk").first(),
+        unsealed=max(0, head_seq - sealed),
+        key_fingerprint=audit_keys().fingerprint,
+    )
 
 
 # --- agencies ---------------------------------------------------------------------------------------------
@@ -280,6 +315,11 @@ class ExportSpan:
     event in between*: filtering out the others would break the hash chain, so the file would no longer
     be verifiable. The case's own events are marked ``in_case``. The file therefore holds other cases'
     events of that span too: treat it as confidential evidence.
+
+    Then the span runs on to the first signed checkpoint at or after its last event (``last_seq``; the
+    events past ``range_last_seq`` are marked ``after_range``): that checkpoint's signature covers every
+    hash before it, so a reader with the public key can trust the whole file, anchor included. Without
+    such a checkpoint (publishing failed) the span ends with the range and the file says it is unsealed.
     """
 
     date_from: date
@@ -291,10 +331,18 @@ class ExportSpan:
     last_hash: str
     count: int
     case_events: int
+    range_last_seq: int = 0
+    checkpoints: tuple[Checkpoint, ...] = ()
+    key_fingerprint: str = ""
 
     @property
     def selection(self) -> str:
         return "case span (all events between the case's first and last)" if self.case_id else "date range"
+
+    @property
+    def sealed_through(self) -> int:
+        """The last exported seq a checkpoint in the file signs (the anchor's if none)."""
+        return max((c.seq for c in self.checkpoints if c.seq <= self.last_seq), default=self.anchor_seq)
 
     def as_payload(self) -> dict[str, object]:
         return {
@@ -307,12 +355,23 @@ class ExportSpan:
             "case_events": self.case_events,
             "anchor_hash": self.anchor_hash,
             "last_hash": self.last_hash,
+            "sealed_through": self.sealed_through,
         }
 
 
-def audit_export_span(*, date_from: date, date_to: date, case_id: int | None = None) -> ExportSpan:
-    """The span to export, bounded by the chain head read now (events appended later are not in it)."""
-    upto = chain_head_seq()
+def audit_export_span(
+    *,
+    date_from: date,
+    date_to: date,
+    case_id: int | None = None,
+    checkpoints: Sequence[Checkpoint] = (),
+    upto: int | None = None,
+    key_fingerprint: str = "",
+) -> ExportSpan:
+    """The span to export: events up to ``upto`` (default: every stored row, rows past the chain head
+    included, so a stray row is exported and found), run on to the next of ``checkpoints``."""
+    if upto is None:
+        upto = AuditEvent.objects.aggregate(m=Max("seq"))["m"] or 0
     start = datetime.combine(date_from, time.min, tzinfo=UTC)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
     chosen = AuditEvent.objects.filter(seq__lte=upto, at__gte=start, at__lt=end)
@@ -326,16 +385,21 @@ def audit_export_span(*, date_from: date, date_to: date, case_id: int | None = N
         first, last = bounds["first"], bounds["last"]
     anchor = AuditEvent.objects.filter(seq__lt=first).order_by("-seq").values("seq", "hash").first()
     anchor_seq, anchor_hash = (anchor["seq"], anchor["hash"]) if anchor else (0, GENESIS_HASH)
-    in_span = AuditEvent.objects.filter(seq__gte=first, seq__lte=last)
-    tail = in_span.order_by("-seq").values_list("hash", flat=True).first()
+    sealing = min((c.seq for c in checkpoints if c.seq >= max(last, anchor_seq + 1)), default=last)
+    in_span = AuditEvent.objects.filter(seq__gte=first, seq__lte=sealing)
+    tail = in_span.order_by("-seq").values_list("seq", "hash").first()
     return ExportSpan(
         date_from=date_from,
         date_to=date_to,
         case_id=case_id,
         anchor_seq=anchor_seq,
         anchor_hash=anchor_hash,
-        last_seq=last if tail is not None else anchor_seq,
-        last_hash=tail if tail is not None else anchor_hash,
+        last_seq=tail[0] if tail is not None else anchor_seq,
+        last_hash=tail[1] if tail is not None else anchor_hash,
         count=in_span.count(),
         case_events=bounds["n"] if case_id is not None else 0,
+        range_last_seq=last,
+        # Every checkpoint the span reaches, the one beyond the stored rows too: a cut tail shows there.
+        checkpoints=tuple(c for c in checkpoints if anchor_seq < c.seq <= sealing),
+        key_fingerprint=key_fingerprint,
     )

@@ -18,7 +18,10 @@ from compliance.models import AuditVerification
 from compliance.selectors import ExportSpan
 from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.kernel.audit import Actor, audit_append, verify_chain
+from debt_collections.kernel.audit_keys import audit_keys
+from debt_collections.kernel.checkpoints import checkpoint_store, checkpoints_load
 from debt_collections.kernel.dispatch import task_enqueue
+from debt_collections.kernel.sealing import checkpoint_seal
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +160,21 @@ def audit_export_start(
     if date_from > date_to:
         raise InvalidInput("The start date is after the end date.", code="invalid_range")
     _require_officer(actor)
-    span = selectors.audit_export_span(date_from=date_from, date_to=date_to, case_id=case_id)
+    # Seal the head first, so the file ends at a signed checkpoint. If the chain does not verify (or the
+    # store is down) the seal fails and is recorded; the export still runs, over every stored row, and
+    # says it is unsealed: the damage is for the reader to see, not a reason to refuse the evidence.
+    seal = checkpoint_seal(reason="export", now=now)
+    keys = audit_keys()
+    stored = checkpoints_load(checkpoint_store(), keys.public)
+    sealed = (seal is None or seal.ok) and stored.last is not None
+    span = selectors.audit_export_span(
+        date_from=date_from,
+        date_to=date_to,
+        case_id=case_id,
+        checkpoints=stored.valid,
+        upto=stored.last.seq if sealed and stored.last is not None else None,
+        key_fingerprint=keys.fingerprint,
+    )
     export_record(
         actor=actor,
         what="audit_jsonl",

@@ -249,7 +249,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.verify_audit_chain_nightly",
         "schedule": crontab(minute=0, hour=3),
     },
+    # Seal the chain head in a signed checkpoint if it moved since the last one (the "every M minutes").
+    "seal-audit-checkpoint": {
+        "task": "debt_collections.seal_audit_checkpoint",
+        "schedule": 60.0 * int(os.environ.get("AUDIT_CHECKPOINT_EVERY_MINUTES", "10")),
+    },
 }
+
+# --- Audit chain: signed checkpoints and per-event MACs (debt_collections.kernel.audit_keys, checkpoints) --
+# The Ed25519 private key the database never holds: PEM text in AUDIT_SIGNING_KEY, or a PEM file. With DEBUG
+# on, a missing file is generated (var/ is git-ignored); in production a missing key refuses to run.
+AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", "")
+AUDIT_SIGNING_KEY_FILE = Path(os.environ.get("AUDIT_SIGNING_KEY_FILE", VAR_DIR / "audit-signing-key.pem"))
+# Where checkpoints are published: "local" (one read-only file per checkpoint in AUDIT_CHECKPOINT_DIR) or
+# "s3" (a bucket with object lock; needs boto3 and the usual AWS_* credentials of a put-only user).
+AUDIT_CHECKPOINT_STORE = os.environ.get("AUDIT_CHECKPOINT_STORE", "local")
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
+AUDIT_CHECKPOINT_S3_BUCKET = os.environ.get("AUDIT_CHECKPOINT_S3_BUCKET", "")
+AUDIT_CHECKPOINT_S3_PREFIX = os.environ.get("AUDIT_CHECKPOINT_S3_PREFIX", "checkpoints/")
+AUDIT_CHECKPOINT_S3_ENDPOINT = os.environ.get("AUDIT_CHECKPOINT_S3_ENDPOINT", "")
+AUDIT_CHECKPOINT_S3_RETENTION_DAYS = int(os.environ.get("AUDIT_CHECKPOINT_S3_RETENTION_DAYS", "3650"))
+# Cadence: a checkpoint after every N events or M minutes, whichever first (plus each cycle and export).
+AUDIT_CHECKPOINT_EVERY_EVENTS = int(os.environ.get("AUDIT_CHECKPOINT_EVERY_EVENTS", "1000"))
+AUDIT_CHECKPOINT_EVERY_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_EVERY_MINUTES", "10"))
+# PostgreSQL: the role the application connects as in production (INSERT and SELECT only on the audit
+# table). migrate (run as the owner) grants it its privileges; see `manage.py audit_db_roles`.
+DATABASE_RUNTIME_ROLE = os.environ.get("DATABASE_RUNTIME_ROLE", "")
 
 # --- Email and channels ---------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CollectionsConfig(AppConfig):
@@ -9,3 +12,18 @@ class CollectionsConfig(AppConfig):
     name = "debt_collections"
     label = "collections"
     verbose_name = "Collections"
+
+    def ready(self) -> None:
+        post_migrate.connect(_grant_runtime_role, sender=self)
+
+
+def _grant_runtime_role(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """After ``migrate`` (run as the owner): give the runtime role its grants, new tables included."""
+    from django.conf import settings
+    from django.db import connections
+
+    from debt_collections.kernel.db_roles import apply_runtime_grants
+
+    connection = connections[using]
+    if settings.DATABASE_RUNTIME_ROLE and connection.vendor == "postgresql":
+        apply_runtime_grants(connection, settings.DATABASE_RUNTIME_ROLE)

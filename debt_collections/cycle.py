@@ -41,6 +41,7 @@ from django.utils import timezone
 from accounts.models import ContactPoint, CreditAccount
 from debt_collections.errors import DomainError
 from debt_collections.kernel.audit import Actor
+from debt_collections.kernel.sealing import seal_after_commit
 from debt_collections.models import TERMINAL, CaseState, CollectionCase
 from debt_collections.policies import PACK_CODES, get_pack
 from debt_collections.services import cases as case_services
@@ -460,4 +461,6 @@ def cycle_run(
         total.add(cycle_run_chunk(as_of=as_of, lo=lo, hi=hi, now=now))
         if progress is not None:
             progress(index, len(ranges), total)
+    # The day's events sealed in a signed checkpoint, once the work has committed.
+    seal_after_commit(reason="cycle")
     return total

@@ -18,6 +18,7 @@ from debt_collections.cycle import (
     cycle_send_chunks,
     cycle_start,
 )
+from debt_collections.kernel.sealing import checkpoint_seal
 from ops.services import cycle_record_chunk_done, cycle_record_finish, cycle_record_start
 
 
@@ -36,6 +37,9 @@ def run_cycle_chunk(
         raise
     if run_id is not None:  # the run record the metrics read (ops.models.CycleRun)
         cycle_record_chunk_done(run_id=run_id, now=timezone.now(), errors=len(report.errors))
+    # Fanned out, no one process sees the cycle end: each chunk seals what it committed (the last one
+    # seals the day; a seal of an already-sealed head publishes nothing).
+    checkpoint_seal(reason="cycle")
     return report.as_dict()
 
 
@@ -56,3 +60,11 @@ def run_collection_cycle(as_of: str | None = None, chunk_size: int = CHUNK_SIZE)
         return 0
     cycle_send_chunks(as_of=day, now=now, ranges=ranges, run_id=run.pk)
     return len(ranges)
+
+
+@shared_task(name="debt_collections.seal_audit_checkpoint", ignore_result=True)
+def seal_audit_checkpoint(reason: str = "timer") -> int | None:
+    """Beat (every ``AUDIT_CHECKPOINT_EVERY_MINUTES``): seal the audit chain's head if it moved. Returns the
+    sealed seq, or None (already sealed, or failed: a failure is logged and shown in the chain status)."""
+    seal = checkpoint_seal(reason=reason)
+    return seal.seq if seal is not None and seal.ok else None

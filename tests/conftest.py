@@ -3,10 +3,12 @@ compliance officer, anonymous) and the audit-trigger handling for transactional 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 
@@ -14,6 +16,7 @@ from accounts.models import Role, User
 from debt_collections.kernel.db_triggers import drop_audit_triggers
 from debt_collections.models import AuditChainHead
 from notifications.services import templates_install_library
+from tests.audit_support import use_owner_role, use_runtime_role
 from tests.factories import AgencyFactory, UserFactory
 
 
@@ -35,6 +38,32 @@ def _fast_password_hashing() -> None:
     get_hashers.cache_clear()  # type: ignore[attr-defined]  # an lru_cache the stubs do not declare
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _audit_signing_key(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One signing key for the session, in a temporary directory (never the developer's var/ key)."""
+    from django.conf import settings
+
+    from debt_collections.kernel.audit_keys import generate_key_file
+
+    path = tmp_path_factory.mktemp("audit-key") / "audit-signing-key.pem"
+    generate_key_file(path)
+    settings.AUDIT_SIGNING_KEY = ""
+    settings.AUDIT_SIGNING_KEY_FILE = path
+    settings.AUDIT_CHECKPOINT_STORE = "local"
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoint_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A fresh, empty checkpoint store per test: a checkpoint of a rolled-back test's chain must not be
+    found by the next test (the directory is only created when something is published)."""
+    from django.conf import settings
+
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path_factory.getbasetemp() / f"checkpoints-{next(_store_numbers)}"
+
+
+_store_numbers = itertools.count()
+
+
 @pytest.fixture(autouse=True)
 def _audit_triggers_for_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """Transactional and live-server tests end with a table flush, which the audit triggers refuse.
@@ -46,12 +75,32 @@ def _audit_triggers_for_flush(request: pytest.FixtureRequest) -> Iterator[None]:
         request.getfixturevalue("django_db_setup")
         blocker = request.getfixturevalue("django_db_blocker")
         with blocker.unblock():
+            # The flush at the end truncates every table: only the owner may (see _runtime_role).
+            use_owner_role()
             drop_audit_triggers(connection)
             # A flush at the end of an earlier transactional test also removed the rows migrations put
             # there: the audit chain head and the shipped notice templates. Put them back.
             AuditChainHead.objects.get_or_create(pk=1)
             templates_install_library()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _runtime_role(request: pytest.FixtureRequest) -> None:
+    """PostgreSQL with ``DATABASE_RUNTIME_ROLE`` (CI): each database test runs as the runtime role.
+
+    Migrations ran as the login role (the owner), whose ``post_migrate`` granted the runtime role its
+    privileges; ``SET ROLE`` then makes every statement of the test be checked against the runtime role's
+    privileges, exactly as a connection logged in as it. Transactional tests stay the owner: the flush
+    that ends them truncates the audit table, which the runtime role may not.
+    """
+    names = getattr(request.node, "fixturenames", ())
+    uses_db = request.node.get_closest_marker("django_db") is not None or "db" in names
+    if not uses_db or _is_transactional(request.node) or not settings.DATABASE_RUNTIME_ROLE:
+        return
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        use_runtime_role()
 
 
 @pytest.fixture(autouse=True)

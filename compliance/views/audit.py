@@ -22,6 +22,7 @@ REFRESH_SECONDS = 2
 @compliance_required
 def audit_status(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
+    head_seq = selectors.chain_head_seq()
     latest = selectors.latest_verification()
     stalled = latest is not None and selectors.is_stalled(latest, now)
     return page(
@@ -33,7 +34,8 @@ def audit_status(request: HttpRequest) -> HttpResponse:
             # While a run is going, the page reloads itself (a meta refresh: no JavaScript needed).
             "refresh": REFRESH_SECONDS if latest is not None and latest.running and not stalled else None,
             "history": selectors.recent_verifications(),
-            "head_seq": selectors.chain_head_seq(),
+            "head_seq": head_seq,
+            "seals": selectors.seal_status(head_seq),
         },
         active="audit",
     )

@@ -1,29 +1,57 @@
-"""The tamper-evident audit chain (DESIGN §10).
+"""The tamper-evident audit chain (DESIGN §10, §13): appends.
 
-``hash = sha256(prev_hash + canonical_json(seq, at, actor, action, case, payload))``. Appends lock the
-single ``AuditChainHead`` row ``FOR UPDATE``, so two concurrent writers on PostgreSQL queue instead
-of both reading the same head and forking the chain (``prev_hash`` is also unique: a fork that
-slipped past the lock would fail loudly). On SQLite, ``transaction_mode=IMMEDIATE`` already
-serializes writers. The database refuses UPDATE and DELETE on events (see ``db_triggers``).
+``hash = sha256(prev_hash + canonical_json(seq, at, actor, action, case, payload))``, where the payload is
+stored as that same canonical text (so verification hashes stored bytes, ``audit_verify``), and
+``mac = HMAC-SHA-256(key, hash)`` with a key the database never holds (``audit_keys``): someone who can
+write the table can recompute hashes, not MACs. Signed checkpoints outside the database (``sealing``,
+``checkpoints``) seal the head every ``AUDIT_CHECKPOINT_EVERY_EVENTS`` events, so a cut tail is found too.
+
+Appends lock the single ``AuditChainHead`` row ``FOR UPDATE``, so two concurrent writers on PostgreSQL
+queue instead of both reading the same head and forking the chain. On SQLite,
+``transaction_mode=IMMEDIATE`` already serializes writers. The database refuses UPDATE and DELETE on events
+(``db_triggers``) and, on PostgreSQL, the runtime role may only INSERT and SELECT them (``db_roles``).
+A stray row someone inserted past the head never blocks an append: the next seq is taken past it (and
+verification reports the stray row).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import connection
 
-from debt_collections.models import GENESIS_HASH, AuditChainHead, AuditEvent, CollectionCase
+from debt_collections.kernel.audit_keys import audit_keys
+from debt_collections.kernel.audit_verify import ChainReport, canonical_time, verify_chain
+from debt_collections.kernel.sealing import seal_after_commit
+from debt_collections.models import AuditChainHead, AuditEvent, CollectionCase
+from debt_collections.models.audit_seals import canonical_json
+
+__all__ = [
+    "Actor",
+    "ChainReport",
+    "PendingEvent",
+    "audit_append",
+    "audit_append_many",
+    "canonical_json",
+    "canonical_time",
+    "compute_hash",
+    "event_fields",
+    "to_jsonable",
+    "verify_chain",
+]
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,16 +100,6 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
-def canonical_time(value: datetime) -> str:
-    if value.tzinfo is None:
-        raise ValueError("audit times must be timezone-aware")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def canonical_json(fields: Mapping[str, Any]) -> str:
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def event_fields(
     *, seq: int, at: datetime, actor: str, action: str, case_id: int | None, payload: Any
 ) -> dict[str, Any]:
@@ -97,6 +115,47 @@ def event_fields(
 
 def compute_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
+
+
+def _lock_head() -> tuple[int, str, int]:
+    """Lock the chain head; return ``(last_seq, last_hash, highest seq in the table)`` in one round trip.
+
+    The highest stored seq is past the head only if someone inserted rows behind the application's back; the
+    next append then takes the seq after them instead of failing on the unique seq forever.
+    """
+    head = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    events = connection.ops.quote_name(AuditEvent._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT h.last_seq, h.last_hash, (SELECT MAX(seq) FROM {events}) "  # noqa: S608 (constants)
+            f"FROM {head} h WHERE h.id = 1{lock}"
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the audit chain head row is missing (migration 0002 creates it)")
+    last_seq, last_hash, highest = row
+    return int(last_seq), str(last_hash), int(highest or 0)
+
+
+def _next_seq(last_seq: int, highest: int) -> int:
+    if highest > last_seq:
+        logger.error(
+            "audit chain: rows up to seq %s lie past the chain head (seq %s); appending after them. "
+            "Run verify_audit.",
+            highest,
+            last_seq,
+        )
+        return highest + 1
+    return last_seq + 1
+
+
+def _request_seal(before: int, after: int) -> None:
+    """Every ``AUDIT_CHECKPOINT_EVERY_EVENTS`` events, publish a signed checkpoint after this commit."""
+    every = settings.AUDIT_CHECKPOINT_EVERY_EVENTS
+    if every <= 0 or before // every == after // every:
+        return
+    seal_after_commit(reason="cadence", expect_seq=after)
 
 
 def audit_append(
@@ -115,13 +174,14 @@ def audit_append(
     if not connection.in_atomic_block:
         raise RuntimeError("audit_append must run inside the transaction of the change it records")
     clean_payload = to_jsonable(dict(payload or {}))
-    head = AuditChainHead.objects.select_for_update().get(pk=1)
-    seq = head.last_seq + 1
+    keys = audit_keys()
+    last_seq, last_hash, highest = _lock_head()
+    seq = _next_seq(last_seq, highest)
     case_id = case.pk if case is not None else None
     fields = event_fields(
         seq=seq, at=at, actor=actor.label, action=action, case_id=case_id, payload=clean_payload
     )
-    digest = compute_hash(head.last_hash, fields)
+    digest = compute_hash(last_hash, fields)
     event = AuditEvent.objects.create(
         seq=seq,
         at=at,
@@ -130,14 +190,27 @@ def audit_append(
         action=action,
         case_id=case_id,
         payload=clean_payload,
-        prev_hash=head.last_hash,
+        prev_hash=last_hash,
         hash=digest,
+        mac=keys.mac(digest),
     )
     AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=digest)
+    _request_seal(last_seq, seq)
     return event
 
 
-_EVENT_COLUMNS = ("seq", "at", "actor", "actor_user_id", "action", "case_id", "payload", "prev_hash", "hash")
+_EVENT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "actor_user_id",
+    "action",
+    "case_id",
+    "payload",
+    "prev_hash",
+    "hash",
+    "mac",
+)
 
 
 def _insert_events(rows: list[tuple[Any, ...]]) -> None:
@@ -145,7 +218,7 @@ def _insert_events(rows: list[tuple[Any, ...]]) -> None:
 
     The daily cycle appends thousands of events per run, and Django's ``bulk_create`` spends more CPU
     preparing each row than the database spends storing it: PostgreSQL gets one ``COPY``, SQLite one
-    ``executemany``. The payload is stored as ``json.dumps`` text, as ``JSONField`` would store it.
+    ``executemany``. The payload is stored as its canonical JSON text, as ``CanonicalJSONField`` stores it.
     """
     quote = connection.ops.quote_name
     table = quote(AuditEvent._meta.db_table)
@@ -156,14 +229,14 @@ def _insert_events(rows: list[tuple[Any, ...]]) -> None:
             copy_sql = f"COPY {table} ({columns}) FROM STDIN"
             with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
-                    copy.write_row((*row[:6], json.dumps(row[6]), *row[7:]))
+                    copy.write_row((*row[:6], canonical_json(row[6]), *row[7:]))
         else:
             # The same text the ORM would store for an aware datetime (naive UTC on SQLite).
             adapt = connection.ops.adapt_datetimefield_value
             placeholders = ", ".join("%s" for _ in _EVENT_COLUMNS)
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608 (constants only)
-                [(row[0], adapt(row[1]), *row[2:6], json.dumps(row[6]), *row[7:]) for row in rows],
+                [(row[0], adapt(row[1]), *row[2:6], canonical_json(row[6]), *row[7:]) for row in rows],
             )
 
 
@@ -187,8 +260,9 @@ def audit_append_many(events: list[PendingEvent], *, at: datetime) -> int:
         return 0
     if not connection.in_atomic_block:
         raise RuntimeError("audit_append_many must run inside the transaction of the changes it records")
-    head = AuditChainHead.objects.select_for_update().get(pk=1)
-    prev, seq = head.last_hash, head.last_seq
+    keys = audit_keys()
+    start_seq, prev, highest = _lock_head()
+    seq = _next_seq(start_seq, highest) - 1
     rows: list[tuple[Any, ...]] = []
     for pending in events:
         seq += 1
@@ -214,93 +288,11 @@ def audit_append_many(events: list[PendingEvent], *, at: datetime) -> int:
                 payload,
                 prev,
                 digest,
+                keys.mac(digest),
             )
         )
         prev = digest
     _insert_events(rows)
     AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
+    _request_seal(start_seq, seq)
     return len(rows)
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    ok: bool
-    count: int
-    broken_seq: int | None = None
-    problem: str = ""
-
-    def describe(self) -> str:
-        if self.ok:
-            return f"OK {self.count} events"
-        return f"BROKEN at seq {self.broken_seq}: {self.problem}"
-
-
-def _events(chunk: int, upto: int | None) -> Iterator[AuditEvent]:
-    events = AuditEvent.objects.all() if upto is None else AuditEvent.objects.filter(seq__lte=upto)
-    return (
-        events.order_by("seq")
-        .only("seq", "at", "actor", "action", "case_id", "payload", "prev_hash", "hash")
-        .iterator(chunk_size=chunk)
-    )
-
-
-def verify_chain(*, chunk: int = 2000, progress: Any = None) -> ChainReport:
-    """Recompute the whole chain; return the first broken event, or OK with the count.
-
-    Detects a changed event (its fields no longer give its hash), a removed or reordered event
-    (a gap in ``seq`` or a ``prev_hash`` that is not the previous hash), and a removed tail (the
-    chain head names a later event than the last one found). Read-only; safe to run any time.
-    """
-    head = AuditChainHead.objects.filter(pk=1).first()
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    count = 0
-    # Only up to the head read above: an event committed while we verify is not "tampering".
-    for event in _events(chunk, head.last_seq if head is not None else None):
-        if event.seq != expected_seq:
-            return ChainReport(
-                False,
-                count,
-                expected_seq,
-                f"event missing: expected seq {expected_seq}, found seq {event.seq}",
-            )
-        if event.prev_hash != expected_prev:
-            return ChainReport(
-                False,
-                count,
-                event.seq,
-                f"prev_hash {event.prev_hash[:12]}… does not match the hash of seq "
-                f"{event.seq - 1} ({expected_prev[:12]}…)",
-            )
-        fields = event_fields(
-            seq=event.seq,
-            at=event.at,
-            actor=event.actor,
-            action=event.action,
-            case_id=event.case_id,
-            payload=event.payload,
-        )
-        recomputed = compute_hash(event.prev_hash, fields)
-        if recomputed != event.hash:
-            return ChainReport(
-                False,
-                count,
-                event.seq,
-                f"content changed: stored hash {event.hash[:12]}…, recomputed "
-                f"{recomputed[:12]}… from (action={event.action!r}, actor={event.actor!r}, "
-                f"at={fields['at']}, case={event.case_id}, payload={canonical_json(event.payload)[:200]})",
-            )
-        expected_prev = event.hash
-        expected_seq += 1
-        count += 1
-        if progress is not None and count % chunk == 0:
-            progress(count)
-    if head is not None and (head.last_seq != count or head.last_hash != expected_prev):
-        return ChainReport(
-            False,
-            count,
-            count + 1 if head.last_seq > count else head.last_seq,
-            f"chain head says seq {head.last_seq} ({head.last_hash[:12]}…) but the last "
-            f"event found is seq {count} ({expected_prev[:12]}…): events removed",
-        )
-    return ChainReport(True, count)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from debt_collections.models.audit_seals import AuditSeal
 from debt_collections.models.cases import (
     GENESIS_HASH,
     HOLDABLE,
@@ -38,6 +39,7 @@ __all__ = [
     "TERMINAL",
     "AuditChainHead",
     "AuditEvent",
+    "AuditSeal",
     "BureauRecord",
     "CaseState",
     "CaseTask",

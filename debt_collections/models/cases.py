@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Agency, ContactPoint, CreditAccount, Customer, money_field
+from debt_collections.models.audit_seals import CanonicalJSONField
 
 
 class CaseState(models.TextChoices):
@@ -349,9 +350,14 @@ class AuditEvent(models.Model):
         db_constraint=False,
         related_name="audit_events",
     )
-    payload = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64, unique=True)
+    # The canonical JSON text itself (not jsonb): the hash covers the stored bytes (see ``audit_seals``).
+    payload = CanonicalJSONField(default=dict)
+    # Not unique: a forged row that copies the head's hash must not block the application's next append
+    # (appends are serialized by the chain-head lock; verification reports any fork).
+    prev_hash = models.CharField(max_length=64, db_index=True)
     hash = models.CharField(max_length=64, unique=True)
+    # HMAC-SHA-256 of ``hash`` with a key the database never holds (``kernel.audit_keys``).
+    mac = models.CharField(max_length=64, default="")
 
     class Meta:
         ordering = ["seq"]

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
 from debt_collections.kernel.audit import audit_append, compute_hash, event_fields
+from debt_collections.kernel.audit_keys import public_path
 from debt_collections.models import GENESIS_HASH, AuditEvent, CaseState, CollectionCase
 from tests.factories import SYSTEM, make_case
 
@@ -28,11 +30,22 @@ TOOL = ROOT / "tools" / "verify_audit_export.py"
 DAY = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 
 
-def check(path: Path) -> subprocess.CompletedProcess[str]:
-    """Run the checker as a separate process with the test's Python, from the repository root."""
+def check(path: Path, *extra: str, key: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the checker as a separate process with the test's Python, from the repository root, with the
+    public key of the session's signing key (or ``key``)."""
+    public = key or public_path(Path(settings.AUDIT_SIGNING_KEY_FILE))
     return subprocess.run(  # noqa: S603 - our own script, fixed arguments
-        [sys.executable, str(TOOL), str(path)], capture_output=True, text=True, cwd=ROOT, check=False
+        [sys.executable, str(TOOL), "--public-key", str(public), *extra, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
+
+
+def in_range(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The exported events of the asked-for range (not those up to the sealing checkpoint after it)."""
+    return [r for r in records if r["type"] == "event" and not r.get("after_range")]
 
 
 def lines(path: Path) -> list[dict[str, Any]]:
@@ -96,28 +109,39 @@ def test_untouched_export_checks_ok_with_the_anchor_before_the_range_and_the_end
     result = check(path)
 
     assert result.returncode == 0, result.stdout
-    assert result.stdout.startswith("OK: 6 events")
+    assert result.stdout.startswith("OK: 7 events")
+    assert "6 in the requested range" in result.stdout
     records = lines(path)
-    anchor, events, end = records[0], records[1:-1], records[-1]
+    anchor, end = records[0], records[-1]
     assert (anchor["type"], anchor["seq"], anchor["hash"]) == (
         "anchor",
         history["before"].seq,
         history["before"].hash,
     )
-    assert [e["seq"] for e in events] == [e.seq for e in history["in_range"]]
+    assert [e["seq"] for e in in_range(records)] == [e.seq for e in history["in_range"]]
+    # the file runs on to the checkpoint sealed for the export: the head, the event after the range
+    checkpoint = records[-2]
+    assert checkpoint["type"] == "checkpoint"
+    assert (checkpoint["checkpoint"]["seq"], checkpoint["checkpoint"]["hash"]) == (
+        history["after"].seq,
+        history["after"].hash,
+    )
     assert end == {
         "type": "end",
-        "count": 6,
+        "count": 7,
         "first_seq": history["in_range"][0].seq,
-        "last_seq": history["in_range"][-1].seq,
-        "last_hash": history["in_range"][-1].hash,
+        "last_seq": history["after"].seq,
+        "last_hash": history["after"].hash,
+        "range_last_seq": history["in_range"][-1].seq,
+        "sealed_through": history["after"].seq,
+        "unsealed": 0,
     }
 
 
 def test_each_exported_line_holds_every_hashed_field_and_rehashes_like_the_application(
     history: Any, tmp_path: Path
 ) -> None:
-    events = lines(export(tmp_path))[1:-1]
+    events = in_range(lines(export(tmp_path)))
 
     for record, stored in zip(events, history["in_range"], strict=True):
         fields = event_fields(
@@ -172,16 +196,31 @@ def test_a_removed_event_is_detected(history: Any, tmp_path: Path) -> None:
     assert f"event seq {removed['seq']} is missing" in result.stdout
 
 
-def test_a_removed_last_event_is_detected_by_the_end_record(history: Any, tmp_path: Path) -> None:
+def test_a_removed_last_event_is_detected_by_the_checkpoint_that_names_it(
+    history: Any, tmp_path: Path
+) -> None:
     path = export(tmp_path)
     records = lines(path)
-    del records[-2]
+    assert records[-3]["type"] == "event"
+    del records[-3]
     write(path, records)
 
     result = check(path)
 
     assert result.returncode == 1
-    assert "the end record says 6 events but the file holds 5: events were removed" in result.stdout
+    assert "events were removed from the end of the chain" in result.stdout
+
+
+def test_a_removed_checkpoint_leaves_the_events_unsealed(history: Any, tmp_path: Path) -> None:
+    path = export(tmp_path)
+    records = [r for r in lines(path) if r["type"] != "checkpoint"]
+    write(path, records)
+
+    result = check(path)
+
+    assert result.returncode == 1
+    assert "not covered by any signed checkpoint" in result.stdout
+    assert check(path, "--allow-unsealed").returncode == 0
 
 
 def test_reordered_events_are_detected(history: Any, tmp_path: Path) -> None:
@@ -228,7 +267,7 @@ def test_a_case_export_holds_the_cases_span_with_the_others_needed_to_verify_and
     result = check(path)
 
     records = lines(path)
-    events = records[1:-1]
+    events = in_range(records)
     assert result.returncode == 0, result.stdout
     # b1 (2nd in range) … b3 (6th): the span between the case's first and last event in the range
     assert [e["seq"] for e in events] == [e.seq for e in history["in_range"][1:6]]

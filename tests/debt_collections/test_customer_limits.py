@@ -31,6 +31,7 @@ from debt_collections.models import (
 )
 from debt_collections.policies.credit_impact import credit_impact, grade_text
 from notifications.services import templates_install_library
+from tests.audit_support import audit_events
 from tests.debt_collections.test_customer_page import (
     AMOUNTS,
     DOB,
@@ -148,8 +149,8 @@ def grade_sentences(case: CollectionCase, locale: str) -> list[str]:
 
 
 def refusals(link: NegotiationLink) -> list[str]:
-    events = AuditEvent.objects.filter(actor=f"link:{link.id}", payload__page="refused:limit_appeal")
-    return [e.payload["code"] for e in events.order_by("seq")]
+    events = audit_events(actor=f"link:{link.id}", payload={"page": "refused:limit_appeal"})
+    return [e.payload["code"] for e in events]
 
 
 # --- before verification -------------------------------------------------------------------------
@@ -194,7 +195,7 @@ def test_an_appeal_needs_a_verified_session(
     assert response.status_code == 302 and response["Location"] == url(token)
     change.refresh_from_db()
     assert (change.status, change.appealed_at) == (ST.SCHEDULED, None)
-    assert AuditEvent.objects.filter(actor=f"link:{link.id}", payload__page="refused:limit_appeal").exists()
+    assert audit_events(actor=f"link:{link.id}", payload={"page": "refused:limit_appeal"})
     assert_reveals_nothing(client.get(url(token)).content.decode(), case, token)
 
 

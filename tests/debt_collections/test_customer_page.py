@@ -34,6 +34,7 @@ from debt_collections.models import (
 )
 from notifications.models import Notice
 from notifications.services import notice_queue, templates_install_library
+from tests.audit_support import audit_events
 from tests.factories import SYSTEM, CreditAccountFactory, CustomerFactory, PhoneFactory, make_case
 
 pytestmark = pytest.mark.django_db
@@ -275,7 +276,7 @@ def test_switching_language_before_verification_reveals_nothing_and_keeps_the_to
     assert_reveals_nothing(html, case, token)
     assert '<html lang="en">' in html and "Please confirm your identity" in html
     assert f'href="/n/{token}/?lang=zh-hans"' in html
-    assert AuditEvent.objects.filter(actor=f"link:{link.id}", payload__page="language").exists()
+    assert audit_events(actor=f"link:{link.id}", payload={"page": "language"})
 
 
 # --- wrong party ---------------------------------------------------------------------------------
@@ -476,7 +477,7 @@ def test_a_form_with_errors_is_shown_again_with_accessible_errors(
     html = response.content.decode()
     assert 'aria-invalid="true"' in html and 'id="id_hardship-reason_error"' in html
     assert not FeeWaiver.objects.exists()
-    assert AuditEvent.objects.filter(actor=f"link:{link.id}", payload__page="refused:hardship").exists()
+    assert audit_events(actor=f"link:{link.id}", payload={"page": "refused:hardship"})
 
 
 def test_callback_request_is_audited_with_the_link(
@@ -531,7 +532,7 @@ def test_dispute_holds_the_case_and_later_choices_are_refused_in_plain_words(
     client.post(url(token, "accept"), {"option": "installment:6"})
     refused = client.get(url(token)).content.decode()
     assert 'role="alert"' in refused and "Traceback" not in refused
-    assert AuditEvent.objects.filter(actor=f"link:{link.id}", payload__page="refused:accept").exists()
+    assert audit_events(actor=f"link:{link.id}", payload={"page": "refused:accept"})
 
 
 def test_complaint_is_a_conduct_complaint_audited_with_the_link(

@@ -26,6 +26,7 @@ from debt_collections.models import AuditChainHead, AuditEvent, CollectionCase
 from notifications.models import Notice
 from notifications.services import notice_queue, templates_install_library
 from notifications.tasks import relay_pending_notices, send_notice
+from tests.audit_support import audit_events
 from tests.factories import SYSTEM, CreditAccountFactory, CustomerFactory, PhoneFactory, make_case
 from tests.integration.worker import (
     Harness,
@@ -114,7 +115,7 @@ def test_a_real_worker_sends_a_queued_notice(harness: Harness) -> None:
         .read_text(encoding="utf-8")
         .startswith(f"{phone.value}\n")
     )
-    sent_events = AuditEvent.objects.filter(action="notice.sent", payload__notice=notice.pk)
+    sent_events = audit_events(action="notice.sent", payload={"notice": notice.pk})
     assert [e.payload["provider_reference"] for e in sent_events] == [notice.provider_reference]
 
 
@@ -184,7 +185,7 @@ def test_broker_outage_leaves_the_notice_pending_and_the_relay_sends_it_once(
     assert calls[notice.idempotency_key] == 1
     assert calls[before.idempotency_key] == 1
     assert sum(calls.values()) == 2
-    assert AuditEvent.objects.filter(action="notice.sent", payload__notice=notice.pk).count() == 1
+    assert len(audit_events(action="notice.sent", payload={"notice": notice.pk})) == 1
 
 
 def test_two_workers_and_duplicate_deliveries_send_each_notice_once(harness: Harness) -> None:

@@ -13,9 +13,10 @@ from django.http import HttpResponse
 from accounts.models import Agency, Role, User
 from debt_collections import services
 from debt_collections.kernel.audit import Actor
-from debt_collections.models import AuditEvent, CaseState, CollectionCase
+from debt_collections.models import CaseState, CollectionCase
 from notifications.models import Notice, NoticeTemplate
 from notifications.services import notice_queue, template_create_draft
+from tests.audit_support import audit_events
 from tests.factories import SYSTEM, PhoneFactory, UserFactory, make_case
 from tests.notifications.conftest import NOW
 
@@ -137,7 +138,7 @@ def test_template_draft_is_approved_by_a_second_compliance_officer_and_the_old_v
     draft, previous = fresh(draft), fresh(previous)
     assert (draft.status, draft.approved_by) == (Status.APPROVED, second_compliance)
     assert previous.status == Status.RETIRED
-    assert AuditEvent.objects.filter(action="template.approve", payload__template=draft.pk).exists()
+    assert audit_events(action="template.approve", payload={"template": draft.pk})
 
 
 def test_the_author_approving_their_own_draft_is_refused_with_the_four_eyes_message(

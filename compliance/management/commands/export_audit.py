@@ -2,7 +2,7 @@
 
 Writes the evidence export (format: ``compliance.exports``) and records it in the audit chain
 (``compliance.export``, actor ``system:export_audit`` with the operating-system user). Check the file with
-``python3 tools/verify_audit_export.py FILE.jsonl``.
+``python3 tools/verify_audit_export.py --public-key KEY.pub.pem FILE.jsonl``.
 """
 
 from __future__ import annotations
@@ -73,5 +73,11 @@ class Command(BaseCommand):
         scope = f" (case {case_id}: {span.case_events} of its events)" if case_id is not None else ""
         self.stdout.write(
             f"{span.count} events, seq {span.anchor_seq + 1}–{span.last_seq}{scope} written to {out}; "
-            f"last hash {span.last_hash}"
+            f"last hash {span.last_hash}; public key {span.key_fingerprint}"
         )
+        if span.sealed_through < span.last_seq:
+            # The seal before the export failed (see the chain status): say so where the operator looks.
+            self.stderr.write(
+                f"WARNING: events after seq {span.sealed_through} are not covered by a signed checkpoint; "
+                "the file will not verify without --allow-unsealed. Check the chain status."
+            )
