@@ -41,7 +41,7 @@ def canonicalise_and_mac(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collections', '0009_staff_list_indexes'),
+        ('collections', '0010_work_queue'),
     ]
 
     operations = [
