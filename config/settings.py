@@ -113,8 +113,15 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR = Path(os.environ.get("APP_VAR_DIR", BASE_DIR / "var"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one failing with
+# "database is locked" half-way through a transaction; the timeout is how long they queue (seconds).
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # SQLite by URL keeps the same safety as the embedded default (issue 12); options given in
+        # the URL's query string win.
+        DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 else:
     # The embedded database lives in var/ (git-ignored); create it so a fresh clone needs no setup step.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -122,9 +129,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "db.sqlite3"),
-            # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one failing
-            # with "database is locked" half-way through a transaction; the timeout is how long they queue.
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            "OPTIONS": dict(SQLITE_OPTIONS),
             "TEST": {"NAME": os.environ.get("SQLITE_TEST_NAME", "")},
         }
     }
