@@ -115,6 +115,8 @@ def make_case(
             account_kwargs.setdefault("days_past_due", 200)
         account = CreditAccountFactory.create(**account_kwargs)
     case = services.case_open(account=account, actor=SYSTEM)
+    if state == CaseState.RESOLVED:
+        settle_balance(account)  # paid in full needs nothing owed
     for step, params in PATHS[state]:
         if step == "start_plan":
             services.case_start_plan(case_id=case.pk, actor=SYSTEM)
@@ -123,3 +125,10 @@ def make_case(
     case.refresh_from_db()
     assert case.state == state
     return case
+
+
+def settle_balance(account: CreditAccount) -> None:
+    """Set every balance component to zero, as if the customer had paid everything (no payment row)."""
+    CreditAccount.objects.filter(pk=account.pk).update(
+        principal=Decimal(0), interest=Decimal(0), fees=Decimal(0), penalty_interest=Decimal(0)
+    )

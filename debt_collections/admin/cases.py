@@ -34,6 +34,13 @@ from debt_collections.admin.access import (
     has_staff_role,
 )
 from debt_collections.admin.case_actions import CaseActionsMixin
+from debt_collections.admin.confirm import (
+    IRREVERSIBLE_TRANSITIONS,
+    confirmation_page,
+    is_confirmed,
+    placement_consequences,
+    transition_consequences,
+)
 from debt_collections.admin.display import money, summarize_payload
 from debt_collections.admin.filters import AssignedToFilter, DaysPastDueFilter, NextActionDueFilter
 from debt_collections.admin.forms import (
@@ -61,7 +68,7 @@ if TYPE_CHECKING:
 TRANSITION_TEXT: dict[str, tuple[StrPromise, StrPromise]] = {
     "escalate": (gettext_lazy("Escalate"), gettext_lazy("Early reminders → active collection.")),
     "engage": (gettext_lazy("Start negotiating"), gettext_lazy("The customer engaged or an offer was made.")),
-    "resolve": (gettext_lazy("Resolve"), gettext_lazy("Paid in full.")),
+    "resolve": (gettext_lazy("Resolve"), gettext_lazy("Paid in full: only when nothing is owed.")),
     "hold": (
         gettext_lazy("Put on hold"),
         gettext_lazy("Stops all collection contact; service notices still go out."),
@@ -355,6 +362,16 @@ class CollectionCaseAdmin(CaseActionsMixin, PromiseActionsMixin, admin.ModelAdmi
             return HttpResponseRedirect(self._change_url(case.pk))
         user = admin_user(request)
         assert user is not None  # noqa: S101  (admin_view and _acting_case guarantee a staff user)
+        name = form.cleaned_data["transition"]
+        if name in IRREVERSIBLE_TRANSITIONS and not is_confirmed(request):
+            return confirmation_page(
+                request,
+                admin_context=self.admin_site.each_context(request),
+                title=str(TRANSITION_TEXT[name][0]),
+                consequences=transition_consequences(case, name, form.params()),
+                button=_("Yes, %(action)s") % {"action": str(TRANSITION_TEXT[name][0]).lower()},
+                cancel_url=self._change_url(case.pk),
+            )
         try:
             updated = services.case_transition(
                 case_id=case.pk,
@@ -397,6 +414,15 @@ class CollectionCaseAdmin(CaseActionsMixin, PromiseActionsMixin, admin.ModelAdmi
         form = PlaceForm(request.POST)
         if form.is_valid():
             agency = form.cleaned_data["agency"]
+            if not is_confirmed(request):
+                return confirmation_page(
+                    request,
+                    admin_context=self.admin_site.each_context(request),
+                    title=_("Agency placement"),
+                    consequences=placement_consequences([case], agency),
+                    button=_("Yes, place the case") if agency else _("Yes, bring it in-house"),
+                    cancel_url=self._change_url(case.pk),
+                )
             success = (
                 _("Placed with %(agency)s.") % {"agency": agency.name}
                 if agency
@@ -442,12 +468,23 @@ class CollectionCaseAdmin(CaseActionsMixin, PromiseActionsMixin, admin.ModelAdmi
     @admin.action(
         description=gettext_lazy("Place selected cases with the chosen agency"), permissions=["manage"]
     )
-    def place_selected(self, request: HttpRequest, queryset: QuerySet[CollectionCase]) -> None:
+    def place_selected(
+        self, request: HttpRequest, queryset: QuerySet[CollectionCase]
+    ) -> HttpResponse | None:
         try:
             agency = resolve_agency(request.POST.get("agency", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return
+            return None
+        if not is_confirmed(request):
+            return confirmation_page(
+                request,
+                admin_context=self.admin_site.each_context(request),
+                title=_("Agency placement"),
+                consequences=placement_consequences(queryset, agency),
+                button=_("Yes, place the cases") if agency else _("Yes, bring them in-house"),
+                cancel_url=request.get_full_path(),
+            )
         self._bulk(
             request,
             queryset,
@@ -455,6 +492,7 @@ class CollectionCaseAdmin(CaseActionsMixin, PromiseActionsMixin, admin.ModelAdmi
                 case_id=case_id, actor=actor, agency=agency
             ),
         )
+        return None
 
     def _bulk(
         self, request: HttpRequest, queryset: QuerySet[CollectionCase], call: Callable[[int, Actor], object]

@@ -31,6 +31,7 @@ from debt_collections.kernel.audit import Actor, PendingEvent, audit_append_many
 from debt_collections.kernel.locking import check_actor, lock_cases
 from debt_collections.models import CloseReason, CollectionCase, Dispute, HoldReason
 from debt_collections.policies import get_pack
+from debt_collections.services.case_guards import guard_paid_in_full
 
 Params = Mapping[str, Any]
 Guard = Callable[[CollectionCase, datetime], None]
@@ -136,7 +137,8 @@ TRANSITIONS: dict[str, CaseTransition] = {
         CaseTransition("complete_plan", "complete_plan", lambda c, n, _p: c.complete_plan(at=n)),
         CaseTransition("break_plan", "break_plan", lambda c, _n, _p: c.break_plan()),
         CaseTransition("withdraw_plan", "withdraw_plan", lambda c, _n, _p: c.withdraw_plan()),
-        CaseTransition("resolve", "resolve", lambda c, n, _p: c.resolve(at=n)),
+        # Paid in full needs nothing owed, or a settlement paid in full (issue 12).
+        CaseTransition("resolve", "resolve", lambda c, n, _p: c.resolve(at=n), guard=guard_paid_in_full),
         CaseTransition(
             "hold",
             "hold",

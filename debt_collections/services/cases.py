@@ -120,7 +120,8 @@ def case_resolve(
     expected_state: str | None = None,
     now: datetime | None = None,
 ) -> CollectionCase:
-    """Paid in full: any open working state → resolved."""
+    """Paid in full: any open working state → resolved. Refused (``balance_outstanding``) while money
+    is owed and no settlement has been paid in full (``case_guards.guard_paid_in_full``)."""
     return case_transition(
         case_id=case_id, name="resolve", actor=actor, reason=reason, expected_state=expected_state, now=now
     )

@@ -103,7 +103,7 @@ def test_dashboard_warns_30_days_ahead_and_about_expired_agencies_only(
 
 def place(client: Any, case: CollectionCase, target: Agency) -> Any:
     url = reverse("admin:collections_collectioncase_place", args=[case.pk])
-    return client.post(url, {"agency": target.pk}, follow=True)
+    return client.post(url, {"agency": target.pk, "confirmed": "yes"}, follow=True)
 
 
 def test_supervisor_cannot_place_a_case_with_an_agency_whose_licence_lapsed(

@@ -52,7 +52,9 @@ def listed_ids(response: Any) -> set[int]:
 
 def post_transition(client: Any, case: CollectionCase, name: str, *, expected_state: str | None = None,
                     **extra: str) -> HttpResponse:
-    data = {"transition": name, "expected_state": expected_state or case.state, "reason": "test", **extra}
+    # Irreversible transitions ask first (test_admin_confirm.py); these tests post the confirmed form.
+    data = {"transition": name, "expected_state": expected_state or case.state, "reason": "test",
+            "confirmed": "yes", **extra}
     response: HttpResponse = client.post(transition_url(case), data)
     return response
 
@@ -375,7 +377,7 @@ def test_placing_with_an_unlicensed_agency_shows_the_services_refusal(
 ) -> None:
     lapsed = AgencyFactory.create(name="Lapsed Ltd", licensed_until=date.today() - timedelta(days=1))  # noqa: DTZ011
     url = reverse("admin:collections_collectioncase_place", args=[in_house_case.pk])
-    response = client_for(supervisor).post(url, {"agency": lapsed.pk})
+    response = client_for(supervisor).post(url, {"agency": lapsed.pk, "confirmed": "yes"})
     in_house_case.refresh_from_db()
     assert in_house_case.agency is None
     [message] = messages_of(response)
@@ -385,7 +387,7 @@ def test_placing_with_an_unlicensed_agency_shows_the_services_refusal(
 def test_supervisor_places_a_case_with_a_licensed_agency(client_for: Any, supervisor: User, agency: Agency,
                                                          in_house_case: CollectionCase) -> None:
     url = reverse("admin:collections_collectioncase_place", args=[in_house_case.pk])
-    client_for(supervisor).post(url, {"agency": agency.pk})
+    client_for(supervisor).post(url, {"agency": agency.pk, "confirmed": "yes"})
     in_house_case.refresh_from_db()
     assert in_house_case.agency == agency
 
@@ -424,6 +426,7 @@ def test_supervisor_brings_selected_cases_back_in_house(client_for: Any, supervi
                                                         agency_case: CollectionCase) -> None:
     client_for(supervisor).post(LIST_URL, {
         "action": "place_selected", "agency": "in-house", "_selected_action": [agency_case.pk],
+        "confirmed": "yes",
     })
     agency_case.refresh_from_db()
     assert agency_case.agency is None

@@ -27,7 +27,7 @@ from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, BureauRecord, CaseState, CollectionCase, CreditReportNotice
 from notifications.models import Notice
-from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory
+from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory, settle_balance
 
 pytestmark = pytest.mark.django_db
 
@@ -300,6 +300,7 @@ def test_a_resolved_case_is_never_reported(
     django_capture_on_commit_callbacks: Any, tmp_path: Path, clock: Any, supervisor: User
 ) -> None:
     case = delivered(django_capture_on_commit_callbacks)
+    settle_balance(case.account)
     services.case_resolve(
         case_id=case.pk, actor=Actor.for_user(supervisor), now=clock(NOW + timedelta(days=4))
     )
