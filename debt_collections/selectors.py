@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import CreditAccount, User
-from debt_collections.kernel.access import user_roles
+from debt_collections.kernel.access import agency_user_is_active, user_roles
 from debt_collections.models import (
     LIVE_PLAN_STATES,
     AuditEvent,
@@ -21,11 +22,24 @@ from debt_collections.policies import NegotiationOptions, PolicyPack, compute_op
 from debt_collections.policies.localtime import customer_zone, local_wall
 
 
-def case_list_for(user: User) -> QuerySet[CollectionCase]:
+def case_list_for(user: User, today: date | None = None) -> QuerySet[CollectionCase]:
     """Cases the user may see.
 
-    Agency users see only their agency's cases; in-house agents, supervisors and compliance officers
-    see every case; anyone else (anonymous, staff without a collections role) sees none.
+    Agency users see only their agency's cases, and none while the agency's licence or contract is not
+    valid ``today`` (default: today's date); in-house agents, supervisors and compliance officers see
+    every case; anyone else (anonymous, staff without a collections role) sees none.
+    """
+    if user.is_authenticated and not agency_user_is_active(user, today or timezone.localdate()):
+        return CollectionCase.objects.none()
+    return case_scope_for(user)
+
+
+def case_scope_for(user: User) -> QuerySet[CollectionCase]:
+    """The cases the user's organisation holds, whatever its licence says today.
+
+    Only for resolving the case of a call or notice request: there the compliance gate decides the
+    licence and its ``AGENCY_LICENCE`` decision is stored and audited. Everything a person reads comes
+    from ``case_list_for``.
     """
     qs = CollectionCase.objects.select_related("account", "customer", "assignee", "agency")
     if not (user.is_authenticated and user.is_active and user.is_staff):

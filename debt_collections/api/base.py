@@ -93,3 +93,15 @@ class ScopedCaseView(StaffAPI, generics.GenericAPIView[CollectionCase]):
             # config.api_errors takes the code from the exception it is given, and Django's Http404
             # has none (the body would say "error"); DRF's NotFound says "not_found".
             raise NotFound("Case not found.") from exc
+
+
+class ActingCaseView(ScopedCaseView):
+    """Reads (GET) see the caller's visible cases; an action (POST) resolves its case in the caller's
+    organisation's scope even while its agency's licence lapsed, so the service answers for it: a call
+    or notice becomes the gate's ``AGENCY_LICENCE`` decision, stored and audited (a 422 on the record),
+    a transition a 403 ``agency_licence``, never a 404 that leaves no trace."""
+
+    def get_queryset(self) -> QuerySet[CollectionCase]:
+        if self.request.method == "POST":
+            return selectors.case_scope_for(caller(self.request))
+        return super().get_queryset()

@@ -28,7 +28,7 @@ from accounts.models import User, days_past_due_q
 from config.paging import EstimatedCountPagination
 from debt_collections import selectors, services
 from debt_collections.api import serializers as ser
-from debt_collections.api.base import ScopedCaseView, StaffAPI, caller, error_responses
+from debt_collections.api.base import ActingCaseView, ScopedCaseView, StaffAPI, caller, error_responses
 from debt_collections.kernel.access import (
     MANUAL_TRANSITIONS,
     agency_user_is_active,
@@ -146,7 +146,7 @@ class CaseDetailView(ScopedCaseView):
         return Response(ser.CaseDetailSerializer(case, context=context).data)
 
 
-class CaseTransitionView(ScopedCaseView):
+class CaseTransitionView(ActingCaseView):
     serializer_class = ser.CaseTransitionRequestSerializer
 
     @extend_schema(

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from debt_collections import services
-from debt_collections.api.base import ScopedCaseView, caller, error_responses
+from debt_collections.api.base import ActingCaseView, caller, error_responses
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import ContactAttempt
 from notifications.masking import mask_address, mask_links
@@ -114,7 +114,7 @@ class NoticeSerializer(serializers.ModelSerializer[Notice]):
         read_only_fields = fields
 
 
-class CaseContactAttemptsView(ScopedCaseView):
+class CaseContactAttemptsView(ActingCaseView):
     serializer_class = ContactAttemptRequestSerializer
 
     @extend_schema(
@@ -157,7 +157,7 @@ class CaseContactAttemptsView(ScopedCaseView):
         return Response(ContactAttemptSerializer(attempt).data, status=201)
 
 
-class CaseNoticesView(ScopedCaseView):
+class CaseNoticesView(ActingCaseView):
     serializer_class = NoticeRequestSerializer
 
     @extend_schema(

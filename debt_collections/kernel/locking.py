@@ -50,19 +50,22 @@ def check_actor(
     now: datetime,
     *,
     action: str | None = None,
+    licence_by_gate: bool = False,
 ) -> None:
     """Refuse a person who may not act on this case (scope, agency licence today, role for the transition
     or for ``action``, a key of ``access.ACTION_ROLES``).
 
     System actors (the daily cycle, the payments feed, the customer's own link) carry no user and are
-    checked by the entry point that speaks for them.
+    checked by the entry point that speaks for them. With ``licence_by_gate`` (calls and notices) the
+    agency licence is left to the compliance gate, whose ``AGENCY_LICENCE`` decision is stored and
+    audited, instead of a refusal that leaves no record.
     """
     user = actor.user
     if user is None:
         return
     if not can_see_case(user, case):
         raise NotPermitted("You cannot act on this case.")
-    if not agency_user_is_active(user, timezone.localdate(now)):
+    if not licence_by_gate and not agency_user_is_active(user, timezone.localdate(now)):
         raise NotPermitted("Your agency's licence or contract is not valid today.", code="agency_licence")
     if transition_name is not None and not can_transition(user, transition_name):
         raise NotPermitted(f"Your role does not allow '{transition_name}'.")

@@ -74,8 +74,16 @@ def contact_attempt_log(
 
     with transaction.atomic():
         case = lock_case(case_id)
-        # Compliance officers review contacts; they do not make them (access.ACTION_ROLES).
-        check_actor(actor, case, None, now, action="contact.log")
+        # Compliance officers review contacts; they do not make them (access.ACTION_ROLES). A lapsed
+        # agency's call is the gate's AGENCY_LICENCE decision, on the record (issue 12).
+        check_actor(
+            actor,
+            case,
+            None,
+            now,
+            action="contact.log",
+            licence_by_gate=direction == ContactAttempt.Direction.OUTBOUND,
+        )
         # Only the case's customer's own points, inbound too: a foreign id is a 404 and stores nothing.
         point = resolve_contact_point(case, contact_point_id)
 

@@ -85,7 +85,10 @@ def notice_queue(
     now = now or timezone.now()
     with transaction.atomic():
         case = lock_case(case_id)
-        check_actor(actor, case, None, now, action=None if service_notice else "notice.queue")
+        # A lapsed agency's notice is the gate's AGENCY_LICENCE decision, on the record (issue 12).
+        check_actor(
+            actor, case, None, now, action=None if service_notice else "notice.queue", licence_by_gate=True
+        )
         point = resolve_contact_point(case, contact_point_id)
         channel = CHANNEL_FOR_KIND[point.kind]
         due = due_date or local_date(now, case.customer)

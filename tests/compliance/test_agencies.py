@@ -185,13 +185,16 @@ def test_agency_user_loses_access_the_day_after_the_contract_ends(agency_case: A
 
     with time_machine.travel(datetime(2026, 3, 3, 0, 1, tzinfo=UTC), tick=False):
         response = escalate(user, case)
-        detail = APIClient()
-        detail.force_authenticate(user)
-        allowed = detail.get(reverse("api:case-detail", kwargs={"id": case.pk})).json()["allowed_transitions"]
+        reader = APIClient()
+        reader.force_authenticate(user)
+        detail = reader.get(reverse("api:case-detail", kwargs={"id": case.pk}))
+        listed = reader.get(reverse("api:case-list")).json()
 
     assert response.status_code == 403
     assert response.json()["code"] == "agency_licence"
-    assert allowed == []
+    # and while lapsed the agency sees none of its cases: no names, no balances (issue 12)
+    assert detail.status_code == 404
+    assert listed["results"] == [] if isinstance(listed, dict) else listed == []
     case.refresh_from_db()
     assert case.state == CaseState.EARLY
 
@@ -206,3 +209,32 @@ def test_agency_user_of_an_agency_whose_licence_lapsed_is_refused_the_same_way(a
         response = escalate(user, case)
 
     assert response.status_code == 403 and response.json()["code"] == "agency_licence"
+
+
+def test_a_lapsed_agencys_call_through_the_api_is_a_stored_and_audited_agency_licence_decision(
+    agency_case: Any,
+) -> None:
+    from debt_collections.models import AuditEvent, ContactAttempt
+    from tests.factories import PhoneFactory
+
+    case, user, north = agency_case
+    phone = PhoneFactory.create(customer=case.customer)
+    Agency.objects.filter(pk=north.pk).update(licensed_until=TODAY - timedelta(days=1))
+    client = APIClient()
+    client.force_authenticate(User.objects.get(pk=user.pk))  # loaded afresh, as a real request would
+
+    with time_machine.travel(NOON, tick=False):
+        response = client.post(
+            reverse("api:case-contact-attempts", kwargs={"id": case.pk}),
+            {"contact_point": phone.pk, "channel": "call"},
+            format="json",
+        )
+        listed = client.get(reverse("api:case-list")).json()
+
+    assert response.status_code == 422, response.content
+    assert response.json()["blocked_by"] == ["AGENCY_LICENCE"]
+    attempt = ContactAttempt.objects.get(case=case)
+    assert attempt.allowed is False and attempt.blocked_by == ["AGENCY_LICENCE"]
+    assert AuditEvent.objects.filter(case_id=case.pk, action="contact.blocked").count() == 1
+    # and its cases are not listed while lapsed: no names, no balances
+    assert (listed["results"] if isinstance(listed, dict) else listed) == []

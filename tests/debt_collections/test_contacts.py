@@ -496,12 +496,38 @@ def test_agency_user_whose_agency_licence_expired_may_not_log_calls(
     collector = User.objects.get(pk=agency_agent.pk)
 
     # When the agency's collector tries to log a call
-    with pytest.raises(NotPermitted) as caught:
+    with pytest.raises(ComplianceBlocked) as caught:
         call(case, phone, collector, NOW)
 
-    # Then it is refused and no call is on record as placed
-    assert caught.value.code == "agency_licence"
+    # Then the gate refused it as AGENCY_LICENCE, and the refusal is on the record (issue 12):
+    # a blocked attempt naming the rule, and its audit event
+    assert caught.value.rule_ids == ("AGENCY_LICENCE",)
     assert not ContactAttempt.objects.filter(allowed=True).exists()
+    attempt = ContactAttempt.objects.get(case=case)
+    assert (attempt.allowed, attempt.blocked_by, attempt.agent_id) == (False, ["AGENCY_LICENCE"], collector.pk)
+    event = AuditEvent.objects.get(case_id=case.pk, action="contact.blocked")
+    assert event.payload["blocked_by"] == ["AGENCY_LICENCE"]
+
+
+def test_a_lapsed_agencys_notice_is_stored_blocked_and_audited_as_agency_licence(
+    agency_agent: User, agency: Agency,
+) -> None:
+    case, phone = customer_with_case()
+    services.case_place_with_agency(case_id=case.pk, actor=SYSTEM, agency=agency, now=NOW)
+    Agency.objects.filter(pk=agency.pk).update(contract_end=NOW.date() - timedelta(days=1))
+    collector = User.objects.get(pk=agency_agent.pk)
+
+    with pytest.raises(ComplianceBlocked) as caught:
+        notice_queue(
+            case_id=case.pk, template_key="reminder.soft", contact_point_id=phone.pk,
+            actor=Actor.for_user(collector), now=at(NOW, 10),
+        )
+
+    assert "AGENCY_LICENCE" in caught.value.rule_ids
+    notice = Notice.objects.get(case=case)
+    assert notice.status == Notice.Status.BLOCKED
+    assert "AGENCY_LICENCE" in notice.decision["blocked_by"]
+    assert AuditEvent.objects.filter(case_id=case.pk, action__startswith="notice.").exists()
 
 
 def test_agency_collector_may_call_while_the_licence_is_valid(agency_agent: User, agency: Agency) -> None:
