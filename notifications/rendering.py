@@ -20,6 +20,7 @@ from accounts.models import ContactPoint, Customer
 from debt_collections.models import CollectionCase
 from debt_collections.policies import credit_impact, get_pack, grade_text
 from debt_collections.policies.localtime import customer_zone
+from debt_collections.policies.contacts import contacts_for
 from notifications.models import NoticeTemplate
 
 _ENGINE = Engine(autoescape=False, debug=False)
@@ -47,15 +48,27 @@ def local_date(now: datetime, customer: Customer) -> date:
     return now.astimezone(customer_zone(customer)).date()
 
 
-def base_context(*, case: CollectionCase, point: ContactPoint, channel: str, now: datetime) -> dict[str, Any]:
+def contact_context(*, pack_code: str, locale: str) -> dict[str, str]:
+    """How to reach us and where to escalate, from the customer's own pack (never another country's)."""
+    contacts = contacts_for(pack_code)
+    return {
+        "contact_phone": contacts.lender_phone.display,
+        "contact_phone_uri": contacts.lender_phone.tel_uri,
+        "contact_email": contacts.lender_email.email,
+        "complaint_escalation": contacts.escalation_text(locale),
+    }
+
+
+def base_context(
+    *, case: CollectionCase, point: ContactPoint, channel: str, now: datetime, locale: str = ""
+) -> dict[str, Any]:
     """What every template may use, including limited-content ones: nothing about the debt."""
     return {
         "sender_name": settings.NEUTRAL_SENDER_NAME,
-        "contact_phone": settings.CONTACT_PHONE,
         "portal_url": f"{settings.SITE_URL}/",
         "reference": case_reference(case),
         "opt_out_url": opt_out_url(contact_point_id=point.pk, channel=channel) if channel != "letter" else "",
-        "complaint_escalation": settings.COMPLAINT_ESCALATION,
+        **contact_context(pack_code=case.customer.jurisdiction, locale=locale or case.customer.locale),
     }
 
 
@@ -114,7 +127,7 @@ def build_context(
     now: datetime,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    context = base_context(case=case, point=point, channel=template.channel, now=now)
+    context = base_context(case=case, point=point, channel=template.channel, now=now, locale=template.locale)
     if extra and extra.get("portal_url"):
         # The signed link leads to a page that asks for identity first, so it is safe in any text.
         context["portal_url"] = extra["portal_url"]

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
@@ -22,6 +21,7 @@ from accounts.models import ContactPoint, CreditLimitChange
 from debt_collections import selectors
 from debt_collections.credit.limits import limit_changes_for_case, reason_text
 from debt_collections.customer.forms import DISPUTE_KINDS, OPT_OUT_CHANNELS, WAIVER_COMPONENTS
+from debt_collections.customer.help import help_for_case
 from debt_collections.customer.messages import BY_CODE
 from debt_collections.models import (
     CaseState,
@@ -414,7 +414,8 @@ def page_context(link: NegotiationLink, now: datetime) -> dict[str, Any]:
     closed_text = (
         str(BY_CODE["case_on_hold"])
         if case.state == CaseState.ON_HOLD
-        else gettext("To agree a plan, please call us on %(phone)s.") % {"phone": settings.CONTACT_PHONE}
+        else gettext("To agree a plan, please call us on %(phone)s.")
+        % {"phone": help_for_case(case, translation.get_language() or customer.locale).lender_phone}
     )
     plan = selectors.live_plan(case)
     disputes = [d for d in selectors.disputes_for_case(case) if d.status == Dispute.Status.OPEN]
@@ -458,6 +459,5 @@ def page_context(link: NegotiationLink, now: datetime) -> dict[str, Any]:
         "opt_out_channels": opt_out_channels,
         "customer_tz": zone_of(link),
         "cooling_off_days": selectors.case_pack(case, now).cooling_off_days,
-        "contact_phone": settings.CONTACT_PHONE,
-        "complaint_escalation": settings.COMPLAINT_ESCALATION,
+        "help": help_for_case(case, translation.get_language() or customer.locale),
     }

@@ -37,6 +37,7 @@ from debt_collections.customer.forms import (
     OptOutForm,
     VerifyForm,
 )
+from debt_collections.customer.help import help_for_case
 from debt_collections.customer.messages import flash_text
 from debt_collections.customer.paying_context import paying_context
 from debt_collections.customer.session import LANGUAGES, LinkSession
@@ -76,16 +77,16 @@ def unavailable(request: HttpRequest, token: str, exc: LinkUnusable, now: dateti
     locked link (410, audited), with the contact phone and, for a known link, the "not me" button."""
     link = exc.link
     if link is None:
-        return _neutral(
-            request, "unavailable.html", {"reason": "invalid", "contact_phone": settings.CONTACT_PHONE}, 404
-        )
+        # No link, so no customer and no pack: no number rather than another country's (issue 12).
+        return _neutral(request, "unavailable.html", {"reason": "invalid"}, 404)
     state = LinkSession.load(request.session, link)
     _activate(request, state.language)
     link_record_view(link_id=link.id, now=now, page=f"unavailable:{exc.reason}", verified=False)
     context = {
         "reason": exc.reason,
         "token": token,
-        "contact_phone": settings.CONTACT_PHONE,
+        # The lender's line of the customer's own pack; nothing about the debt.
+        "help": help_for_case(link.case, state.language),
         "can_report": link.revoke_reason != WRONG_PARTY_REASON,
     }
     return _neutral(request, "unavailable.html", context, 410)
