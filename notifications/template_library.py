@@ -53,9 +53,7 @@ class TemplateText:
 CONTEXT_VARIABLES: frozenset[str] = frozenset({
     # -- safe in limited-content texts (see LIMITED_CONTEXT_VARIABLES) --
     "sender_name",  # neutral sender name that reveals neither the lender nor the purpose, e.g. "客户服务中心"
-    "contact_phone",  # the phone number the customer can call us on (the customer's pack's own)
-    "contact_phone_uri",  # the same number as a tel: link
-    "contact_email",  # the lender's customer-service e-mail address for the customer's pack
+    "contact_phone",  # the phone number the customer can call us on
     "portal_url",  # the customer's negotiation-page link (/n/<token>/): verification first, then details
     "reference",  # opaque reference to quote when calling; reveals nothing by itself
     "opt_out_url",  # one-click opt-out link for the channel the message came on
@@ -113,16 +111,7 @@ CONTEXT_VARIABLES: frozenset[str] = frozenset({
 
 # The only names a limited-content text may use: nothing that says who the creditor is or what it is about.
 LIMITED_CONTEXT_VARIABLES: frozenset[str] = frozenset(
-    {
-        "sender_name",
-        "contact_phone",
-        "contact_phone_uri",
-        "contact_email",
-        "portal_url",
-        "reference",
-        "opt_out_url",
-        "channel_label",
-    }
+    {"sender_name", "contact_phone", "portal_url", "reference", "opt_out_url", "channel_label"}
 )
 
 LOCALES: tuple[str, ...] = ("zh-hans", "en")
