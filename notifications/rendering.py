@@ -19,8 +19,8 @@ from django.template import Context, Engine, Template
 from accounts.models import ContactPoint, Customer
 from debt_collections.models import CollectionCase
 from debt_collections.policies import credit_impact, get_pack, grade_text
-from debt_collections.policies.localtime import customer_zone
 from debt_collections.policies.contacts import contacts_for
+from debt_collections.policies.localtime import customer_zone
 from notifications.models import NoticeTemplate
 
 _ENGINE = Engine(autoescape=False, debug=False)
