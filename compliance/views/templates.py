@@ -21,6 +21,7 @@ from debt_collections.errors import DomainError
 from debt_collections.kernel.audit import Actor
 from notifications import services as notice_services
 from notifications.models import NoticeTemplate
+from notifications.template_contracts import Preview, check_template, preview
 
 Status = NoticeTemplate.Status
 
@@ -31,7 +32,9 @@ def template_list(request: HttpRequest) -> HttpResponse:
         request,
         "compliance/templates.html",
         {
-            "reviews": selectors.draft_reviews(),
+            # Each draft with its rendering for a sample customer of every pack and the reasons it would
+            # be refused at approval (issue 12): the officer sees what the customer would read.
+            "reviews": [(r, _previews(r.draft), _problems(r.draft)) for r in selectors.draft_reviews()],
             "approved": selectors.templates_with_status(Status.APPROVED),
             "retired": selectors.templates_with_status(Status.RETIRED).order_by("-retired_at", "key"),
             "rejected": selectors.templates_with_status(Status.REJECTED).order_by("-created_at"),
@@ -49,8 +52,34 @@ def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
     return page(
         request,
         "compliance/template_detail.html",
-        {"template": template, "versions": selectors.template_versions(template)},
+        {
+            "template": template,
+            "versions": selectors.template_versions(template),
+            "previews": _previews(template),
+            "problems": _problems(template) if template.status == Status.DRAFT else [],
+        },
         active="templates",
+    )
+
+
+def _previews(template: NoticeTemplate) -> list[Preview]:
+    return preview(
+        key=template.key,
+        channel=template.channel,
+        locale=template.locale,
+        subject=template.subject,
+        body=template.body,
+    )
+
+
+def _problems(template: NoticeTemplate) -> list[str]:
+    return check_template(
+        key=template.key,
+        channel=template.channel,
+        locale=template.locale,
+        subject=template.subject,
+        body=template.body,
+        limited_content=template.limited_content,
     )
 
 

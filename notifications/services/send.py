@@ -17,8 +17,9 @@ from debt_collections.kernel.audit import Actor, PendingEvent, audit_append_many
 from debt_collections.kernel.gate import GateRequest, gate_decide_many
 from notifications.channels import DeliveryError, backend_for
 from notifications.models import Notice
-from notifications.rendering import build_context, opt_out_url, render
+from notifications.rendering import build_context, opt_out_url
 from notifications.services.queue import only_time_rules
+from notifications.template_contracts import MissingTemplateValue, render_checked
 
 logger = logging.getLogger(__name__)
 
@@ -127,17 +128,36 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
             previous_decision = notice.decision
             notice.decision = decision.to_dict()
             if decision.allowed:
-                # Re-rendered at claim time so the text sent (and stored) reflects today's balances.
-                subject, body, digest = render(
-                    notice.template,
-                    build_context(
-                        template=notice.template,
-                        case=notice.case,
-                        point=notice.contact_point,
-                        now=now,
-                        extra=notice.context,
-                    ),
-                )
+                # Re-rendered at claim time so the text sent (and stored) reflects today's balances; a
+                # value the text prints that is missing or empty fails the notice instead of sending a
+                # blank (issue 12).
+                try:
+                    subject, body, digest = render_checked(
+                        notice.template.subject,
+                        notice.template.body,
+                        build_context(
+                            template=notice.template,
+                            case=notice.case,
+                            point=notice.contact_point,
+                            now=now,
+                            extra=notice.context,
+                        ),
+                    )
+                except MissingTemplateValue as exc:
+                    notice.status = Notice.Status.FAILED
+                    notice.last_error = exc.message
+                    Notice.objects.filter(pk=notice.pk).update(
+                        status=notice.status, last_error=notice.last_error, decision=notice.decision
+                    )
+                    events.append(
+                        PendingEvent(
+                            action="notice.failed",
+                            case_id=notice.case_id,
+                            actor=system,
+                            payload={"notice": notice.pk, "error": exc.message, "missing": exc.names},
+                        )
+                    )
+                    continue
                 if digest != notice.body_hash or notice.decision != previous_decision:
                     notice.subject, notice.body, notice.body_hash = subject, body, digest
                     rewritten.append(notice)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.kernel.audit import Actor, audit_append
 from notifications.models import NoticeTemplate
+from notifications.template_contracts import check_template, template_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +31,20 @@ def template_create_draft(
     is_service: bool = False,
     now: datetime | None = None,
 ) -> NoticeTemplate:
-    """A new draft version (the next number for this key/channel/locale)."""
+    """A new draft version (the next number for this key/channel/locale).
+
+    Raises ``InvalidInput`` ``template_invalid`` naming every reason when the text breaks the key's
+    contract (``template_contracts.check_template``): an undeclared placeholder, a missing required
+    block, an empty render for a pack's sample customer.
+    """
     now = now or timezone.now()
     if not body.strip():
         raise InvalidInput("A template needs a body.")
+    problems = check_template(
+        key=key, channel=channel, locale=locale, subject=subject, body=body, limited_content=limited_content
+    )
+    if problems:
+        raise template_refusal(problems, doing="saved")
     with transaction.atomic():
         latest = NoticeTemplate.objects.filter(key=key, channel=channel, locale=locale).aggregate(
             v=Max("version")
@@ -90,6 +101,17 @@ def template_approve(
             raise InvalidInput(
                 f"Only drafts can be approved; this version is {template.status}.", code="not_draft"
             )
+        # Checked again at approval: a draft saved before a contract changed must pass today's.
+        problems = check_template(
+            key=template.key,
+            channel=template.channel,
+            locale=template.locale,
+            subject=template.subject,
+            body=template.body,
+            limited_content=template.limited_content,
+        )
+        if problems:
+            raise template_refusal(problems, doing="approved")
         previous = (
             NoticeTemplate.objects.select_for_update()
             .filter(

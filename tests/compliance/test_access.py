@@ -39,7 +39,8 @@ def targets(second_officer: User) -> dict[str, Any]:
         key="reminder.soft",
         channel="sms",
         locale="en",
-        body="A new text",
+        body="{{ lender_name }}: a new text. See {{ portal_url }} Ref {{ reference }}\n"
+        "Stop these messages: {{ opt_out_url }}",
         actor=Actor.for_user(second_officer),
     )
     return {"case": case.pk, "template": draft.pk}

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from debt_collections.errors import InvalidInput
 from debt_collections.kernel.audit import Actor
 from notifications.models import NoticeTemplate
 from notifications.services import template_create_draft
@@ -55,22 +56,19 @@ def test_drafts_are_listed_with_a_line_diff_against_the_approved_version(
     assert "Author: <strong>compliance_two</strong>" in section
 
 
-def test_a_draft_of_a_new_key_diffs_against_nothing(
-    client_for: Any, compliance: User, second_officer: User
-) -> None:
-    template_create_draft(
-        key="brand.new",
-        channel="email",
-        locale="en",
-        subject="Hi",
-        body="line one",
-        actor=Actor.for_user(second_officer),
-    )
+def test_a_draft_of_a_key_without_a_contract_is_refused(second_officer: User) -> None:
+    # A new key needs its contract (context names, required blocks) in notifications.template_contracts first.
+    with pytest.raises(InvalidInput) as refused:
+        template_create_draft(
+            key="brand.new",
+            channel="email",
+            locale="en",
+            subject="Hi",
+            body="line one",
+            actor=Actor.for_user(second_officer),
+        )
 
-    html = client_for(compliance).get(LIST).content.decode()
-
-    assert "no approved version of this key, channel and locale yet" in html
-    assert '<div class="added"><ins>line one</ins></div>' in html
+    assert "'brand.new' is not a known template key" in refused.value.message
 
 
 def test_another_officer_approves_and_the_previous_version_is_retired(
@@ -162,7 +160,9 @@ def test_new_draft_form_creates_the_next_version_with_the_officer_as_author(
             "channel": "email",
             "locale": "en",
             "subject": "A firmer reminder",
-            "body": "Dear {{ customer_name }}, …",
+            "body": "Dear {{ customer_name }}, {{ total_due }} {{ currency }} is overdue on account "
+            "{{ account_masked }}. Pay at {{ portal_url }} or call {{ contact_phone }}.\n\n"
+            "{{ lender_name }}\n\nStop these messages: {{ opt_out_url }}",
             "limited_content": "",
             "is_service": "",
         },

@@ -51,7 +51,8 @@ def draft(compliance: User) -> NoticeTemplate:
     """A new version of the English soft-reminder SMS, written by ``compliance``."""
     return template_create_draft(
         key="reminder.soft", channel="sms", locale="en", actor=Actor.for_user(compliance),
-        body="{{ lender_name }}: a reminder about account {{ account_masked }}. Ref {{ reference }}\n"
+        body="{{ lender_name }}: a reminder about account {{ account_masked }}: {{ portal_url }} "
+             "Ref {{ reference }}\n"
              "Stop these messages: {{ opt_out_url }}",
     )
 

@@ -28,8 +28,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("notice_env")]
 
 Status = NoticeTemplate.Status
 KEY: dict[str, str] = {"key": "reminder.soft", "channel": "sms", "locale": "en"}
-BODY = "{{ lender_name }}: {{ total_due }} {{ currency }} was due on {{ due_date }}. Ref {{ reference }}\n" \
-       "Stop these messages: {{ opt_out_url }}"
+BODY = "{{ lender_name }}: {{ total_due }} {{ currency }} was due on {{ due_date }}. Pay: {{ portal_url }} " \
+       "Ref {{ reference }}\nStop these messages: {{ opt_out_url }}"
 
 # Written out here, independently of the library module, so a dropped text fails the install test.
 EXPECTED_CHANNELS: dict[str, set[str]] = {
