@@ -35,4 +35,12 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         and asked_for in (None, "", admin_index)
     ):
         response["Location"] = reverse("compliance:dashboard")
+    elif (  # issue 14: supervisors land on the collections dashboard
+        request.method == "POST"
+        and response.status_code == 302
+        and request.user.is_authenticated
+        and getattr(request.user, "is_supervisor", False)
+        and asked_for in (None, "", admin_index)
+    ):
+        response["Location"] = reverse("admin:collections_delinquencysnapshot_changelist")
     return response

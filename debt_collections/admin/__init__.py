@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 import debt_collections.admin.reporting  # noqa: F401  (credit reporting, limit-change appeals)
-from debt_collections.admin import cases, queues, records, work_queue  # noqa: F401  (register the admins)
+from debt_collections.admin import cases, dashboard, queues, records, work_queue  # noqa: F401  (register)
 
 admin.site.site_header = _("Collections case management")
 admin.site.site_title = _("Collections case management")

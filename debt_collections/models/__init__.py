@@ -32,6 +32,7 @@ from debt_collections.models.negotiation import (
 from debt_collections.models.promises import PromiseChannel, PromiseState, PromiseToPay  # issue 14
 from debt_collections.models.queue import NextAction, QueueEntry  # issue 14
 from debt_collections.models.reporting import BureauRecord, CreditReportNotice, LimitChangeAppeal
+from debt_collections.models.snapshots import DelinquencySnapshot  # issue 14
 
 __all__ = [
     "GENESIS_HASH",
@@ -47,6 +48,7 @@ __all__ = [
     "CollectionCase",
     "ContactAttempt",
     "CreditReportNotice",
+    "DelinquencySnapshot",
     "Dispute",
     "FeeWaiver",
     "HoldReason",

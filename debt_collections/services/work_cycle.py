@@ -2,8 +2,9 @@
 
 Kept here so the cycle module (owned by the performance work) changes by one line: promises decided by
 payments and their follow-up tasks (``services.promises``), online payments nobody finished marked
-abandoned (``services.online_payments``), then the work queue's rows refreshed for the
-chunk (``services.queue``), so the queue shows who may be contacted now without asking the gate per row.
+abandoned (``services.online_payments``), then the work queue's rows refreshed for the chunk
+(``services.queue``), so the queue shows who may be contacted now without asking the gate per row; and
+this month's delinquency snapshot for the supervisor dashboard's roll and cure rates (``services.snapshots``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date, datetime
 from debt_collections.services.online_payments import payment_intents_abandon_stale
 from debt_collections.services.promises import promises_decide_due
 from debt_collections.services.queue import queue_refresh_range
+from debt_collections.services.snapshots import delinquency_snapshot_range
 
 
 def cycle_step(*, as_of: date, now: datetime, lo: int, hi: int) -> list[str]:
@@ -21,4 +23,5 @@ def cycle_step(*, as_of: date, now: datetime, lo: int, hi: int) -> list[str]:
     step = promises_decide_due(as_of=as_of, now=now, lo=lo, hi=hi)
     payment_intents_abandon_stale(now=now, lo=lo, hi=hi)
     queue_refresh_range(lo=lo, hi=hi, now=now)
+    delinquency_snapshot_range(as_of=as_of, lo=lo, hi=hi)
     return step.errors
