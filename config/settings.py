@@ -79,6 +79,8 @@ MIDDLEWARE = [
     # Static files from the app server itself (gunicorn), compressed, with far-future caching for
     # hashed names; before the session middleware so a static file costs no session work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Django's debug page never reaches a customer, even in the demo (issue 12).
+    "config.errors.HumaneErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

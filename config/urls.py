@@ -26,3 +26,9 @@ urlpatterns = [
     path("payments/", include("debt_collections.customer.payment_urls")),  # issue 14
     path("compliance/", include("compliance.urls")),
 ]
+
+# Humane, bilingual error pages (issue 12); with DEBUG on, config.errors.HumaneErrorsMiddleware does the same.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

@@ -10,9 +10,8 @@ from django.template.loader import render_to_string
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form posted without its security token (an old tab, a blocked cookie). Neutral and bilingual."""
-    html = render_to_string(
-        "csrf_failure.html", {"lender_name": settings.LENDER_NAME, "contact_phone": settings.CONTACT_PHONE}
-    )
+    # No phone number: without the customer's pack it could be another country's line (issue 12).
+    html = render_to_string("csrf_failure.html", {"lender_name": settings.LENDER_NAME})
     return HttpResponse(html, status=403)
 
 

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Concatenate, ParamSpec
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from debt_collections import credit, selectors, services
 from debt_collections.credit.limits import best_verified_point, limit_changes_for_case
-from debt_collections.customer.context import CHANNELS_FOR_KIND, can_appeal, zone_of
+from debt_collections.customer.context import can_appeal, zone_of
 from debt_collections.customer.forms import (
     CALLBACK_WINDOWS,
     OPT_OUT_CHANNELS,
@@ -35,8 +37,10 @@ from debt_collections.customer.forms import (
     WithdrawForm,
 )
 from debt_collections.customer.messages import BY_CODE, DECISION_CHANNELS, error_text, flash_text
+from debt_collections.customer.optout import opt_out_choices, resolve_choice
 from debt_collections.customer.session import LinkSession
 from debt_collections.customer.views import page_url, render_page, with_link
+from debt_collections.customer.when import local_when
 from debt_collections.errors import DomainError
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import Dispute, NegotiationLink, RepaymentPlan
@@ -53,6 +57,8 @@ STATUS = "status"
 
 
 def _local(value: datetime, link: NegotiationLink, fmt: str = "DATETIME_FORMAT") -> str:
+    if fmt == "DATETIME_FORMAT":
+        return local_when(value, zone_of(link))  # the zone named, formatted per locale (issue 12)
     return date_format(timezone.localtime(value, zone_of(link)), fmt)
 
 
@@ -126,10 +132,17 @@ def _done(state: LinkSession, token: str, text: str) -> HttpResponse:
 def accept(
     request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
 ) -> HttpResponse:
-    """Accept an option by its code. The amounts are recomputed on the server (never from the form)."""
+    """Accept an option by its code. The amounts are recomputed on the server (never from the form).
+
+    Only from the review step's "Confirm" (``confirm=yes``); anything else is shown the review first.
+    """
     form = AcceptForm(request.POST)
     options = selectors.negotiation_options(case=link.case, now=now)
     code = form.cleaned_data["option"] if form.is_valid() else ""
+    if code in options.codes and code != HARDSHIP and request.POST.get("confirm") != "yes":
+        return HttpResponseRedirect(
+            reverse("negotiation:review", args=[token]) + "?" + urlencode({"option": code})
+        )
     if code == HARDSHIP or code not in options.codes:
         services.link_record_view(
             link_id=link.id,
@@ -257,14 +270,14 @@ def callback(
 def opt_out(
     request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
 ) -> HttpResponse:
-    """Stop one channel on the contact point this link was sent to."""
-    point = link.contact_point
-    channels = CHANNELS_FOR_KIND.get(point.kind, []) if point is not None else []
-    form = OptOutForm(request.POST, channels=channels)
-    if point is None or not form.is_valid():
+    """Stop one channel on the contact point this link was sent to (or, for a link made without one, on
+    the customer's own point the customer chose)."""
+    form = OptOutForm(request.POST, choices=opt_out_choices(link))
+    chosen = resolve_choice(link, form.cleaned_data["channel"]) if form.is_valid() else None
+    if chosen is None:
         return _invalid(request, token, link, state, now, "opt_out", {"optout_form": form})
-    channel = form.cleaned_data["channel"]
-    services.contact_opt_out(contact_point_id=point.pk, channel=channel, actor=Actor.link(link.id), now=now)
+    point_id, channel = chosen
+    services.contact_opt_out(contact_point_id=point_id, channel=channel, actor=Actor.link(link.id), now=now)
     return _done(state, token, flash_text("opted_out", channel=str(OPT_OUT_CHANNELS[channel])))
 
 

@@ -57,10 +57,22 @@ class VerifyForm(PageForm):
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "size": 6}
         ),
     )
+    # A text field in the hint's own format (year-month-day): a browser date picker shows mm/dd/yyyy or
+    # dd/mm/yyyy by the phone's locale, which contradicted the hint (issue 12).
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
-        help_text=_("For example 1990-01-31"),
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        help_text=_("Year-month-day, for example 1990-01-31"),
+        input_formats=["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d"],
+        widget=forms.DateInput(
+            attrs={
+                "autocomplete": "bday",
+                "inputmode": "numeric",
+                "placeholder": "1990-01-31",
+                "pattern": r"\d{4}[-/.]?\d{1,2}[-/.]?\d{1,2}",
+                "size": 12,
+            },
+            format="%Y-%m-%d",
+        ),
     )
 
 
@@ -152,6 +164,14 @@ class OptOutForm(PageForm):
 
     channel = forms.ChoiceField(label=_("Stop contact by"), choices=(), widget=forms.RadioSelect)
 
-    def __init__(self, *args: Any, channels: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        channels: list[str] | None = None,
+        choices: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [(c, OPT_OUT_CHANNELS[c]) for c in channels]  # type: ignore[attr-defined]
+        if choices is None:
+            choices = [(c, str(OPT_OUT_CHANNELS[c])) for c in channels or []]
+        self.fields["channel"].choices = choices  # type: ignore[attr-defined]

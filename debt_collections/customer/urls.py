@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from debt_collections.customer import actions, paying, views
+from debt_collections.customer import actions, paying, review, views
 
 app_name = "negotiation"
 
@@ -12,7 +12,9 @@ urlpatterns = [
     path("<str:token>/", views.page, name="page"),
     path("<str:token>/verify/", views.verify, name="verify"),
     path("<str:token>/not-me/", views.wrong_party, name="wrong-party"),
+    path("<str:token>/new-link/", views.new_link, name="new-link"),
     path("<str:token>/leave/", views.leave, name="leave"),
+    path("<str:token>/review/", review.review, name="review"),
     path("<str:token>/accept/", actions.accept, name="accept"),
     path("<str:token>/withdraw/", actions.withdraw, name="withdraw"),
     path("<str:token>/hardship/", actions.hardship, name="hardship"),

@@ -24,10 +24,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from debt_collections import selectors
 from debt_collections.customer.context import page_context
+from debt_collections.customer.context import zone_of as zone_of_link
 from debt_collections.customer.forms import (
     CallbackForm,
     ComplaintForm,
@@ -39,8 +40,11 @@ from debt_collections.customer.forms import (
 )
 from debt_collections.customer.help import help_for_case
 from debt_collections.customer.messages import flash_text
+from debt_collections.customer.optout import opt_out_choices
 from debt_collections.customer.paying_context import paying_context
 from debt_collections.customer.session import LANGUAGES, LinkSession
+from debt_collections.customer.when import local_when
+from debt_collections.errors import ComplianceBlocked, DomainError
 from debt_collections.models import NegotiationLink
 from debt_collections.services import (
     LinkUnusable,
@@ -49,6 +53,7 @@ from debt_collections.services import (
     link_resolve,
     link_verify,
 )
+from debt_collections.services.link_requests import link_request_new
 from debt_collections.services.links import WRONG_PARTY_REASON
 from ops import logs
 
@@ -167,13 +172,15 @@ def render_page(
     forms = dict(forms or {})
     appeal = forms.pop("appeal_form", None)
     context = page_context(link, now)
+    # A link made without a contact point offers the customer's own points (customer/optout.py).
+    context["opt_out_channels"] = opt_out_choices(link)
     today = selectors.customer_today(link.case, now)
     blank: dict[str, Any] = {
         "hardship_form": HardshipForm(components=context["hardship_components"]),
         "dispute_form": DisputeForm(),
         "complaint_form": ComplaintForm(),
         "callback_form": CallbackForm(today=today),
-        "optout_form": OptOutForm(channels=[c for c, _label in context["opt_out_channels"]]),
+        "optout_form": OptOutForm(choices=context["opt_out_channels"]),
     }
     context |= blank | forms
     context |= paying_context(link, now, forms)  # issue 14: promise to pay, pay now
@@ -199,13 +206,18 @@ def render_page(
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
 @with_link
 def verify(
     request: HttpRequest, token: str, link: NegotiationLink, state: LinkSession, now: datetime
 ) -> HttpResponse:
     """Check the identity answers. A malformed answer is shown as such and not counted as a failed check
-    (it is a typing slip, not a guess); a wrong one is counted, and the fifth locks the link."""
+    (it is a typing slip, not a guess); a wrong one is counted, and the fifth locks the link.
+
+    A GET (the browser reloading the address the form posted to) goes to the page, never a blank one.
+    """
+    if request.method == "GET":
+        return HttpResponseRedirect(page_url(token))
     form = VerifyForm(request.POST)
     if not form.is_valid():
         link_record_view(link_id=link.id, now=now, page="verify", verified=False, detail={"form": "invalid"})
@@ -254,9 +266,13 @@ def wrong_party(request: HttpRequest, token: str) -> HttpResponse:
         link = exc.link
     state = LinkSession.load(request.session, link)
     _activate(request, state.language)
+    kind = link.contact_point.kind if link.contact_point is not None else ""
+    if request.POST.get("confirmed") != "yes":
+        # One tap no longer quarantines a number for good: say what will happen and ask (issue 12).
+        link_record_view(link_id=link.id, now=now, page="wrong_party_confirm", verified=False)
+        return _neutral(request, "wrong_party_confirm.html", {"token": token, "kind": kind})
     link_report_wrong_party(link_id=link.id, now=now)
     state.forget_verification()
-    kind = link.contact_point.kind if link.contact_point is not None else ""
     return _neutral(request, "wrong_party_done.html", {"kind": kind})
 
 
@@ -272,3 +288,31 @@ def leave(
     state.flash("info", flash_text("signed_out"))
     link_record_view(link_id=link.id, now=now, page="leave", verified=was_verified)
     return HttpResponseRedirect(page_url(token))
+
+
+@never_cache
+@require_POST
+def new_link(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Send me a new link" from an expired link's page: to a verified point of the customer, through the
+    gate (``services.link_requests``). The answer names no address and nothing about the account."""
+    now = timezone.now()
+    try:
+        link = link_resolve(token, now=now)
+    except LinkUnusable as exc:
+        if exc.link is None:
+            return unavailable(request, token, exc, now)
+        link = exc.link
+    else:
+        return HttpResponseRedirect(page_url(token))  # still usable: nothing to renew
+    state = LinkSession.load(request.session, link)
+    _activate(request, state.language)
+    outcome, next_at = "sent", ""
+    try:
+        link_request_new(link_id=link.id, now=now)
+    except ComplianceBlocked as exc:
+        outcome = "later" if exc.next_allowed_at else "call"
+        next_at = local_when(exc.next_allowed_at, zone_of_link(link)) if exc.next_allowed_at else ""
+    except DomainError:
+        outcome = "call"
+    context = {"outcome": outcome, "next_at": next_at, "help": help_for_case(link.case, state.language)}
+    return _neutral(request, "new_link.html", context)

@@ -240,7 +240,7 @@ def test_a_plan_being_kept_suppresses_reporting_and_says_so(
     client: Client, case: CollectionCase, report_notice: CreditReportNotice, token: str
 ) -> None:
     verify(client, token)
-    client.post(url(token, "accept"), {"option": "installment:6"})
+    client.post(url(token, "accept"), {"option": "installment:6", "confirm": "yes"})
 
     html = client.get(url(token)).content.decode()
 

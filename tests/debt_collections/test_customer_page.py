@@ -301,7 +301,7 @@ def test_wrong_party_stops_every_contact_to_the_number_in_one_go(
     ]
     Notice.objects.filter(pk__in=[n.pk for n in pending]).update(status=Notice.Status.PENDING)
 
-    response = client.post(url(token, "not-me"))
+    response = client.post(url(token, "not-me"), {"confirmed": "yes"})
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -334,7 +334,7 @@ def test_wrong_party_in_english_acknowledges_on_screen(
 ) -> None:
     client.get(url(token) + "?lang=en")
 
-    html = client.post(url(token, "not-me")).content.decode()
+    html = client.post(url(token, "not-me"), {"confirmed": "yes"}).content.decode()
 
     assert "Thank you. We will not contact this number again." in html
     assert_reveals_nothing(html, case, token)
@@ -353,7 +353,7 @@ def test_wrong_party_is_one_transaction(
 
     monkeypatch.setattr(CaseTask.objects, "create", fail)
     with pytest.raises(RuntimeError):
-        client.post(url(token, "not-me"))
+        client.post(url(token, "not-me"), {"confirmed": "yes"})
 
     phone.refresh_from_db()
     link.refresh_from_db()
@@ -382,7 +382,7 @@ def test_the_right_answers_show_the_breakdown_the_rates_and_the_options(
     assert "征信" in html and "至少提前14天书面告知您" in html and "保存5年" in html
     for title in ["一次性结清", "6 期按月还款", "延期 30 天还款", "申请困难减免"]:
         assert title in html, title
-    assert f'action="/n/{token}/accept/"' in html and 'value="installment:6"' in html
+    assert f'action="/n/{token}/review/"' in html and 'value="installment:6"' in html  # review first
     assert "<title>" in html and "您的账户" in html
     assert link_events(link)[-2:] == ["link.verified", "link.view"]
 
@@ -402,7 +402,7 @@ def test_verification_lapses_after_30_idle_minutes(
 
 
 def test_actions_need_a_verified_session(client: Client, case: CollectionCase, token: str) -> None:
-    response = client.post(url(token, "accept"), {"option": "installment:6"})
+    response = client.post(url(token, "accept"), {"option": "installment:6", "confirm": "yes"})
 
     assert response.status_code == 302 and response["Location"] == url(token)
     assert not RepaymentPlan.objects.exists()
@@ -415,7 +415,7 @@ def test_accept_shows_the_schedule_and_withdraw_in_cooling_off(
     templates_install_library()
     verify(client, token)
 
-    response = client.post(url(token, "accept"), {"option": "installment:6"})
+    response = client.post(url(token, "accept"), {"option": "installment:6", "confirm": "yes"})
     assert response.status_code == 302 and response["Location"] == url(token) + "#status"
     html = client.get(url(token)).content.decode()
 
@@ -439,7 +439,7 @@ def test_an_unknown_option_is_refused_in_plain_words(
 ) -> None:
     verify(client, token)
 
-    client.post(url(token, "accept"), {"option": "installment:7"})
+    client.post(url(token, "accept"), {"option": "installment:7", "confirm": "yes"})
     html = client.get(url(token)).content.decode()
 
     assert not RepaymentPlan.objects.exists()
@@ -529,7 +529,7 @@ def test_dispute_holds_the_case_and_later_choices_are_refused_in_plain_words(
     html = client.get(url(token)).content.decode()
     assert "我们已收到您的异议" in html
 
-    client.post(url(token, "accept"), {"option": "installment:6"})
+    client.post(url(token, "accept"), {"option": "installment:6", "confirm": "yes"})
     refused = client.get(url(token)).content.decode()
     assert 'role="alert"' in refused and "Traceback" not in refused
     assert audit_events(actor=f"link:{link.id}", payload={"page": "refused:accept"})
