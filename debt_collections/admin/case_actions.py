@@ -259,7 +259,7 @@ class CaseActionsMixin:
             object_id,
             form=lambda case: LogCallForm(request.POST, points=customer_points(case.customer)),
             call=call,
-            section="case-attempts",
+            section="case-outcome",  # issue 14: the gate's answer at the top of the viewport
         )
 
     def send_notice_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

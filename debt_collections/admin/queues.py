@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from debt_collections import services
 from debt_collections.admin.access import CaseScopedReadOnlyAdminMixin, admin_user, can_work_cases
 from debt_collections.admin.action_forms import NoteForm
+from debt_collections.admin.case_columns import SEARCH_HELP, CaseColumnsMixin
 from debt_collections.errors import DomainError
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import CaseTask, FeeWaiver, WaiverState
@@ -177,7 +178,7 @@ class WaiverStateFilter(DefaultChoiceFilter):
 
 
 @admin.register(FeeWaiver)
-class FeeWaiverAdmin(QueueAdminMixin, admin.ModelAdmin[FeeWaiver]):
+class FeeWaiverAdmin(CaseColumnsMixin, QueueAdminMixin, admin.ModelAdmin[FeeWaiver]):
     """The maker-checker queue: requests waiting for a decision, oldest first.
 
     Approve and reject call the services, which enforce who may decide (not the requester; an agent
@@ -186,7 +187,7 @@ class FeeWaiverAdmin(QueueAdminMixin, admin.ModelAdmin[FeeWaiver]):
 
     list_display = (
         "id",
-        "case",
+        "case_link",
         "component",
         "amount_display",
         "currency",
@@ -198,6 +199,7 @@ class FeeWaiverAdmin(QueueAdminMixin, admin.ModelAdmin[FeeWaiver]):
     list_filter = (WaiverStateFilter, "component", "hardship")
     list_select_related = ("case", "case__account", "requested_by_user")
     search_fields = ("case__customer__full_name", "=case__account__account_number")
+    search_help_text = SEARCH_HELP
     ordering = ("requested_at", "pk")
     actions = ("approve_selected", "reject_selected")
 
@@ -282,13 +284,14 @@ class TaskAssigneeFilter(admin.SimpleListFilter):
 
 
 @admin.register(CaseTask)
-class CaseTaskAdmin(QueueAdminMixin, admin.ModelAdmin[CaseTask]):
+class CaseTaskAdmin(CaseColumnsMixin, QueueAdminMixin, admin.ModelAdmin[CaseTask]):
     """Callbacks to make, contacts to find, hardship requests to review: the one due first on top."""
 
-    list_display = ("due", "kind", "case", "customer", "assignee", "note", "done_at", "done_by")
+    list_display = ("due", "kind", "case_link", "customer", "assignee", "note", "done_at", "done_by")
     list_filter = (TaskStatusFilter, TaskAssigneeFilter, "kind")
     list_select_related = ("case", "case__customer", "case__assignee", "done_by")
-    search_fields = ("case__customer__full_name", "note")
+    search_fields = ("case__customer__full_name", "=case__account__account_number", "note")
+    search_help_text = SEARCH_HELP
     ordering = ("due_at", "pk")
     actions = ("mark_done",)
 

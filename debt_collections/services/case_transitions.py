@@ -32,6 +32,7 @@ from debt_collections.kernel.locking import check_actor, lock_cases
 from debt_collections.models import CloseReason, CollectionCase, Dispute, HoldReason
 from debt_collections.policies import get_pack
 from debt_collections.services.case_guards import guard_paid_in_full
+from debt_collections.services.finished_cases import case_tasks_close_finished  # issue 14
 
 Params = Mapping[str, Any]
 Guard = Callable[[CollectionCase, datetime], None]
@@ -252,6 +253,7 @@ def case_transition_locked(
         at=now,
     )
     moved = [case for case, _previous in changed]
+    case_tasks_close_finished(cases=moved, actor=actor, now=now)  # issue 14: a finished case's tasks close
     if spec.after is not None and moved:
         spec.after(moved)
     return moved

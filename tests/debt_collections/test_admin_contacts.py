@@ -114,7 +114,7 @@ def test_agent_logs_an_allowed_call_from_the_case_page_and_sees_it_in_the_contac
     response = log_call(client, case, phone, connected="on", outcome="spoke_debtor", note="Will pay Friday")
 
     assert response.status_code == 302
-    assert response["Location"] == case_url(case) + "#case-attempts"
+    assert response["Location"] == case_url(case) + "#case-outcome"
     assert messages_of(response) == ["Call logged; the compliance gate allowed it."]
     attempt = ContactAttempt.objects.get(case=case)
     assert (attempt.allowed, attempt.connected, attempt.outcome) == (True, True, "spoke_debtor")

@@ -65,3 +65,41 @@ def test_agency_agents_see_only_their_agencys_cases(client_for: Any, agency_agen
 
     assert reverse("admin:collections_collectioncase_change", args=[theirs.pk]) in page
     assert reverse("admin:collections_collectioncase_change", args=[in_house.pk]) not in page
+
+
+def test_tasks_close_when_their_case_is_closed_and_lists_link_to_the_case(
+    client_for: Any, supervisor: User
+) -> None:
+    from decimal import Decimal
+
+    from debt_collections.kernel.audit import Actor
+    from debt_collections.models import AuditEvent, CaseTask
+    from debt_collections.services.promises import promise_take, promises_decide_due
+
+    case, _ = case_with_phone()
+    promise_take(
+        case_id=case.pk,
+        amount=Decimal("10.00"),
+        due_date=NOW.date(),
+        channel="call",
+        actor=Actor.for_user(supervisor),
+        now=NOW,
+    )
+    promises_decide_due(as_of=NOW.date(), now=NOW)
+    task = CaseTask.objects.get(case=case)
+    tasks_page = client_for(supervisor).get("/admin/collections/casetask/?status=all").content.decode()
+    assert reverse("admin:collections_collectioncase_change", args=[case.pk]) in tasks_page
+    by_account = (
+        client_for(supervisor)
+        .get(f"/admin/collections/casetask/?status=all&q={case.account.account_number}")
+        .content.decode()
+    )
+    assert reverse("admin:collections_collectioncase_change", args=[case.pk]) in by_account
+
+    services.case_close(
+        case_id=case.pk, actor=Actor.for_user(supervisor), close_reason="written_off", now=NOW
+    )
+
+    task.refresh_from_db()
+    assert task.done_at == NOW
+    assert AuditEvent.objects.filter(case=case, action="task.closed_with_case").exists()
