@@ -13,12 +13,13 @@ with a default does not break the bench.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import random
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, connections, models
 
 from accounts.models import ContactPoint, CreditAccount, Customer
 from debt_collections.cycle import ESCALATE_AT_DPD
@@ -55,16 +56,24 @@ class _Copier:
         self.tail = tuple(v for _, v in self.defaults)
 
     def copy(self, rows: Iterable[tuple[Any, ...]]) -> int:
+        """One ``COPY`` of ``rows`` in PostgreSQL's text format, formatted here (every value the builder
+        writes is a number, a date, a time or plain text without tabs, newlines or backslashes):
+        several times faster than adapting each value."""
         table = self.model._meta.db_table
         quote = connection.ops.quote_name
-        count = 0
+        tail = "".join("\t" + _text(v) for v in self.tail)
+        lines = ["\t".join(_text(v) for v in row) + tail + "\n" for row in rows]
+        if not lines:
+            return 0
         with connection.cursor() as cursor:
             cols = ", ".join(quote(c) for c in self.columns)
             with cursor.cursor.copy(f"COPY {quote(table)} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row + self.tail)
-                    count += 1
-        return count
+                copy.write("".join(lines).encode())
+        return len(lines)
+
+
+def _text(value: Any) -> str:
+    return "\\N" if value is None else str(value)
 
 
 def _reset_sequences(models_: Iterable[type[models.Model]]) -> None:
@@ -78,17 +87,52 @@ def _reset_sequences(models_: Iterable[type[models.Model]]) -> None:
             )
 
 
-def build(*, n: int, as_of: date, progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """N customers, points and accounts as ``as_of``'s cycle left them (see the module docstring)."""
+def build(
+    *, n: int, as_of: date, progress: Callable[[str], None] | None = None, processes: int = 2
+) -> dict[str, int]:
+    """N customers, points and accounts as ``as_of``'s cycle left them (see the module docstring).
+
+    Batches of ``BATCH`` accounts are independent (every id derives from the account's: its customer,
+    phone, case, notice and record share it), so ``processes`` forked processes load them side by
+    side, each on its own connection: one formats rows while PostgreSQL stores the other's.
+    """
     if connection.vendor != "postgresql":
         raise RuntimeError("the bench builds its data with COPY: set DATABASE_URL to PostgreSQL")
-    rng = random.Random(20261121)  # noqa: S311  (bench data, not security)
-    pack = get_pack("CN", as_of)
-    charge_off = pack.charge_off_dpd
-    now = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
     templates = {
         t.key: t.pk for t in NoticeTemplate.objects.filter(channel="sms", locale="zh-hans", status="approved")
     }
+    starts = list(range(1, n + 1, BATCH))
+    made = {"customers": 0, "cases": 0, "notices": 0, "credit_records": 0}
+    connections.close_all()  # a forked child must not share this process's socket
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes) as pool:
+        jobs = [
+            pool.apply_async(_batch, (start, min(start + BATCH, n + 1), as_of, templates)) for start in starts
+        ]
+        for job in jobs:
+            for key, value in job.get().items():
+                made[key] += value
+            if progress is not None:
+                progress(f"  {made['customers']:,} accounts")
+    _reset_sequences([Customer, ContactPoint, CreditAccount, CollectionCase, Notice, CreditReportNotice])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return made
+
+
+def _batch(start: int, stop: int, as_of: date, templates: dict[str, int]) -> dict[str, int]:
+    """Accounts ``start``..``stop - 1`` and everything that hangs off them, in one forked process."""
+    try:
+        return _load(start, stop, as_of, templates)
+    finally:
+        connections.close_all()
+
+
+def _load(start: int, stop: int, as_of: date, templates: dict[str, int]) -> dict[str, int]:
+    rng = random.Random(start)  # noqa: S311  (bench data, not security)
+    pack = get_pack("CN", as_of)
+    charge_off = pack.charge_off_dpd
+    now = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
     customers = _Copier(
         Customer,
         ["id", "full_name", "national_id_last4", "national_id_hash", "date_of_birth", "locale",
@@ -122,67 +166,58 @@ def build(*, n: int, as_of: date, progress: Callable[[str], None] | None = None)
          "created_at", "sent_at", "delivered_at", "eligible_at", "reported_at", "status",
          "suppressed_reason"],
     )  # fmt: skip
-    made = {"customers": 0, "cases": 0, "notices": 0, "credit_records": 0}
-    case_id = notice_id = record_id = 0
-    consent, verified = now - timedelta(days=30), now - timedelta(days=20)
-    yesterday = as_of
-    for start in range(1, n + 1, BATCH):
-        ids = range(start, min(start + BATCH, n + 1))
-        dpds = [rng.randint(1, 400) if rng.random() < 0.7 else 0 for _ in ids]
-        customers.copy(
-            (i, f"客户{i:07d}", "1234", "x", date(1985, 1, 1), "zh-hans", "Asia/Shanghai", "CN", now)
-            for i in ids
-        )
-        points.copy(
-            (i, i, "phone", f"+86139{i:08d}", "", "", "verified", consent, verified, now) for i in ids
-        )
-        account_rows = []
-        case_rows = []
-        notice_rows = []
-        record_rows = []
-        for i, dpd in zip(ids, dpds, strict=True):
-            due = as_of - timedelta(days=dpd) if dpd else as_of + timedelta(days=rng.randint(0, 25))
-            status = "current" if not dpd else "charged_off" if dpd >= charge_off else "delinquent"
-            account_rows.append(
-                (i, i, f"B{i:09d}", "信用卡", "CNY", 20000, rng.randint(500, 20000), 120.5, 50, 30.25,
-                 due, dpd, status, date(2024, 1, 1), yesterday)
-            )  # fmt: skip
-            if not dpd:
-                continue
-            case_id += 1
-            state = "charged_off" if dpd >= charge_off else "active" if dpd >= ESCALATE_AT_DPD else "early"
-            opened = now - timedelta(days=dpd)
-            case_rows.append((case_id, i, i, state, "", "", "", opened, opened))
-            reached = [(d, k) for d, k in pack.reminder_ladder if dpd >= d]
-            if not reached or state == "charged_off":
-                continue
-            threshold, key = reached[-1]
-            rung_date = due + timedelta(days=threshold)
-            sent = now - timedelta(days=3)
-            notice_id += 1
-            notice_rows.append(
-                (notice_id, case_id, templates[key], i, "sms", f"+86139{i:08d}", "", "(bench)", "0" * 64,
-                 rung_date, f"{case_id}:{key}:{i}:{rung_date.isoformat()}", "sent", '{"allowed": true}',
-                 sent, sent, sent, "bench", f"ladder:{key}", "", "")
-            )  # fmt: skip
-            if key == "credit_report.pre_notice":
-                at = datetime.combine(rung_date, datetime.min.time(), tzinfo=UTC)
-                eligible = at + timedelta(days=pack.credit_report_prenotice_days)
-                reported = eligible < now
-                record_id += 1
-                record_rows.append(
-                    (record_id, case_id, i, notice_id, "sms", pack.version, pack.credit_report_prenotice_days,
-                     at, at, at, eligible, eligible + timedelta(days=1) if reported else None,
-                     "reported" if reported else "pending", "")
-                )  # fmt: skip
-        accounts.copy(account_rows)
-        made["cases"] += cases.copy(case_rows)
-        made["notices"] += notices.copy(notice_rows)
-        made["credit_records"] += records.copy(record_rows)
-        made["customers"] += len(ids)
-        if progress is not None:
-            progress(f"  {made['customers']:,} accounts")
-    _reset_sequences([Customer, ContactPoint, CreditAccount, CollectionCase, Notice, CreditReportNotice])
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    return made
+        # A bulk load of rows consistent by construction: no foreign-key trigger per row (replica role,
+        # as pg_restore does), no wait for the WAL flush per batch. Both for this session only.
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("SET synchronous_commit = off")
+    consent, verified = now - timedelta(days=30), now - timedelta(days=20)
+    ids = range(start, stop)
+    dpds = [rng.randint(1, 400) if rng.random() < 0.7 else 0 for _ in ids]
+    customers.copy(
+        (i, f"客户{i:07d}", "1234", "x", "1985-01-01", "zh-hans", "Asia/Shanghai", "CN", now) for i in ids
+    )
+    points.copy((i, i, "phone", f"+86139{i:08d}", "", "", "verified", consent, verified, now) for i in ids)
+    account_rows = []
+    case_rows = []
+    notice_rows = []
+    record_rows = []
+    sent = now - timedelta(days=3)
+    for i, dpd in zip(ids, dpds, strict=True):
+        due = as_of - timedelta(days=dpd) if dpd else as_of + timedelta(days=rng.randint(0, 25))
+        status = "current" if not dpd else "charged_off" if dpd >= charge_off else "delinquent"
+        account_rows.append(
+            (i, i, f"B{i:09d}", "信用卡", "CNY", 20000, rng.randint(500, 20000), "120.50", 50, "30.25",
+             due, dpd, status, "2024-01-01", as_of)
+        )  # fmt: skip
+        if not dpd:
+            continue
+        state = "charged_off" if dpd >= charge_off else "active" if dpd >= ESCALATE_AT_DPD else "early"
+        opened = now - timedelta(days=dpd)
+        case_rows.append((i, i, i, state, "", "", "", opened, opened))
+        reached = [(d, k) for d, k in pack.reminder_ladder if dpd >= d]
+        if not reached or state == "charged_off":
+            continue
+        threshold, key = reached[-1]
+        rung_date = due + timedelta(days=threshold)
+        notice_rows.append(
+            (i, i, templates[key], i, "sms", f"+86139{i:08d}", "", "(bench)", "0" * 64, rung_date,
+             f"{i}:{key}:{i}:{rung_date.isoformat()}", "sent", '{"allowed": true}', sent, sent, sent, "bench",
+             f"ladder:{key}", "", "")
+        )  # fmt: skip
+        if key == "credit_report.pre_notice":
+            at = datetime.combine(rung_date, datetime.min.time(), tzinfo=UTC)
+            eligible = at + timedelta(days=pack.credit_report_prenotice_days)
+            reported = eligible < now
+            record_rows.append(
+                (i, i, i, i, "sms", pack.version, pack.credit_report_prenotice_days, at, at, at, eligible,
+                 eligible + timedelta(days=1) if reported else None, "reported" if reported else "pending",
+                 "")
+            )  # fmt: skip
+    accounts.copy(account_rows)
+    return {
+        "customers": len(ids),
+        "cases": cases.copy(case_rows),
+        "notices": notices.copy(notice_rows),
+        "credit_records": records.copy(record_rows),
+    }

@@ -53,7 +53,7 @@ def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}"]
     command += ["-c", str(conf)] if conf.exists() else ["-w", "5"]
     log = (Path(tempfile.mkdtemp(prefix="bench-gunicorn-")) / "gunicorn.log").open("wb")
-    env = {**os.environ, "WEB_BIND": f"127.0.0.1:{port}"}
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}"}
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -143,7 +143,14 @@ def _sessions(count: int) -> tuple[list[str], list[str], list[str], str]:
     return paths, cookies, case_pages, staff_cookie
 
 
-def run_all(*, row: Callable[..., Any], customers: int = 50, staff: int = 10, requests: int = 500) -> None:
+def run_all(
+    *,
+    row: Callable[..., Any],
+    customers: int = 50,
+    staff: int = 10,
+    requests: int = 500,
+    staff_requests: int = 200,
+) -> None:
     """The customer page before and after verification (``customers`` clients, 1 s think time) and the
     staff case list and case page (``staff`` clients, no think time), ``requests`` each."""
     paths, cookies, case_pages, staff_cookie = _sessions(customers)
@@ -183,7 +190,8 @@ def run_all(*, row: Callable[..., Any], customers: int = 50, staff: int = 10, re
             ),
         )
         for label, kwargs, target in scenarios:
-            result = run_clients(port=port, requests=requests, **kwargs)
+            budget = requests if "think" in kwargs and kwargs["think"] else staff_requests
+            result = run_clients(port=port, requests=budget, **kwargs)
             row(
                 label,
                 f"p50 {result.pct(50):.0f} ms, p95 {result.pct(95):.0f} ms, p99 {result.pct(99):.0f} ms, "

@@ -23,6 +23,7 @@ import argparse
 import os
 import resource
 import sys
+import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -191,6 +192,10 @@ def main() -> None:
         parsed._replace(path="/" + (parsed.path.lstrip("/") or "postgres") + "_bench")
     )
     os.environ["DJANGO_DEBUG"] = "false"
+    # Loopback over plain HTTP (as .ci/smoke-production): no redirect to HTTPS, cookies without Secure.
+    os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
+    os.environ["DJANGO_SECURE_COOKIES"] = "false"
+    os.environ.setdefault("STATIC_ROOT", tempfile.mkdtemp(prefix="bench-static-"))  # collected for gunicorn
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 40)
     os.environ.setdefault("NOTICE_SMS_BACKEND", "notifications.channels.FileSmsBackend")
     # The cycle's sends are enqueued (to Redis, or to the in-memory broker without it), never run inside
@@ -204,9 +209,11 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
+    from django.core.management import call_command
 
     from config.celery import app
 
+    call_command("collectstatic", "--noinput", "-v", "0")  # the production static storage needs its manifest
     queue = f"bench-{os.getpid()}"
     app.conf.task_default_queue = queue  # the cycle's sends stay on a queue no other worker reads
     print(f"DEBUG={settings.DEBUG}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
