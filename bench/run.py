@@ -165,6 +165,7 @@ def one_size(n: int, args: argparse.Namespace, queue: str) -> dict[str, float]:
         )  # fmt: skip
     if args.lists:
         scenario.measure_staff_lists(n=n, row=row)
+    scenario.measure_phone_paths(row=row)
     return out
 
 

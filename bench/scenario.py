@@ -248,3 +248,48 @@ def measure_staff_lists(*, n: int, row: Any, tries: int = 5) -> None:
             f"(HTTP {status})",
             "p99 < 200 ms",
         )
+
+
+def measure_phone_paths(*, row: Any, count: int = 20_000) -> None:
+    """Issue 10 item 4: is ``StoredPhoneNumber`` (numbers loaded unparsed) worth its special equality?
+    Loads ``count`` contact points and reads what the gate, the renderer and the outbox read (``value``,
+    the masked text), three ways: as stored numbers, as numbers parsed on load (the library's field), and
+    as plain text from ``values_list``."""
+    from phonenumber_field.modelfields import PhoneNumberField
+
+    from accounts.models import StoredPhoneNumberField
+
+    def models_read() -> float:
+        started = time.perf_counter()
+        for point in ContactPoint.objects.filter(kind="phone").order_by("pk")[:count]:
+            _ = (point.value, point.masked_value, point.value)
+        return time.perf_counter() - started
+
+    def plain_read() -> float:
+        from django.db import connection
+
+        table = ContactPoint._meta.db_table
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, phone FROM {table} WHERE kind = 'phone' ORDER BY id LIMIT %s", [count]
+            )  # noqa: S608
+            for _pk, text in cursor.fetchall():
+                _ = (text, f"{text[:4]}****{text[-4:]}")
+        return time.perf_counter() - started
+
+    lazy = min(models_read() for _ in range(2))
+    original = StoredPhoneNumberField.from_db_value
+    StoredPhoneNumberField.from_db_value = PhoneNumberField.from_db_value  # type: ignore[method-assign]
+    try:
+        parsed = min(models_read() for _ in range(2))
+    finally:
+        StoredPhoneNumberField.from_db_value = original  # type: ignore[method-assign]
+    plain = min(plain_read() for _ in range(2))
+    row(
+        f"{count:,} contact points loaded and read (value, masked): StoredPhoneNumber / parsed on load / "
+        "plain text (no model)",
+        f"{lazy * 1000:.0f} ms / {parsed * 1000:.0f} ms / {plain * 1000:.0f} ms",
+        "keep the fast path only if it pays",
+        f"parsed/stored {parsed / lazy:.1f}×",
+    )
