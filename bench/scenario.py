@@ -189,6 +189,7 @@ def measure_fanout(*, as_of: date, now: datetime, queue: str, concurrency: int) 
     from config.celery import app
     from debt_collections.cycle import chunks, cycle_send_chunks, cycle_start
 
+    eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
     sms_dir = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
@@ -208,7 +209,7 @@ def measure_fanout(*, as_of: date, now: datetime, queue: str, concurrency: int) 
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
-        app.conf.task_always_eager = True
+        app.conf.task_always_eager = eager
 
 
 # Chunks small enough that both worker processes get some at 100,000 accounts.
@@ -229,7 +230,8 @@ def measure_staff_lists(*, n: int, row: Any, tries: int = 5) -> None:
     client.force_login(user)
     for label, url in (
         ("admin case list", "/admin/collections/collectioncase/"),
-        ("admin case list by opened date", "/admin/collections/collectioncase/?o=-7"),
+        ("admin case list sorted by days past due", "/admin/collections/collectioncase/?o=-5"),
+        ("admin case list, active cases", "/admin/collections/collectioncase/?state__exact=active"),
         ("API case list", "/api/v1/cases/"),
         ("API case list by opened date", "/api/v1/cases/?ordering=-opened_at"),
         ("API case list, 60+ days past due", "/api/v1/cases/?dpd_min=60"),

@@ -186,9 +186,7 @@ def cycle_start(*, as_of: date, now: datetime) -> CycleReport:
 def _open_cases(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleReport) -> None:
     # Only the accounts written for this date (index on dpd_on): an account becomes delinquent on the day
     # its status changes, and a second run for the date finds their cases open.
-    open_case = CollectionCase.objects.filter(
-        ~Q(state__in=TERMINAL), account_id__gte=lo, account_id__lte=hi
-    ).values("account_id")
+    open_case = CollectionCase.objects.filter(~Q(state__in=TERMINAL), account_id=OuterRef("pk"))
     candidates = list(
         CreditAccount.objects.filter(
             pk__gte=lo,
@@ -197,7 +195,7 @@ def _open_cases(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleRe
             status=CreditAccount.Status.DELINQUENT,
             days_past_due__gt=0,
         )
-        .exclude(pk__in=open_case)
+        .exclude(Exists(open_case))  # per candidate, by the case index: not every open case in the chunk
         .values_list("pk", flat=True)
     )
     opened = case_services.case_open_many(
