@@ -195,3 +195,52 @@ def test_the_customer_page_runs_a_fixed_number_of_queries(django_assert_max_num_
     client.post(page + "verify/", {"national_id_last4": "4821", "date_of_birth": "1987-06-15"})
     with django_assert_max_num_queries(24):  # 21 measured
         assert client.get(page).status_code == 200
+
+
+# --- one way to run -------------------------------------------------------------------------------------
+
+
+def test_the_command_and_beat_run_the_same_steps_in_the_same_order_with_one_clock(
+    monkeypatch: pytest.MonkeyPatch, time_machine: Any
+) -> None:
+    # Given a clock that moves, accounts in two chunks, and every step recorded with the clock it was given
+    time_machine.move_to(NOW, tick=True)
+    import debt_collections.cycle as cycle
+    import debt_collections.tasks as tasks
+    from debt_collections.management.commands import run_collection_cycle as command
+
+    for days in (3, 20):
+        account_due(days)
+    calls: list[tuple[str, object]] = []
+    real_start, real_chunk = cycle.cycle_start, cycle.cycle_run_chunk
+
+    def start(**kwargs: Any) -> Any:
+        calls.append(("start", kwargs["now"]))
+        return real_start(**kwargs)
+
+    def chunk(**kwargs: Any) -> Any:
+        calls.append(("chunk", kwargs["now"]))
+        return real_chunk(**kwargs)
+
+    for module in (cycle, tasks, command):
+        monkeypatch.setattr(module, "cycle_start", start, raising=False)
+    for module in (cycle, tasks):
+        monkeypatch.setattr(module, "cycle_run_chunk", chunk)
+    ids = list(CreditAccount.objects.order_by("pk").values_list("pk", flat=True))
+    size = 1 + (ids[-1] - ids[0]) // 2
+
+    # When the command runs the cycle, then beat runs it for the next day (tasks in-process in tests)
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    args = ["--as-of", D.isoformat(), "--chunk-size", str(size)]
+    call_command("run_collection_cycle", *args, stdout=StringIO(), stderr=StringIO())
+    by_command, calls[:] = list(calls), []
+    tasks.run_collection_cycle.delay(as_of=(D + timedelta(days=1)).isoformat(), chunk_size=size).get()
+    by_beat = list(calls)
+
+    # Then both ran the once-per-run steps first, then the chunks, all with the one clock of the run
+    for run in (by_command, by_beat):
+        assert [step for step, _now in run] == ["start", "chunk", "chunk"], run
+        assert len({now for _step, now in run}) == 1, run
