@@ -20,7 +20,9 @@ real worker, and with ``--pages`` the load test of ``bench/load.py`` against gun
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import resource
 import sys
 import tempfile
@@ -44,6 +46,28 @@ def row(measure: str, measured: str, target: str = "", floor: str = "") -> None:
         + (f"  (target {target})" if target else "")
         + (f"  [{floor}]" if floor else "")
     )
+
+
+STEPS = (
+    ("update_days_past_due", "days past due"),
+    ("limit_changes_apply_due", "limit changes"),
+    ("_open_cases", "open cases"),
+    ("plan_activate_after_cooling_off", "plans activated"),
+    ("plan_break_missed", "plans broken"),
+    ("_transitions", "transitions"),
+    ("_queue_ladder_notices", "ladder notices"),
+    ("notice_queue_many", "of which notice_queue_many"),
+    ("credit_report_cycle", "credit reporting"),
+    ("cycle_step", "work queue (issue 14)"),
+)
+
+
+def where_time_goes(profile: cProfile.Profile) -> str:
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]  # (file, line, name) -> (cc, nc, tt, ct, callers)
+    seconds: dict[str, float] = {}
+    for (_file, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.items():
+        seconds[name] = seconds.get(name, 0.0) + cumulative
+    return ", ".join(f"{label} {seconds[name]:.2f} s" for name, label in STEPS if name in seconds)
 
 
 def recreate_database() -> str:
@@ -156,13 +180,17 @@ def one_size(n: int, args: argparse.Namespace, queue: str) -> dict[str, float]:
         )  # fmt: skip
         day += timedelta(days=1)
         due = scenario.count_due(day)
+        profile = cProfile.Profile()
         t0 = time.perf_counter()
+        profile.enable()
         cycle_run(as_of=day, now=NOW + timedelta(days=2))
+        profile.disable()
         serial = time.perf_counter() - t0
         row(
-            f"the day after N={n:,} in-process, chunks one after another ({due:,} due)",
+            f"the day after N={n:,} in-process, chunks one after another ({due:,} due; under cProfile)",
             f"{serial:.2f} s", "", f"cycle/floor {serial / floor:.2f}×",
         )  # fmt: skip
+        row(f"where that day's time goes, N={n:,} (cProfile, cumulative)", where_time_goes(profile))
     if args.lists:
         scenario.measure_staff_lists(n=n, row=row)
     scenario.measure_phone_paths(row=row)
