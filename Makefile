@@ -20,6 +20,7 @@ install: $(STAMP)
 ##      SQLite database, seed demo data, serve on :8000
 ## (a short summary: counts, logins, a customer link; VERBOSITY=2 or LOG_LEVEL=DEBUG show everything)
 VERBOSITY ?= 1
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	@$(BIN)/python manage.py audit_keygen >/dev/null
 	@echo "Migrating the embedded database (var/db.sqlite3)…"

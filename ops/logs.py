@@ -176,7 +176,8 @@ def logging_config(*, fmt: str, level: str, quiet_per_message: bool) -> dict[str
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {},
+        # Django's own default handler for "django" prints in development besides the root's: one line each.
+        "loggers": {"django": {"handlers": ["console"], "level": level, "propagate": False}},
     }
     if quiet_per_message:
         for name in PER_MESSAGE_LOGGERS:

@@ -16,8 +16,9 @@ Families (all prefixed ``collections_``):
   ``cycle_runs{outcome}``, ``cycle_running_since_timestamp_seconds``: the daily cycle's run records.
 * ``audit_verification_ok``, ``audit_verification_timestamp_seconds``, ``audit_verification_events``: the
   latest finished verification of the audit chain (absent before the first one).
-* ``audit_checkpoint_present``, ``audit_checkpoint_age_seconds``: the latest signed checkpoint, when the
-  checkpoint table exists; ``present`` 0 and no age otherwise.
+* ``audit_checkpoint_present``, ``audit_checkpoint_age_seconds``, ``audit_checkpoint_failures_24h``: the
+  latest signed checkpoint published and the failed attempts (``collections.AuditSeal``, read by name:
+  ``present`` 0 and no age when there is none).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ logger = logging.getLogger(__name__)
 PREFIX = "collections_"
 # Statuses always reported (0 when none), so an alert on a status never sees "no data".
 NOTICE_STATUSES = ("pending", "sending", "sent", "blocked", "failed", "unknown")
-CHECKPOINT_TIME_FIELDS = ("signed_at", "sealed_at", "created_at", "at")
 
 
 def _ts(value: datetime) -> float:
@@ -151,35 +151,38 @@ def audit_families(now: datetime) -> Iterator[Metric]:
     yield from checkpoint_families(now)
 
 
-def checkpoint_model() -> tuple[type[models.Model], str] | None:
-    """The signed-checkpoint table and its time column, if one is installed (it is built separately:
-    read defensively, by name, so the metrics work before and after it exists)."""
-    for model in apps.get_models():
-        if not model.__name__.endswith("Checkpoint"):
-            continue
-        names = {f.name for f in model._meta.get_fields()}
-        for field in CHECKPOINT_TIME_FIELDS:
-            if field in names:
-                return model, field
-    return None
+def seal_model() -> type[models.Model] | None:
+    """The record of each attempt to publish a signed checkpoint (``collections.AuditSeal``: ``at``, ``ok``),
+    read defensively so the metrics work with or without it."""
+    try:
+        return apps.get_model("collections", "AuditSeal")
+    except LookupError:
+        return None
 
 
 def checkpoint_families(now: datetime) -> Iterator[Metric]:
-    found = checkpoint_model()
-    latest = None
-    if found is not None:
-        model, field = found
-        latest = model._default_manager.order_by().aggregate(latest=models.Max(field))["latest"]
+    model = seal_model()
+    latest = failures = None
+    if model is not None:
+        seals = model._default_manager.order_by()
+        latest = seals.filter(ok=True).aggregate(latest=models.Max("at"))["latest"]
+        failures = seals.filter(ok=False, at__gte=now - timedelta(hours=24)).count()
     yield GaugeMetricFamily(
         PREFIX + "audit_checkpoint_present",
-        "1 when a signed audit checkpoint exists (0: no checkpoint table, or none signed yet).",
+        "1 when a signed audit checkpoint was published (0: none yet, or no checkpoint record at all).",
         value=1 if latest is not None else 0,
     )
     if latest is not None:
         yield GaugeMetricFamily(
             PREFIX + "audit_checkpoint_age_seconds",
-            "Seconds since the latest signed audit checkpoint.",
+            "Seconds since the latest signed audit checkpoint was published.",
             value=max(0.0, (now - latest).total_seconds()),
+        )
+    if failures is not None:
+        yield GaugeMetricFamily(
+            PREFIX + "audit_checkpoint_failures_24h",
+            "Attempts to publish a signed checkpoint that failed in the last 24 hours.",
+            value=failures,
         )
 
 

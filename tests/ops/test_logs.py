@@ -116,8 +116,8 @@ def test_development_keeps_per_message_lines_quiet_and_production_writes_json() 
     dev = logs.logging_config(fmt="text", level="INFO", quiet_per_message=True)
     prod = logs.logging_config(fmt="json", level="INFO", quiet_per_message=False)
     assert dev["handlers"]["console"]["formatter"] == "text"
-    assert set(dev["loggers"]) == {"notifications.channels", "celery.app.trace", "kombu.connection"}
-    assert prod["handlers"]["console"]["formatter"] == "json" and prod["loggers"] == {}
+    assert set(dev["loggers"]) == {"django", "notifications.channels", "celery.app.trace", "kombu.connection"}
+    assert prod["handlers"]["console"]["formatter"] == "json" and set(prod["loggers"]) == {"django"}
 
 
 @pytest.mark.parametrize(

@@ -155,21 +155,25 @@ def test_the_last_chain_verification_is_reported() -> None:
     assert values["collections_audit_verification_events"] == 41
 
 
-def test_a_checkpoint_table_is_read_when_it_exists() -> None:
-    latest = NOW - timedelta(minutes=15)
+def test_the_latest_published_checkpoint_and_failed_attempts_are_reported() -> None:
+    from debt_collections.models import AuditSeal
 
-    class Manager:
-        def order_by(self) -> Manager:
-            return self
+    AuditSeal.objects.create(at=NOW - timedelta(hours=2), reason="timer", ok=True, seq=10, hash="a" * 64)
+    AuditSeal.objects.create(at=NOW - timedelta(minutes=15), reason="cycle", ok=True, seq=20, hash="b" * 64)
+    AuditSeal.objects.create(at=NOW - timedelta(minutes=5), reason="timer", ok=False, error="store down")
 
-        def aggregate(self, **_: Any) -> dict[str, datetime]:
-            return {"latest": latest}
+    values = scrape()
 
-    model = mock.Mock(_default_manager=Manager())
-    with mock.patch.object(metrics, "checkpoint_model", return_value=(model, "signed_at")):
-        values = scrape()
     assert values["collections_audit_checkpoint_present"] == 1
     assert values["collections_audit_checkpoint_age_seconds"] == 900
+    assert values["collections_audit_checkpoint_failures_24h"] == 1
+
+
+def test_without_a_checkpoint_record_the_checkpoint_is_reported_absent() -> None:
+    with mock.patch.object(metrics, "seal_model", return_value=None):
+        values = scrape()
+    assert values["collections_audit_checkpoint_present"] == 0
+    assert "collections_audit_checkpoint_age_seconds" not in values
 
 
 def test_a_family_that_fails_is_reported_and_the_others_still_scrape() -> None:
