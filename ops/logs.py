@@ -176,8 +176,9 @@ def logging_config(*, fmt: str, level: str, quiet_per_message: bool) -> dict[str
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        # Django's own default handler for "django" prints in development besides the root's: one line each.
-        "loggers": {"django": {"handlers": ["console"], "level": level, "propagate": False}},
+        # Without Django's own default handler on "django" (it prints in development besides the root's):
+        # one line per record, through the root's handler (where pytest's caplog listens too).
+        "loggers": {"django": {"handlers": [], "level": level, "propagate": True}},
     }
     if quiet_per_message:
         for name in PER_MESSAGE_LOGGERS:
