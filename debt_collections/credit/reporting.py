@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -738,7 +738,13 @@ def _write_lines(path: Path, lines: list[dict[str, object]]) -> None:
         raise
 
 
-def bureau_feed_export(*, as_of: date, out: Path | str, now: datetime | None = None) -> FeedReport:
+def bureau_feed_export(
+    *,
+    as_of: date,
+    out: Path | str,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> FeedReport:
     """Write the bureau feed for ``as_of`` to ``out`` (JSON lines) and record each line as exported.
 
     In one transaction, holding the lock of every candidate case (a dispute opened meanwhile waits for
@@ -780,7 +786,9 @@ def bureau_feed_export(*, as_of: date, out: Path | str, now: datetime | None = N
         )
         facts = _Facts.load(cases)
         events: list[PendingEvent] = []
-        for notice in notices:
+        for index, notice in enumerate(notices, start=1):
+            if progress is not None:
+                progress(index, len(notices))  # (candidates checked, candidates): a command's progress
             case = cases[notice.case_id]
             status, reason = _evaluate(notice, case, case.account, case.customer.jurisdiction, facts, cutoff)
             if status != S.ELIGIBLE:

@@ -35,14 +35,13 @@ class Command(BaseCommand):
             as_of = date.fromisoformat(options["as_of"])
         except ValueError as exc:
             raise CommandError(f"--as-of must be YYYY-MM-DD: {exc}") from exc
-        # One transaction in the service, with no steps to count: a terminal shows what is running.
         shown = options["verbosity"] >= 1 and not options["json"]
-        progress = Progress(self.stderr, "export_bureau_feed", enabled=shown)
-        if progress.tty:
-            progress.note(f"Exporting the bureau feed for {as_of.isoformat()}…")
+        progress = Progress(self.stderr, "export_bureau_feed", unit="cases checked", enabled=shown)
         try:
             with progress:
-                report = bureau_feed_export(as_of=as_of, out=options["out"], now=timezone.now())
+                report = bureau_feed_export(
+                    as_of=as_of, out=options["out"], now=timezone.now(), progress=progress.update
+                )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         if options["json"]:
