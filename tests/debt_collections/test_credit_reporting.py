@@ -525,6 +525,18 @@ def test_the_command_writes_the_feed_and_prints_a_summary(
     assert json.loads(feed.read_text(encoding="utf-8"))["account"] == case.account.account_number
 
 
+def test_the_export_reports_its_progress_over_the_cases_it_checks(
+    django_capture_on_commit_callbacks: Any, tmp_path: Path
+) -> None:
+    delivered(django_capture_on_commit_callbacks)
+    at = NOW + timedelta(days=N, hours=1)
+    seen: list[tuple[int, int]] = []
+
+    bureau_feed_export(as_of=at.date(), out=tmp_path / "p.jsonl", now=at, progress=lambda *a: seen.append(a))
+
+    assert seen == [(1, 1)]
+
+
 # --- the staff API and the admin -----------------------------------------------------------------------
 
 
