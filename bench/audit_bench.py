@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 TARGET_SECONDS = 5.0
 
 
-def prepare_database() -> str:
+def prepare_database(*, reuse: bool) -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         import psycopg
@@ -38,8 +39,10 @@ def prepare_database() -> str:
         name = (parsed.path.lstrip("/") or "postgres") + "_auditbench"
         admin = urlunparse(parsed._replace(path="/postgres"))
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not (reuse and exists):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
         os.environ["DATABASE_URL"] = urlunparse(parsed._replace(path="/" + name))
         return f"PostgreSQL database {name}"
     os.environ.pop("DATABASE_URL", None)
@@ -115,13 +118,22 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000, help="audit events")
     parser.add_argument("--runs", type=int, default=2, help="verifications timed")
     parser.add_argument("--batch", type=int, default=100_000, help="events per COPY")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="PostgreSQL: keep the bench database (and key) of an earlier run if it holds --n events",
+    )
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="collections-auditbench-")
-    os.environ["APP_VAR_DIR"] = tmp
-    os.environ["AUDIT_SIGNING_KEY_FILE"] = str(Path(tmp) / "audit-signing-key.pem")
-    os.environ["AUDIT_CHECKPOINT_DIR"] = str(Path(tmp) / "checkpoints")
-    where = prepare_database()
+    # The key and checkpoints live beside the bench database, so --reuse finds the ones that sealed it.
+    tmp = Path(tempfile.gettempdir()) / "collections-auditbench"
+    if not args.reuse and tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(exist_ok=True)
+    os.environ["APP_VAR_DIR"] = str(tmp)
+    os.environ["AUDIT_SIGNING_KEY_FILE"] = str(tmp / "audit-signing-key.pem")
+    os.environ["AUDIT_CHECKPOINT_DIR"] = str(tmp / "checkpoints")
+    where = prepare_database(reuse=args.reuse)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -136,13 +148,16 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     print(f"audit bench: {args.n:,} events on {where}", flush=True)
-    built = build(args.n, args.batch)
-    head = AuditChainHead.objects.get(pk=1)
-    checkpoint = checkpoint_sign(
-        audit_keys(), seq=head.last_seq, hash=head.last_hash, count=head.last_seq, at=timezone.now()
-    )
-    checkpoint_store().put(checkpoint.name, checkpoint.to_bytes())
-    print(f"build (hash + MAC in Python, COPY): {built:.1f} s ({args.n / built:,.0f} events/s)")
+    if args.reuse and AuditChainHead.objects.get(pk=1).last_seq == args.n:
+        print("build: reused the events and the checkpoint of an earlier run")
+    else:
+        built = build(args.n, args.batch)
+        head = AuditChainHead.objects.get(pk=1)
+        checkpoint = checkpoint_sign(
+            audit_keys(), seq=head.last_seq, hash=head.last_hash, count=head.last_seq, at=timezone.now()
+        )
+        checkpoint_store().put(checkpoint.name, checkpoint.to_bytes())
+        print(f"build (hash + MAC in Python, COPY): {built:.1f} s ({args.n / built:,.0f} events/s)")
 
     print(f"{'verify_audit run':<18}{'events':>12}{'seconds':>10}{'events/s':>14}{'target':>10}  result")
     for run in range(1, args.runs + 1):

@@ -40,12 +40,21 @@ def use_owner_role() -> None:
 
 @contextmanager
 def owner_privileges() -> Iterator[None]:
-    """Run the block with the login (owner) role's privileges: a DBA or an owner-credential insider."""
+    """Run the block with the login (owner) role's privileges: a DBA or an owner-credential insider. The
+    role in effect before (the runtime role, or the owner in a transactional test) is restored after."""
+    role = runtime_role()
+    if not role:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        was_runtime = cursor.fetchone()[0] == role
     use_owner_role()
     try:
         yield
     finally:
-        use_runtime_role()
+        if was_runtime:
+            use_runtime_role()
 
 
 def become_insider() -> None:

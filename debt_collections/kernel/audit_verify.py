@@ -26,11 +26,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import queue
+import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain, repeat
 from typing import Any
 
 from django.db import connection, transaction
@@ -121,14 +122,27 @@ class _Findings:
             self.first = (seq, problem)
 
 
-Row = tuple[
-    int, str, str, str, str | None
-]  # seq, prev_hash, hash, mac, recomputed hash (None: checked in SQL)
+@dataclass(frozen=True)
+class Batch:
+    """Consecutive events from ``first_seq`` on, column by column (no object per row: a million events
+    are checked with a few list comparisons in C and one HMAC each)."""
+
+    first_seq: int
+    prevs: list[str]
+    hashes: list[str]
+    macs: list[str]
+    recomputed: list[str] | None = None  # hashes recomputed here (SQLite); None: checked in SQL
+
+
+def _first_difference(left: list[str], right: list[str]) -> int | None:
+    if left == right:
+        return None
+    return next(i for i, (a, b) in enumerate(zip(left, right, strict=False)) if a != b)
 
 
 def verify_chain(
     *,
-    chunk: int = 2000,
+    chunk: int = 50_000,
     progress: Callable[[int], Any] | None = None,
     stored: StoredCheckpoints | None = None,
     keys: AuditKeys | None = None,
@@ -137,7 +151,8 @@ def verify_chain(
     """Verify the chain (from ``after``, a checkpoint already trusted, or from the start). Read-only.
 
     ``stored`` defaults to every checkpoint in the configured store, verified with the configured key;
-    ``progress(n)`` is called every ``chunk`` events. Never raises on damaged rows: they are the finding.
+    events are read ``chunk`` at a time and ``progress(n)`` is called every ``chunk`` events. Never raises
+    on damaged rows: they are the finding.
     """
     keys = keys or audit_keys()
     if stored is None:
@@ -151,32 +166,39 @@ def verify_chain(
     postgres = connection.vendor == "postgresql"
     own_snapshot = postgres and not connection.in_atomic_block
     with transaction.atomic() if own_snapshot else _nothing():
+        snapshot = ""
         if own_snapshot:
             with connection.cursor() as cursor:
                 # Head and rows from one snapshot: an event committed meanwhile is not "tampering".
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                cursor.execute("SELECT pg_export_snapshot()")
+                snapshot = cursor.fetchone()[0]
         head = AuditChainHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
-        bad_hash: list[int | None] = []
+        bad_hash: list[Any] = []
         worker = None
         if postgres:
+            # A long chain: hashes checked in SQL on one connection, chunks read on another, links and MACs
+            # followed here, all three at once and all in this transaction's snapshot.
             parallel = own_snapshot and (head[0] if head else 0) - start_seq >= PARALLEL_FROM
             if parallel:
-                worker = threading.Thread(target=_pg_bad_hash_in_thread, args=(start_seq, bad_hash))
+                worker = threading.Thread(target=_pg_bad_hash_in_thread, args=(start_seq, snapshot, bad_hash))
                 worker.start()
+                batches = _prefetched(start_seq, snapshot, chunk)
             else:
                 bad_hash.append(_pg_bad_hash(start_seq))
-            batches = _pg_rows(start_seq)
+                batches = _pg_rows(start_seq, chunk)
         else:
             batches = _python_rows(start_seq, chunk)
-        walk = _walk(batches, start_seq, start_hash, keys, checkpoints, head, findings, chunk, progress)
-        if worker is not None:
-            worker.join()
+        try:
+            walk = _walk(batches, start_seq, start_hash, keys, checkpoints, head, findings, chunk, progress)
+        finally:
+            batches.close()  # stop reading when the walk stopped at a problem
+            if worker is not None:
+                worker.join()
+    if bad_hash and isinstance(bad_hash[0], BaseException):
+        raise bad_hash[0]
     if bad_hash and bad_hash[0] is not None:
-        findings.add(
-            bad_hash[0],
-            "content changed: the stored columns no longer hash to the stored hash "
-            "(payload, action, actor, time, case, seq or hash edited)",
-        )
+        findings.add(bad_hash[0], CONTENT_CHANGED)
     count, last_seq, last_hash = walk
     sealed = max((c.seq for c in stored.valid if c.seq <= last_seq), default=0)
     broken: int | None = None
@@ -206,7 +228,7 @@ class _nothing:
 
 
 def _walk(
-    batches: Iterator[list[Row]],
+    batches: Iterator[Batch],
     start_seq: int,
     start_hash: str,
     keys: AuditKeys,
@@ -222,45 +244,57 @@ def _walk(
     head_seq = head[0] if head is not None else 0
     head_row_hash: str | None = None
     count = 0
-    for seq, prev, hash_, mac, recomputed in chain.from_iterable(batches):
-        if seq != expected_seq:
+    for batch in batches:
+        if batch.first_seq != expected_seq:
             findings.add(
                 expected_seq,
-                f"event seq {expected_seq} is missing (the next stored event is seq {seq}): an event was "
-                "deleted, or seqs were swapped or renumbered",
+                f"event seq {expected_seq} is missing (the next stored event is seq {batch.first_seq}): an "
+                "event was deleted, or seqs were swapped or renumbered",
             )
             break
-        if recomputed is not None and recomputed != hash_:
-            findings.add(
-                seq,
-                "content changed: the stored columns no longer hash to the stored hash "
-                "(payload, action, actor, time, case, seq or hash edited)",
+        hashes, first = batch.hashes, batch.first_seq
+        problems: list[tuple[int, int, str]] = []  # (index, rank, message): the first by seq, then rank
+        if batch.recomputed is not None and (i := _first_difference(batch.recomputed, hashes)) is not None:
+            problems.append((i, 0, CONTENT_CHANGED))
+        if (i := _first_difference(batch.prevs, [expected_prev, *hashes[:-1]])) is not None:
+            linked = expected_prev if i == 0 else hashes[i - 1]
+            problems.append(
+                (
+                    i,
+                    1,
+                    f"does not link to seq {first + i - 1}: prev_hash {batch.prevs[i][:12]}… ≠ "
+                    f"{linked[:12]}… (an event before it was changed, removed or inserted)",
+                )
             )
-            break
-        if prev != expected_prev:
-            findings.add(
-                seq,
-                f"does not link to seq {seq - 1}: prev_hash {prev[:12]}… ≠ {expected_prev[:12]}… "
-                "(an event before it was changed, removed or inserted)",
+        macs = [digest(mac_key, h.encode("utf-8"), "sha256").hex() for h in hashes]
+        if (i := _first_difference(macs, batch.macs)) is not None:
+            problems.append(
+                (
+                    i,
+                    2,
+                    "its MAC does not match: the row was not written by the application (a forged or stray "
+                    "row, or a hash recomputed after an edit)",
+                )
             )
+        last = first + len(hashes) - 1
+        for seq in sorted(s for s in checkpoints if first <= s <= last):
+            if checkpoints[seq].hash != hashes[seq - first]:
+                sealed = checkpoints[seq].at
+                problems.append(
+                    (seq - first, 3, f"differs from the signed checkpoint of seq {seq} ({sealed})")
+                )
+                break
+        if problems:
+            i, _rank, message = min(problems)
+            findings.add(first + i, message)
+            count += i
+            expected_seq, expected_prev = first + i, (hashes[i - 1] if i else expected_prev)
             break
-        if digest(mac_key, hash_.encode("ascii"), "sha256").hex() != mac:
-            findings.add(
-                seq,
-                "its MAC does not match: the row was not written by the application (a forged or stray row, "
-                "or a hash recomputed after an edit)",
-            )
-            break
-        if seq in checkpoints and checkpoints[seq].hash != hash_:
-            findings.add(
-                seq, f"differs from the signed checkpoint of seq {seq} (sealed {checkpoints[seq].at})"
-            )
-            break
-        if seq == head_seq:
-            head_row_hash = hash_
-        expected_prev, expected_seq = hash_, seq + 1
-        count += 1
-        if progress is not None and count % chunk == 0:
+        if first <= head_seq <= last:
+            head_row_hash = hashes[head_seq - first]
+        expected_prev, expected_seq = hashes[-1], last + 1
+        before, count = count, count + len(hashes)
+        if progress is not None and count // chunk > before // chunk:
             progress(count)
     last_seq = expected_seq - 1
     for cp_seq in sorted(checkpoints):
@@ -271,14 +305,20 @@ def _walk(
                 f"are gone: the chain ends at seq {last_seq} (its tail was cut)",
             )
             break
-    if head is not None and head_seq > last_seq:
+    if findings.first is None and head is not None and head_seq > last_seq:
         findings.add(
             last_seq + 1,
             f"the chain head says seq {head_seq} but the chain ends at seq {last_seq}: events removed",
         )
-    elif head is not None and head_seq > start_seq and head_row_hash != head[1]:
+    elif findings.first is None and head is not None and head_seq > start_seq and head_row_hash != head[1]:
         findings.add(head_seq, f"the chain head's hash {head[1][:12]}… is not the hash of seq {head_seq}")
     return count, last_seq, expected_prev
+
+
+CONTENT_CHANGED = (
+    "content changed: the stored columns no longer hash to the stored hash "
+    "(payload, action, actor, time, case, seq or hash edited)"
+)
 
 
 def _pg_bad_hash(start_seq: int) -> int | None:
@@ -288,60 +328,134 @@ def _pg_bad_hash(start_seq: int) -> int | None:
     return row[0] if row else None
 
 
-def _pg_bad_hash_in_thread(start_seq: int, out: list[int | None]) -> None:
+def _pg_bad_hash_in_thread(start_seq: int, snapshot: str, out: list[Any]) -> None:
     try:
-        out.append(_pg_bad_hash(start_seq))
+        with transaction.atomic():
+            _use_snapshot(snapshot)
+            out.append(_pg_bad_hash(start_seq))
+    except Exception as exc:  # handed to the caller's thread
+        out.append(exc)
     finally:
         connection.close()  # this thread's own connection
 
 
-# Rows per round trip on PostgreSQL. A chunk arrives as one space-separated string (psycopg handles a
-# ``COPY`` or a result row by row at ~30 µs each; one string per chunk costs one ``split``).
-PG_CHUNK = 50_000
+def _use_snapshot(snapshot: str) -> None:
+    """Make this thread's new transaction see exactly what the verifying transaction sees."""
+    if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    with connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+
+
+def _prefetched(start_seq: int, snapshot: str, size: int) -> Generator[Batch, None, None]:
+    """``_pg_rows`` read ahead on another connection in the same snapshot, so the database builds the next
+    chunk while this thread walks the last one. Closing the iterator stops the reader."""
+    batches: queue.Queue[Any] = queue.Queue(maxsize=3)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            with transaction.atomic():
+                _use_snapshot(snapshot)
+                for batch in _pg_rows(start_seq, size):
+                    if stop.is_set():
+                        break
+                    batches.put(batch)
+            batches.put(None)
+        except Exception as exc:  # handed to the walking thread
+            batches.put(exc)
+        finally:
+            connection.close()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        while (item := batches.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():  # let a reader blocked on a full queue finish
+            try:
+                batches.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        reader.join()
+
+
+# On PostgreSQL a chunk of rows arrives as one space-separated string: psycopg handles a ``COPY`` or a
+# result row by row at ~30 µs each; one string per chunk costs one ``split``.
 _CHUNK_ROWS = f"SELECT seq, prev_hash, hash, mac FROM {TABLE} WHERE seq > %s AND seq <= %s ORDER BY seq"  # noqa: S608
 _PACKED = "string_agg(prev_hash || ' ' || hash || ' ' || COALESCE(mac, ''), ' ')"
 PG_CHUNK_SQL = f"SELECT COUNT(*), MAX(seq), {_PACKED} FROM ({_CHUNK_ROWS}) chunk"  # noqa: S608
 
 
-def _pg_rows(start_seq: int) -> Iterator[list[Row]]:
-    """Rows in seq order, ``PG_CHUNK`` at a time. A chunk with fewer rows than its seq range (a gap) or
+def _pg_rows(start_seq: int, size: int) -> Generator[Batch, None, None]:
+    """Events in seq order, ``size`` at a time. A chunk with fewer rows than its seq range (a gap) or
     with a value that does not split cleanly (a damaged row) is read row by row instead."""
     lo = start_seq
     with connection.cursor() as cursor:
         while True:
-            cursor.execute(PG_CHUNK_SQL, [lo, lo + PG_CHUNK])
+            cursor.execute(PG_CHUNK_SQL, [lo, lo + size])
             count, high, packed = cursor.fetchone()
             if not count:
                 # Past the end, unless a gap wider than a chunk hides rows further on.
                 cursor.execute(f"SELECT MIN(seq) FROM {TABLE} WHERE seq > %s", [lo])  # noqa: S608
                 following = cursor.fetchone()[0]
                 if following is not None:
-                    yield [(following, "", "", "", None)]  # the walk reports the seqs missing before it
+                    yield Batch(following, [""], [""], [""])  # the walk reports the seqs missing before it
                 return
             parts = packed.split(" ") if packed is not None else []
             if count != high - lo or len(parts) != 3 * count:
-                yield _pg_rows_one_by_one(lo, lo + PG_CHUNK)
+                yield from _pg_rows_one_by_one(lo, lo + size)
             else:
-                yield list(zip(range(lo + 1, high + 1), parts[0::3], parts[1::3], parts[2::3], repeat(None)))
-            lo += PG_CHUNK
+                yield Batch(lo + 1, parts[0::3], parts[1::3], parts[2::3])
+            lo += size
 
 
-def _pg_rows_one_by_one(lo: int, hi: int) -> list[Row]:
+def _pg_rows_one_by_one(lo: int, hi: int) -> Generator[Batch, None, None]:
+    """The rows of a damaged chunk, as batches of consecutive seqs (the walk stops at the first gap)."""
     with connection.cursor() as cursor:
         cursor.execute(_CHUNK_ROWS, [lo, hi])
-        return [(seq, prev, hash_, mac or "", None) for seq, prev, hash_, mac in cursor.fetchall()]
+        rows = cursor.fetchall()
+    run: list[tuple[int, str, str, str]] = []
+    for seq, prev, hash_, mac in rows:
+        if run and seq != run[-1][0] + 1:
+            yield _batch_of(run)
+            run = []
+        run.append((seq, str(prev), str(hash_), str(mac or "")))
+    if run:
+        yield _batch_of(run)
 
 
-def _python_rows(start_seq: int, chunk: int = 2000) -> Iterator[list[Row]]:
-    """Rows as plain tuples (SQLite), each hash recomputed here over the stored canonical text."""
+def _batch_of(run: list[tuple[int, str, str, str]]) -> Batch:
+    return Batch(run[0][0], [r[1] for r in run], [r[2] for r in run], [r[3] for r in run])
+
+
+def _python_rows(start_seq: int, chunk: int = 2000) -> Generator[Batch, None, None]:
+    """Events as batches of consecutive seqs (SQLite), each hash recomputed here over the stored text."""
     sql = (
         "SELECT seq, prev_hash, hash, mac, at, actor, action, case_id, payload "  # noqa: S608 (constants)
         f"FROM {TABLE} WHERE seq > %s ORDER BY seq"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [start_seq])
-        while batch := cursor.fetchmany(chunk):
-            yield [_recomputed(*row) for row in batch]
+        while rows := cursor.fetchmany(chunk):
+            run: list[tuple[int, str, str, str, str]] = []
+            for row in rows:
+                if run and row[0] != run[-1][0] + 1:
+                    yield _python_batch(run)
+                    run = []
+                run.append(_recomputed(*row))
+            yield _python_batch(run)
+
+
+def _python_batch(run: list[tuple[int, str, str, str, str]]) -> Batch:
+    return Batch(
+        run[0][0], [r[1] for r in run], [r[2] for r in run], [r[3] for r in run], [r[4] for r in run]
+    )
 
 
 def _recomputed(
@@ -354,7 +468,7 @@ def _recomputed(
     action: str,
     case_id: int | None,
     payload: Any,
-) -> Row:
+) -> tuple[int, str, str, str, str]:
     moment = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
     text = canonical_row_text(
         seq=seq,

@@ -177,3 +177,22 @@ def test_python_and_postgresql_build_the_canonical_text_the_hash_covers() -> Non
             )  # noqa: S608
             assert cursor.fetchone()[0] == expected
     assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", ["payload-edited", "edited-then-recomputed", "middle-row-deleted"])
+def test_postgresql_checks_hashes_and_reads_chunks_on_parallel_connections_in_one_snapshot(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the path a long chain takes outside a transaction: three connections sharing one exported snapshot
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from debt_collections.kernel import audit_verify
+
+    monkeypatch.setattr(audit_verify, "PARALLEL_FROM", 0)
+    build_sealed_chain()
+    assert verify_chain(chunk=7).ok
+
+    first = rewrite(name)
+
+    assert verify_chain(chunk=7).broken_seq == first

@@ -22,7 +22,7 @@ class Command(BaseCommand):
     help = "Verify the audit chain and every signed checkpoint; name the first seq that differs."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--chunk", type=int, default=20000, help="progress every this many events")
+        parser.add_argument("--chunk", type=int, default=50_000, help="events read per round trip")
         parser.add_argument(
             "--public-key",
             help="verify checkpoints with this PEM public key (default: the configured signing key's)",
