@@ -4,6 +4,7 @@ compliance officer, anonymous) and the audit-trigger handling for transactional 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,6 +51,10 @@ def _audit_signing_key(tmp_path_factory: pytest.TempPathFactory) -> None:
     settings.AUDIT_SIGNING_KEY = ""
     settings.AUDIT_SIGNING_KEY_FILE = path
     settings.AUDIT_CHECKPOINT_STORE = "local"
+    # Worker processes the integration tests start read their settings from the environment: the same key.
+    os.environ["AUDIT_SIGNING_KEY"] = ""
+    os.environ["AUDIT_SIGNING_KEY_FILE"] = str(path)
+    os.environ["AUDIT_CHECKPOINT_DIR"] = str(tmp_path_factory.mktemp("worker-checkpoints"))
 
 
 @pytest.fixture(autouse=True)

@@ -117,37 +117,35 @@ def compute_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
 
 
-def _lock_head() -> tuple[int, str, int]:
-    """Lock the chain head; return ``(last_seq, last_hash, highest seq in the table)`` in one round trip.
+def _lock_head() -> tuple[int, str]:
+    """Lock the chain head; return the ``(seq, hash)`` the next event links to, in one round trip.
 
-    The highest stored seq is past the head only if someone inserted rows behind the application's back; the
-    next append then takes the seq after them instead of failing on the unique seq forever.
+    That is the head's, unless rows lie past it: rows someone inserted behind the application's back, or
+    a head moved back. Then the next event follows the last stored row instead of failing on the unique seq
+    forever (or forking the chain); verification reports any such row that the application did not write.
     """
     head = connection.ops.quote_name(AuditChainHead._meta.db_table)
     events = connection.ops.quote_name(AuditEvent._meta.db_table)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    last_row = f"FROM {events} ORDER BY seq DESC LIMIT 1"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT h.last_seq, h.last_hash, (SELECT MAX(seq) FROM {events}) "  # noqa: S608 (constants)
+            f"SELECT h.last_seq, h.last_hash, (SELECT seq {last_row}), (SELECT hash {last_row}) "  # noqa: S608
             f"FROM {head} h WHERE h.id = 1{lock}"
         )
         row = cursor.fetchone()
     if row is None:
         raise RuntimeError("the audit chain head row is missing (migration 0002 creates it)")
-    last_seq, last_hash, highest = row
-    return int(last_seq), str(last_hash), int(highest or 0)
-
-
-def _next_seq(last_seq: int, highest: int) -> int:
-    if highest > last_seq:
+    last_seq, last_hash, stored_seq, stored_hash = row
+    if stored_seq is not None and stored_seq > last_seq:
         logger.error(
             "audit chain: rows up to seq %s lie past the chain head (seq %s); appending after them. "
             "Run verify_audit.",
-            highest,
+            stored_seq,
             last_seq,
         )
-        return highest + 1
-    return last_seq + 1
+        return int(stored_seq), str(stored_hash)
+    return int(last_seq), str(last_hash)
 
 
 def _request_seal(before: int, after: int) -> None:
@@ -175,8 +173,8 @@ def audit_append(
         raise RuntimeError("audit_append must run inside the transaction of the change it records")
     clean_payload = to_jsonable(dict(payload or {}))
     keys = audit_keys()
-    last_seq, last_hash, highest = _lock_head()
-    seq = _next_seq(last_seq, highest)
+    last_seq, last_hash = _lock_head()
+    seq = last_seq + 1
     case_id = case.pk if case is not None else None
     fields = event_fields(
         seq=seq, at=at, actor=actor.label, action=action, case_id=case_id, payload=clean_payload
@@ -261,8 +259,8 @@ def audit_append_many(events: list[PendingEvent], *, at: datetime) -> int:
     if not connection.in_atomic_block:
         raise RuntimeError("audit_append_many must run inside the transaction of the changes it records")
     keys = audit_keys()
-    start_seq, prev, highest = _lock_head()
-    seq = _next_seq(start_seq, highest) - 1
+    start_seq, prev = _lock_head()
+    seq = start_seq
     rows: list[tuple[Any, ...]] = []
     for pending in events:
         seq += 1

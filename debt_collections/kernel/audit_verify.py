@@ -56,8 +56,10 @@ PG_CANONICAL = (
     """ || ',"at":"' || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00","case":'"""
     """ || COALESCE(case_id::text, 'null') || ',"payload":' || payload || ',"seq":' || seq::text || '}'"""
 )
+# ``MIN(seq + 0)``, not ``MIN(seq)``: the latter is planned as a walk down the seq index that hashes row by
+# row; the former as one (parallel) scan of the table.
 PG_BAD_HASH = (
-    f"SELECT MIN(seq) FROM {TABLE} WHERE seq > %s AND hash IS DISTINCT FROM "  # noqa: S608 (constants)
+    f"SELECT MIN(seq + 0) FROM {TABLE} WHERE seq > %s AND hash IS DISTINCT FROM "  # noqa: S608 (constants)
     f"encode(sha256(convert_to(prev_hash || {PG_CANONICAL}, 'UTF8')), 'hex')"
 )
 
