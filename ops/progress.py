@@ -21,6 +21,10 @@ class _Stream(Protocol):
     def write(self, text: str, /) -> Any: ...
 
 
+def _plain(text: str) -> str:
+    return text
+
+
 def _isatty(stream: object) -> bool:
     check = getattr(stream, "isatty", None)
     try:
@@ -152,7 +156,9 @@ class Progress:
         from django.core.management.base import OutputWrapper
 
         if isinstance(self.stream, OutputWrapper):
-            self.stream.write(text, ending="")  # its own ending would break the in-place redraw
+            # Neither its own ending (it would break the in-place redraw) nor its style: a command's stderr
+            # on a terminal is styled as an error (red).
+            self.stream.write(text, style_func=_plain, ending="")
         else:
             self.stream.write(text)
         flush = getattr(self.stream, "flush", None)

@@ -75,3 +75,19 @@ def test_a_commands_output_wrapper_gets_no_extra_newlines() -> None:
     progress = Progress(OutputWrapper(raw), "x", total=2, tty=True, clock=Clock())
     progress.update(2)
     assert raw.getvalue() == "\rx |████████████████████████████| 2/2 (100%)"
+
+
+def test_a_commands_stderr_on_a_terminal_is_not_styled_as_an_error() -> None:
+    class Terminal(StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    raw = Terminal()
+    wrapper = OutputWrapper(raw)
+    wrapper.style_func = lambda text: f"<red>{text}</red>"  # what BaseCommand sets for a terminal's stderr
+    wrapper.write("an error")
+    assert raw.getvalue() == "<red>an error\n</red>"  # (styled, as an error would be)
+    raw.truncate(0)
+    raw.seek(0)
+    Progress(wrapper, "x", tty=True, clock=Clock()).note("Sending 3 notices…")
+    assert raw.getvalue() == "Sending 3 notices…\n"
