@@ -97,6 +97,7 @@ def measure_worker_throughput(*, count: int, concurrency: int, queue: str, row: 
 
     from config.celery import app
     from debt_collections.kernel.audit import Actor
+    from debt_collections.services.links import links_for_notices
     from notifications.services import NoticeRequest, notice_queue_many, notice_send_many
 
     sms_dir = Path(tempfile.mkdtemp(prefix="bench-sms-"))
@@ -132,7 +133,10 @@ def measure_worker_throughput(*, count: int, concurrency: int, queue: str, row: 
                 )
                 for c in batch_cases[start : start + 500]
             ]
-            ids.extend(n.pk for n in notice_queue_many(requests=requests, actor=actor, now=timezone.now()))
+            queued = notice_queue_many(
+                requests=requests, actor=actor, now=timezone.now(), links=links_for_notices
+            )
+            ids.extend(n.pk for n in queued)
         return ids
 
     started = time.perf_counter()

@@ -288,6 +288,7 @@ def _due_rung(ladder: list[tuple[int, str]], dpd: int, sent: set[str]) -> tuple[
 
 
 def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleReport) -> None:
+    from debt_collections.services.links import links_for_notices
     from notifications.models import Notice
     from notifications.services import NoticeRequest, notice_queue_many
 
@@ -374,9 +375,10 @@ def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, repor
                 contact_point=point,
                 due_date=case.account.due_date + timedelta(days=threshold),
                 purpose=f"ladder:{key}",
+                by_service=True,  # the ladder owes its rungs (the credit-report pre-notice among them)
             )
         )
-    for notice in notice_queue_many(requests=requests, actor=ACTOR, now=now):
+    for notice in notice_queue_many(requests=requests, actor=ACTOR, now=now, links=links_for_notices):
         if notice.status == Notice.Status.BLOCKED:
             report.notices_blocked += 1
         else:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from accounts.models import ContactPoint
 from debt_collections.models import CollectionCase
+from debt_collections.services.links import links_for_notices
 from demo.reference import CYCLE
 from notifications.models import Notice
 from notifications.services import NoticeRequest, notice_queue_many, notice_send_many
@@ -77,5 +78,6 @@ def queue_ladder_rung(*, case_id: int, key: str, threshold: int, now: datetime) 
         contact_point=point,
         due_date=case.account.due_date + timedelta(days=threshold),
         purpose=f"ladder:{key}",
+        by_service=True,
     )
-    notice_queue_many(requests=[request], actor=CYCLE, now=now)
+    notice_queue_many(requests=[request], actor=CYCLE, now=now, links=links_for_notices)

@@ -33,6 +33,7 @@ from debt_collections.models import (
 )
 from debt_collections.policies import quantize
 from debt_collections.policies.localtime import customer_zone
+from debt_collections.services.links import links_for_notices
 from demo.outbox import Outbox, queue_ladder_rung
 from demo.records import Step
 from demo.reference import BANK_FEED, CYCLE, DEMO_LOGINS, RISK_MODEL
@@ -436,6 +437,7 @@ class Runner:
                     contact_point_id=self.points[p["point"]].pk,
                     actor=by or self.actor("agent"),
                     now=at,
+                    links=links_for_notices,
                     raise_when_blocked=False,
                 )
 

@@ -27,9 +27,18 @@ class DeliveryError(Exception):
     """The provider refused or failed; the notice is marked failed with this message."""
 
 
+class LookupUnavailable(Exception):
+    """The provider cannot say whether it received a key (no such API, or it did not answer)."""
+
+
 class ChannelBackend(Protocol):
     def send(self, *, to: str, subject: str, body: str, idempotency_key: str, opt_out_url: str) -> str:
         """Deliver once per ``idempotency_key``; return the provider's reference. Raise DeliveryError."""
+        ...
+
+    def lookup(self, *, idempotency_key: str) -> str | None:
+        """The provider's reference for a message it received with this key, ``None`` if it received none.
+        Raise ``LookupUnavailable`` when the provider cannot tell."""
         ...
 
 
@@ -46,6 +55,9 @@ class ConsoleSmsBackend:
         masked = f"{to[:4]}****{to[-4:]}" if len(to) > 8 else "****"
         logger.info("SMS to %s [%s] %d chars", masked, idempotency_key, len(body))
         return _ref("console", idempotency_key)
+
+    def lookup(self, *, idempotency_key: str) -> str | None:
+        raise LookupUnavailable("the console keeps no record of what it printed")
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,13 @@ class InMemorySmsBackend:
             self.outbox.append(SentMessage(to, subject, body, idempotency_key, ref))
             return ref
 
+    def lookup(self, *, idempotency_key: str) -> str | None:
+        with self._lock:
+            for message in self.outbox:
+                if message.idempotency_key == idempotency_key:
+                    return message.reference
+        return None
+
 
 class FileSmsBackend:
     """SMS written to files in ``NOTICE_SMS_DIR``: lets a separate worker process be observed by tests.
@@ -99,6 +118,11 @@ class FileSmsBackend:
         if not path.exists():
             path.write_text(f"{to}\n{body}\n", encoding="utf-8")
         return ref
+
+    def lookup(self, *, idempotency_key: str) -> str | None:
+        """The provider's record: the message file for the key (``calls.log`` only counts calls)."""
+        ref = _ref("file", idempotency_key)
+        return ref if (Path(settings.NOTICE_SMS_DIR) / f"{ref}.txt").exists() else None
 
 
 class DjangoEmailBackend:
@@ -119,6 +143,10 @@ class DjangoEmailBackend:
             raise DeliveryError(f"email transport: {exc}") from exc
         return ref
 
+    def lookup(self, *, idempotency_key: str) -> str | None:
+        # SMTP hands the message on and forgets it; the Message-ID lets a person search the mail logs.
+        raise LookupUnavailable("an SMTP relay cannot be asked what it delivered")
+
 
 class FileLetterBackend:
     """A letter is a rendered file per notice in ``NOTICE_LETTER_DIR`` (for the print-and-post vendor)."""
@@ -131,6 +159,10 @@ class FileLetterBackend:
         if not path.exists():  # same key, same file: never a second letter
             path.write_text(f"{to}\n\n{subject}\n\n{body}\n", encoding="utf-8")
         return ref
+
+    def lookup(self, *, idempotency_key: str) -> str | None:
+        ref = _ref("letter", idempotency_key)
+        return ref if (Path(settings.NOTICE_LETTER_DIR) / f"{ref}.txt").exists() else None
 
 
 def backend_for(channel: str) -> ChannelBackend:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import ContactPoint
 from debt_collections.models import CollectionCase
@@ -101,12 +104,22 @@ class NoticeTemplate(models.Model):
         self.retired_at = at  # type: ignore[assignment]
 
 
-class Notice(models.Model):
+class Notice(FSMModelMixin, models.Model):
     """The outbox: a notice is a row first, sent by a Celery task after commit.
 
-    ``idempotency_key`` = (case, template key, contact point, due date): queuing the same notice twice
-    returns the existing row. Status ``pending → sending → sent | blocked | failed``; ``sending`` is the
-    claim a worker takes before it talks to the provider, so two workers never send one row.
+    ``idempotency_key`` = (case, template key, contact point, due date[, reference]): queuing the same
+    notice twice returns the existing row. Asking again for one the gate blocked is a new *attempt*: its own
+    row and decision, ``retry_of`` the blocked one, the attempt number in its key (``…#2``).
+
+    Status (the state machine below; only the services call the transitions)::
+
+        pending ──claim──> sending ──mark_sent──> sent
+           │                  ├──fail──────────> failed
+           └──block──> blocked├──mark_unknown──> unknown ──confirm_sent / confirm_not_sent──> sent | failed
+                              └──release──> pending   (the provider says it never got it)
+
+    ``sending`` is the claim a worker takes before it talks to the provider, so two workers never send
+    one row; a claim left by a dead worker is reconciled with the provider, never sent again blind.
     """
 
     class Status(models.TextChoices):
@@ -115,6 +128,7 @@ class Notice(models.Model):
         SENT = "sent", _("Sent")
         BLOCKED = "blocked", _("Blocked by the compliance gate")
         FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown: a person must decide")
 
     case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="notices")
     template = models.ForeignKey(NoticeTemplate, on_delete=models.PROTECT, related_name="notices")
@@ -126,7 +140,14 @@ class Notice(models.Model):
     body_hash = models.CharField(max_length=64)
     due_date = models.DateField()
     idempotency_key = models.CharField(max_length=200, unique=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status = FSMField(
+        max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True, protected=True
+    )
+    # Which ask this is: 1 for the first, 2, 3, … for each retry of a blocked notice (see the docstring).
+    attempt = models.PositiveSmallIntegerField(default=1)
+    retry_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="retried_by"
+    )
     not_before = models.DateTimeField(
         null=True, blank=True, help_text="earliest send time the gate allows (contact hours, caps)"
     )
@@ -156,3 +177,32 @@ class Notice(models.Model):
     def __str__(self) -> str:
         # Masked: this string appears in admin titles, logs and links.
         return f"{self.template.key} → {self.contact_point.masked_value} ({self.status})"
+
+    # --- transitions: state and the fields that follow from it, nothing else ----------------------
+
+    @transition(field=status, source=Status.PENDING, target=Status.BLOCKED)
+    def block(self, *, decision: dict[str, Any]) -> None:
+        self.decision = decision
+        self.not_before = None
+
+    @transition(field=status, source=Status.PENDING, target=Status.SENDING)
+    def claim(self, *, at: datetime) -> None:
+        self.claimed_at = at
+        self.attempts += 1
+
+    @transition(field=status, source=[Status.SENDING, Status.UNKNOWN], target=Status.SENT)
+    def mark_sent(self, *, reference: str, at: datetime) -> None:
+        self.provider_reference = reference
+        self.sent_at = at
+
+    @transition(field=status, source=[Status.SENDING, Status.UNKNOWN], target=Status.FAILED)
+    def fail(self, *, error: str) -> None:
+        self.last_error = error
+
+    @transition(field=status, source=Status.SENDING, target=Status.UNKNOWN)
+    def mark_unknown(self, *, reason: str) -> None:
+        self.last_error = reason
+
+    @transition(field=status, source=Status.SENDING, target=Status.PENDING)
+    def release(self) -> None:
+        self.claimed_at = None

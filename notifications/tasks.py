@@ -29,7 +29,16 @@ def send_notice_batch(notice_ids: list[int]) -> int:
 
 @shared_task(name="notifications.relay_pending_notices", ignore_result=True)
 def relay_pending_notices() -> int:
-    """Periodic: re-enqueue notices left pending (broker down, worker killed) or claimed by a dead worker."""
+    """Periodic: settle claims left by a dead worker (asked of the provider, never sent again blind), then
+    re-enqueue the notices left pending (broker down, a lost message, or released by that settling)."""
+    settled = services.notice_reconcile_stale()
+    if settled.sent or settled.released or settled.unknown:
+        logger.info(
+            "settled stale claims: %d sent, %d released, %d unknown",
+            len(settled.sent),
+            len(settled.released),
+            len(settled.unknown),
+        )
     ids = services.notice_relay_due()
     for notice_id in ids:
         send_notice.delay(notice_id)

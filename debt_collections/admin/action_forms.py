@@ -17,16 +17,14 @@ from accounts.models import MONEY_DIGITS, MONEY_PLACES, ContactPoint, Customer
 from debt_collections.models import ContactAttempt, Dispute, FeeWaiver
 from debt_collections.policies import PAYMENT_COMPONENTS
 from notifications.models import NoticeTemplate
-from notifications.template_library import SERVICE_KEYS
+from notifications.services import SERVICE_ONLY_KEYS
 
 NOTE_MAX_LENGTH = 2000
 
 # Keys other services send with the context they need (a plan's schedule, a dispute's dates, the signed
-# link, the credit-report record): sent by hand they would go out half-filled or without their record.
-# Service notices (acknowledgements, confirmations) follow the event they confirm, never a button.
-SENT_BY_THEIR_SERVICE: frozenset[str] = frozenset(
-    {*SERVICE_KEYS, "plan.offer", "plan.broken", "credit_report.pre_notice"}
-)
+# link, the credit-report record): never offered here. The outbox service refuses them too (whoever asks
+# without being their service), so the API cannot send them either.
+SENT_BY_THEIR_SERVICE: frozenset[str] = SERVICE_ONLY_KEYS
 
 
 def contact_point_label(point: ContactPoint) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -55,14 +55,13 @@ from debt_collections.errors import ComplianceBlocked, DomainError
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import TERMINAL, CaseTask, CollectionCase, ContactAttempt, FeeWaiver
 from debt_collections.policies.localtime import customer_zone
+from debt_collections.services.links import OFFER_KEY, links_for_notices
 from notifications.models import Notice
 from notifications.rendering import local_date
 from notifications.services import idempotency_key, notice_queue
 
 if TYPE_CHECKING:
     from django.contrib.admin import AdminSite
-
-LINK_TEMPLATE_KEY = "plan.offer"
 
 # What a view's service call returns: the message level and text.
 Outcome = tuple[int, str]
@@ -72,32 +71,30 @@ ServiceCall = Callable[[CollectionCase, dict[str, Any], Actor, datetime], Outcom
 def _todays_notice(
     case: CollectionCase, template_key: str, point: ContactPoint, now: datetime
 ) -> Notice | None:
-    """The notice already queued today with this key (the outbox's idempotency key), if any."""
+    """The latest attempt at the notice queued today with this key (the outbox's idempotency key)."""
     key = idempotency_key(
         case_id=case.pk,
         template_key=template_key,
         contact_point_id=point.pk,
         due_date=local_date(now, case.customer),
     )
-    return Notice.objects.select_related("template").filter(idempotency_key=key).first()
+    return (
+        Notice.objects.select_related("template", "contact_point")
+        .filter(case_id=case.pk, contact_point_id=point.pk)
+        .filter(Q(idempotency_key=key) | Q(idempotency_key__startswith=f"{key}#"))
+        .order_by("-attempt")
+        .first()
+    )
 
 
-def _repeat_outcome(notice: Notice, case: CollectionCase) -> Outcome:
-    """The message when the same notice was already queued today: ``notice_queue`` would only return it."""
-    point = notice.contact_point.masked_value
-    if notice.status == Notice.Status.BLOCKED:
-        return messages.ERROR, _(
-            "%(key)s was already tried today for %(point)s and stays blocked. %(why)s"
-        ) % {
-            "key": notice.template.key,
-            "point": point,
-            "why": decision_text(notice.decision, customer_zone(case.customer)),
-        }
+def _repeat_outcome(notice: Notice) -> Outcome:
+    """The message when the same notice already went today: ``notice_queue`` would only return it. (A
+    blocked one is asked again instead: a new attempt with the gate's decision of now.)"""
     return messages.WARNING, _(
         "%(key)s already went to %(point)s today (%(status)s); it is not sent twice."
     ) % {
         "key": notice.template.key,
-        "point": point,
+        "point": notice.contact_point.masked_value,
         "status": notice.get_status_display(),
     }
 
@@ -266,14 +263,15 @@ class CaseActionsMixin:
         def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
             point: ContactPoint = data["contact_point"]
             earlier = _todays_notice(case, data["template_key"], point, now)
-            if earlier is not None:
-                return _repeat_outcome(earlier, case)
+            if earlier is not None and earlier.status != Notice.Status.BLOCKED:
+                return _repeat_outcome(earlier)
             notice = notice_queue(
                 case_id=case.pk,
                 template_key=data["template_key"],
                 contact_point_id=point.pk,
                 actor=actor,
                 now=now,
+                links=links_for_notices,
             )
             return messages.SUCCESS, _(
                 "Notice %(key)s v%(version)s queued by %(channel)s to %(point)s; it is sent once the gate "
@@ -296,32 +294,16 @@ class CaseActionsMixin:
     def send_link_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """A new negotiation link, sent as the ``plan.offer`` notice whose ``portal_url`` is the link.
 
-        Two services in one transaction (``link_create``, then ``notice_queue``), so a link is never
-        stored without the notice that carries it. A gate block is stored as a blocked notice (not
-        raised, which would roll the record back); the link then exists unsent and expires by itself.
+        ``services.link_send``: the link and its notice in one transaction. A gate block is stored as a
+        blocked notice (not raised, which would roll the record back); the link then exists unsent and
+        expires by itself.
         """
 
         def call(case: CollectionCase, data: dict[str, Any], actor: Actor, now: datetime) -> Outcome:
             point: ContactPoint = data["contact_point"]
-            if _todays_notice(case, LINK_TEMPLATE_KEY, point, now) is not None:
-                # notice_queue would return that row and the new link would go nowhere.
-                return messages.WARNING, _(
-                    "An offer already went to %(point)s today (one a day per contact point); no new link "
-                    "was made."
-                ) % {"point": point.masked_value}
-            with transaction.atomic():
-                link, url = services.link_create(
-                    case_id=case.pk, actor=actor, contact_point_id=point.pk, now=now
-                )
-                notice = notice_queue(
-                    case_id=case.pk,
-                    template_key=LINK_TEMPLATE_KEY,
-                    contact_point_id=point.pk,
-                    actor=actor,
-                    now=now,
-                    extra_context={"portal_url": url},
-                    raise_when_blocked=False,
-                )
+            link, notice = services.link_send(
+                case_id=case.pk, contact_point_id=point.pk, actor=actor, now=now
+            )
             zone = customer_zone(case.customer)
             if notice.status == Notice.Status.BLOCKED:
                 return messages.ERROR, _("The link was made but not sent. %(why)s") % {
@@ -331,7 +313,7 @@ class CaseActionsMixin:
                 "Negotiation link queued in the %(key)s notice by %(channel)s to %(point)s; it expires "
                 "%(expires)s."
             ) % {
-                "key": LINK_TEMPLATE_KEY,
+                "key": OFFER_KEY,
                 "channel": notice.get_channel_display(),
                 "point": point.masked_value,
                 "expires": local_and_utc(link.expires_at, zone),

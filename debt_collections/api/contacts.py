@@ -21,6 +21,7 @@ from debt_collections import services
 from debt_collections.api.base import ActingCaseView, caller, error_responses
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import ContactAttempt
+from debt_collections.services.links import links_for_notices
 from notifications.masking import mask_address, mask_links
 from notifications.models import Notice
 from notifications.selectors import notices_for_case
@@ -103,6 +104,8 @@ class NoticeSerializer(serializers.ModelSerializer[Notice]):
             "body_hash",
             "status",
             "due_date",
+            "attempt",
+            "retry_of",
             "not_before",
             "decision",
             "provider_reference",
@@ -175,7 +178,11 @@ class CaseNoticesView(ActingCaseView):
         "and the template version is the approved one in the customer's language. 202 when queued (a "
         "worker sends it after commit and re-checks the gate); 422 with `blocked_by` and "
         "`next_allowed_at` when the gate blocks (the blocked notice is stored). Idempotent: the same "
-        "template to the same point on the same day returns the existing notice.",
+        "template to the same point on the same day returns the existing notice, unless it was blocked: "
+        "asking again is then a new attempt (its own row and decision, `retry_of` the blocked one), 202 "
+        "when the gate allows it now and 422 with the current `blocked_by` and `next_allowed_at` when "
+        "not. Service-only keys (confirmations, acknowledgements, offers, credit-report notices) are "
+        "refused with 422 `service_only_template`: their services send them.",
         request=NoticeRequestSerializer,
         responses={202: NoticeSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["notices"],
@@ -191,6 +198,7 @@ class CaseNoticesView(ActingCaseView):
             template_key=data["template"],
             contact_point_id=data["contact_point"],
             actor=Actor.for_user(user),
+            links=links_for_notices,
         )
         notice.refresh_from_db()
         return Response(NoticeSerializer(notice).data, status=202)

@@ -21,6 +21,7 @@ from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.kernel.scope import resolve_contact_point
 from debt_collections.models import CollectionCase, ContactAttempt
 from debt_collections.services.queue import queue_refresh_after_commit
+from notifications.services import notice_block_pending_to
 
 Outcome = ContactAttempt.Outcome
 # Outcomes that say the call reached somebody.
@@ -159,8 +160,6 @@ def _quarantine(*, point: ContactPoint, actor: Actor, now: datetime, source: str
 
     Runs inside the caller's transaction, so the report and its effects commit together.
     """
-    from notifications.services import notice_block_pending_to
-
     value = point.value
     entry, created = QuarantinedContact.objects.get_or_create(
         value=value,
@@ -258,8 +257,6 @@ def contact_opt_out(
         channels.add(channel)
         point.opted_out_channels = sorted(channels)
         point.save(update_fields=["opted_out_channels"])
-        from notifications.services import notice_block_pending_to
-
         blocked = notice_block_pending_to(
             contact_point_ids=[point.pk], actor=actor, now=now, rule="OPT_OUT", channel=channel
         )

@@ -12,8 +12,9 @@ never written anywhere.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core import signing
@@ -30,6 +31,8 @@ from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.kernel.scope import resolve_contact_point
 from debt_collections.models import TERMINAL, CaseTask, CollectionCase, NegotiationLink
 from debt_collections.services.contacts import contact_report_wrong_party
+from notifications.models import Notice
+from notifications.services import NoticeRequest, notice_queue_many
 
 LINK_SALT = "negotiation-link"
 WRONG_PARTY_REASON = "wrong party reported on the page"
@@ -105,27 +108,53 @@ def link_create(
             point = resolve_contact_point(case, contact_point_id)  # NotFound for anyone else's
             if point.status == ContactPoint.Status.WRONG_PARTY:
                 raise InvalidInput("This contact point was reported as a wrong party.", code="wrong_party")
-        pack = pack_for(case, now)
-        link = NegotiationLink.objects.create(
-            case=case,
-            contact_point=point,
-            created_at=now,
-            created_by=actor.label,
-            expires_at=now + timedelta(days=pack.link_expiry_days),
-        )
-        audit_append(
-            actor=actor,
-            action="link.create",
-            at=now,
-            case=case,
-            payload={
-                "link": str(link.id),
-                "contact_point": point.pk if point else None,
-                "expires_at": link.expires_at,
-                "policy_version": pack.version,
-            },
-        )
+        [link] = links_create_many(pairs=[(case, point)], actor=actor, now=now)
     return link, link_url(link)
+
+
+# The notice a new link travels in.
+OFFER_KEY = "plan.offer"
+
+
+def link_send(
+    *, case_id: int, contact_point_id: int, actor: Actor, now: datetime | None = None
+) -> tuple[NegotiationLink, Notice]:
+    """A new link sent in the ``plan.offer`` notice to this contact point, in one transaction, so a link is
+    never stored without the notice that carries it. The notice is queued as its owing service
+    (``link_create``'s checks, then ``notice_queue_many`` with the link's URL). A gate block is stored as
+    a blocked notice and returned, not raised (raising would roll the record back); the link then exists
+    unsent and expires by itself. Asking again after a block is a new attempt.
+
+    Raises ``InvalidInput(code="offer_already_sent")`` (and stores nothing) when an offer already went to
+    this point today, besides ``link_create``'s errors.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        link, url = link_create(case_id=case_id, actor=actor, contact_point_id=contact_point_id, now=now)
+        point = cast(ContactPoint, link.contact_point)  # link_create read it for this id
+        [notice] = notice_queue_many(
+            requests=[
+                NoticeRequest(
+                    case=link.case,
+                    template_key=OFFER_KEY,
+                    contact_point=point,
+                    extra_context={"portal_url": url},
+                    by_service=True,
+                )
+            ],
+            actor=actor,
+            now=now,
+            links=None,
+            defer_when_time_blocked=False,
+            retry_blocked=True,
+        )
+        if notice.context.get("portal_url") != url:  # today's offer, returned as it is: it has its link
+            raise InvalidInput(
+                f"An offer already went to {point.masked_value} today (one a day per contact point); no new "
+                "link was made.",
+                code="offer_already_sent",
+            )
+    return link, notice
 
 
 def link_resolve(token: str, *, now: datetime) -> NegotiationLink:
@@ -328,19 +357,36 @@ def links_for_notices(
         if key in wanted and key not in urls:
             urls[key] = link_url(link)
     missing = [pair for key, pair in wanted.items() if key not in urls]
-    created = bulk_insert(
-        NegotiationLink,
-        [
+    for link in links_create_many(pairs=missing, actor=actor, now=now, purpose="notice"):
+        urls[(link.case_id, link.contact_point_id or 0)] = link_url(link)
+    return urls
+
+
+def links_create_many(
+    *,
+    pairs: Sequence[tuple[CollectionCase, ContactPoint | None]],
+    actor: Actor,
+    now: datetime,
+    purpose: str = "",
+) -> list[NegotiationLink]:
+    """New links for these (case, contact point) pairs, each expiring after its pack's
+    ``link_expiry_days``, audited ``link.create``: the one write path for links (``link_create`` is this
+    with one pair after its checks). In the caller's transaction; a fixed number of queries."""
+    rows = []
+    versions: list[str] = []
+    for case, point in pairs:
+        pack = pack_for(case, now)
+        versions.append(pack.version)
+        rows.append(
             NegotiationLink(
                 case=case,
                 contact_point=point,
                 created_at=now,
                 created_by=actor.label,
-                expires_at=now + timedelta(days=pack_for(case, now).link_expiry_days),
+                expires_at=now + timedelta(days=pack.link_expiry_days),
             )
-            for case, point in missing
-        ],
-    )
+        )
+    created = bulk_insert(NegotiationLink, rows)
     audit_append_many(
         [
             PendingEvent(
@@ -351,13 +397,12 @@ def links_for_notices(
                     "link": str(link.id),
                     "contact_point": link.contact_point_id,
                     "expires_at": link.expires_at,
-                    "for": "notice",
+                    "policy_version": version,
+                    **({"for": purpose} if purpose else {}),
                 },
             )
-            for link in created
+            for link, version in zip(created, versions, strict=True)
         ],
         at=now,
     )
-    for link in created:
-        urls[(link.case_id, link.contact_point_id or 0)] = link_url(link)
-    return urls
+    return created

@@ -1,6 +1,6 @@
 """Notices the negotiation services send: where to, with which words, queued inside the caller's
-transaction through ``notifications.services.notice_queue`` (which asks the gate, stores the row, audits
-it and hands it to a worker only after commit).
+transaction through ``notifications.services.notice_queue_many`` (which asks the gate, stores the row,
+audits it and hands it to a worker only after commit) with the case the caller locked and the link maker.
 
 Labels are translated here (gettext, ``locale/``) because the renderer takes ready-made strings
 (``template_library``); a locale without a translation reads English rather than a raw code.
@@ -20,7 +20,9 @@ from debt_collections.kernel.audit import Actor
 from debt_collections.kernel.scope import resolve_contact_point
 from debt_collections.models import CollectionCase, Dispute, RepaymentPlan
 from debt_collections.policies.localtime import customer_zone, local_wall
+from debt_collections.services.links import links_for_notices
 from notifications.rendering import money
+from notifications.services import NoticeRequest, notice_queue_many
 
 if TYPE_CHECKING:
     from notifications.models import Notice
@@ -82,29 +84,32 @@ def queue(
     due_date: date | None = None,
     reference: str = "",
 ) -> Notice | None:
-    """Queue the notice in the caller's transaction; never raises for a gate block.
+    """Queue the notice in the caller's transaction (``case`` is the row the caller locked), as the
+    service that owes it; never raises for a gate block.
 
-    A block is stored as a ``blocked`` notice and audited by ``notice_queue``; a block by time rules only
-    (contact hours) is deferred to the first allowed instant. Returns the notice, or ``None`` without a
-    contact point.
+    A block is stored as a ``blocked`` notice and audited; a block by time rules only (contact hours) is
+    deferred to the first allowed instant. Returns the notice, or ``None`` without a contact point.
     """
-    from notifications.services import notice_queue
-
     if point is None:
         return None
-    return notice_queue(
-        case_id=case.pk,
-        template_key=template_key,
-        contact_point_id=point.pk,
+    [notice] = notice_queue_many(
+        requests=[
+            NoticeRequest(
+                case=case,
+                template_key=template_key,
+                contact_point=point,
+                due_date=due_date,
+                reference=reference,
+                extra_context=extra,
+                by_service=True,
+            )
+        ],
         actor=actor,
         now=now,
-        due_date=due_date,
-        extra_context=extra,
+        links=links_for_notices,
         defer_when_time_blocked=True,
-        raise_when_blocked=False,
-        reference=reference,
-        service_notice=True,
     )
+    return notice
 
 
 def plan_context(case: CollectionCase, plan: RepaymentPlan) -> dict[str, Any]:

@@ -9,13 +9,20 @@ picked up again by the relay (``relay``) if the broker or the worker was gone.
 from __future__ import annotations
 
 from notifications.services.queue import (
+    SERVICE_ONLY_KEYS,
+    LinkMaker,
     NoticeRequest,
     idempotency_key,
     notice_block_pending_to,
     notice_queue,
     notice_queue_many,
 )
-from notifications.services.relay import notice_relay_due
+from notifications.services.relay import (
+    Reconciled,
+    notice_reconcile_stale,
+    notice_relay_due,
+    notice_resolve_unknown,
+)
 from notifications.services.send import notice_send, notice_send_many
 from notifications.services.templates import (
     template_approve,
@@ -25,12 +32,17 @@ from notifications.services.templates import (
 )
 
 __all__ = [
+    "SERVICE_ONLY_KEYS",
+    "LinkMaker",
     "NoticeRequest",
+    "Reconciled",
     "idempotency_key",
     "notice_block_pending_to",
     "notice_queue",
     "notice_queue_many",
+    "notice_reconcile_stale",
     "notice_relay_due",
+    "notice_resolve_unknown",
     "notice_send",
     "notice_send_many",
     "template_approve",

@@ -5,9 +5,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -31,14 +30,9 @@ def notice_send(*, notice_id: int, now: datetime | None = None) -> Notice:
 
 
 def _claimable(notice: Notice, now: datetime) -> bool:
-    claim_expired = (
-        notice.status == Notice.Status.SENDING
-        and notice.claimed_at is not None
-        and notice.claimed_at < now - timedelta(seconds=settings.NOTICE_CLAIM_TIMEOUT_SECONDS)
-    )
-    if notice.status != Notice.Status.PENDING and not claim_expired:
-        return False
-    return notice.not_before is None or notice.not_before <= now
+    """Pending and past its ``not_before``. A ``sending`` row is never claimed again here, however old its
+    claim: the provider may have it, so the relay reconciles it (``relay.notice_reconcile_stale``)."""
+    return notice.status == Notice.Status.PENDING and (notice.not_before is None or notice.not_before <= now)
 
 
 def _set_per_row(column: str, values: dict[int, str]) -> None:
@@ -161,13 +155,10 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
                 if digest != notice.body_hash or notice.decision != previous_decision:
                     notice.subject, notice.body, notice.body_hash = subject, body, digest
                     rewritten.append(notice)
-                notice.status = Notice.Status.SENDING
-                notice.claimed_at = now
-                notice.attempts += 1
+                notice.claim(at=now)
                 claimed.append(notice)
             elif only_time_rules(decision):
-                notice.status = Notice.Status.PENDING
-                notice.not_before = decision.next_allowed_at
+                notice.not_before = decision.next_allowed_at  # still pending: it waits, nothing else
                 Notice.objects.filter(pk=notice.pk).update(
                     decision=notice.decision, not_before=notice.not_before
                 )
@@ -180,8 +171,10 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
                     )
                 )
             else:
-                notice.status = Notice.Status.BLOCKED
-                Notice.objects.filter(pk=notice.pk).update(decision=notice.decision, status=notice.status)
+                notice.block(decision=notice.decision)
+                Notice.objects.filter(pk=notice.pk).update(
+                    decision=notice.decision, status=notice.status, not_before=None
+                )
                 events.append(
                     PendingEvent(
                         action="notice.blocked",
@@ -191,7 +184,8 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
                     )
                 )
         _rewrite_content(rewritten)
-        # The claim itself is one statement for the whole batch (most rows change nothing else).
+        # The claim itself is one statement for the whole batch (most rows change nothing else); the
+        # transitions above checked each row's state and set the same values on the instances.
         Notice.objects.filter(pk__in=[n.pk for n in claimed]).update(
             status=Notice.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
@@ -223,8 +217,7 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
             events = []
             for notice, reference, error in outcomes:
                 if error:
-                    notice.status = Notice.Status.FAILED
-                    notice.last_error = error
+                    notice.fail(error=error)
                     events.append(
                         PendingEvent(
                             action="notice.failed",
@@ -234,9 +227,7 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
                         )
                     )
                 else:
-                    notice.status = Notice.Status.SENT
-                    notice.provider_reference = reference
-                    notice.sent_at = done
+                    notice.mark_sent(reference=reference, at=done)
                     events.append(
                         PendingEvent(
                             action="notice.sent",
@@ -251,11 +242,14 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
                             },
                         )
                     )
+            # Only rows still held by this claim: a claim the relay reconciled meanwhile (this worker was
+            # slower than the claim timeout) keeps the relay's outcome.
+            ours = Notice.objects.filter(status=Notice.Status.SENDING, claimed_at=now)
             sent = [n for n, _r, e in outcomes if not e]
-            Notice.objects.filter(pk__in=[n.pk for n in sent]).update(status=Notice.Status.SENT, sent_at=done)
+            ours.filter(pk__in=[n.pk for n in sent]).update(status=Notice.Status.SENT, sent_at=done)
             _set_per_row("provider_reference", {n.pk: n.provider_reference for n in sent})
             for notice, _reference, error in outcomes:
                 if error:
-                    Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.FAILED, last_error=error)
+                    ours.filter(pk=notice.pk).update(status=Notice.Status.FAILED, last_error=error)
             audit_append_many(events, at=done)
     return due

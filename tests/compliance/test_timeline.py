@@ -16,6 +16,7 @@ from debt_collections import services
 from debt_collections.errors import ComplianceBlocked
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState, CollectionCase, ContactAttempt
+from debt_collections.services.links import links_for_notices
 from notifications.masking import mask_links
 from notifications.models import Notice
 from notifications.services import notice_queue
@@ -56,6 +57,7 @@ def full_case(frozen: Any, agent: User, supervisor: User) -> tuple[CollectionCas
             case_id=case.pk, actor=by_agent, contact_point_id=phone.pk, now=_step(frozen)
         )
     notice_queue(
+        links=links_for_notices,
         case_id=case.pk,
         template_key="reminder.soft",
         contact_point_id=phone.pk,

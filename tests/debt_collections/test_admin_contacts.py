@@ -38,6 +38,7 @@ from debt_collections.models import (
     Payment,
     WaiverState,
 )
+from debt_collections.services.links import links_for_notices
 from notifications.masking import mask_links
 from notifications.models import Notice
 from notifications.services import notice_queue
@@ -268,6 +269,38 @@ def test_notice_choices_are_the_approved_keys_an_agent_may_send_by_hand(
     assert "reminder.soft" in keys
     # Sent by their own services, with the context they need (a schedule, a dispute, a signed link).
     assert not {"plan.confirmation", "dispute.outcome", "plan.offer"} & set(keys)
+
+
+def test_a_service_only_key_posted_by_hand_is_a_form_error_and_nothing_is_queued(
+    client_for: Any, agent: User, case: CollectionCase, phone: ContactPoint, sms_outbox: list[Any],
+) -> None:
+    response = client_for(agent).post(case_url(case, "send_notice"),
+                                      {"template_key": "credit_limit.notice", "contact_point": phone.pk})
+
+    [message] = messages_of(response)
+    assert "credit_limit.notice" in message and "not one of the available choices" in message
+    assert not Notice.objects.filter(case=case).exists()
+    assert sms_outbox == []
+
+
+def test_asking_again_after_a_night_block_queues_a_new_attempt_in_the_morning(
+    client_for: Any, agent: User, case: CollectionCase, phone: ContactPoint, sms_outbox: list[Any],
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    client = client_for(agent)
+    data = {"template_key": "reminder.soft", "contact_point": phone.pk}
+    early = NIGHT_IN_SHANGHAI.replace(hour=23, minute=30)  # 07:30 in Shanghai, the next local day
+    with time_machine.travel(early, tick=False):
+        client.post(case_url(case, "send_notice"), data)
+    with time_machine.travel(early + timedelta(hours=3), tick=False), django_capture_on_commit_callbacks(
+        execute=True
+    ):
+        response = client.post(case_url(case, "send_notice"), data)
+
+    assert messages_of(response)[-1].startswith("Notice reminder.soft")
+    first, retry = Notice.objects.filter(case=case).order_by("attempt")
+    assert (first.status, retry.status, retry.retry_of) == (Notice.Status.BLOCKED, Notice.Status.SENT, first)
+    assert len(sms_outbox) == 1
 
 
 def test_sending_the_negotiation_link_queues_the_plan_offer_with_the_signed_link(
@@ -652,7 +685,7 @@ def test_case_page_queries_do_not_grow_with_the_number_of_records(
             services.contact_attempt_log(case_id=case.pk, actor=actor, contact_point_id=point.pk,
                                          direction="outbound", outcome="no_answer")
             notice_queue(case_id=case.pk, template_key=("reminder.soft", "reminder.firm")[i],
-                         contact_point_id=point.pk, actor=actor)
+                         contact_point_id=point.pk, actor=actor, links=links_for_notices)
             request_waiver(case, second_agent, amount="10.00", hardship=True)  # and its review task
             services.plan_offer(case_id=case.pk, option_code="installment:3", actor=actor)
         for _ in range(n):

@@ -160,3 +160,78 @@ def test_attempt_list_shows_blocked_ones_too(agent: User, case_with_phone: tuple
         client.post(attempts_url(case), {"contact_point": phone.pk}, format="json")
     listed = client.get(attempts_url(case)).json()
     assert [a["allowed"] for a in listed] == [False]
+
+
+# --- honest retries (issue 12 item 3) and service-only keys (item 2) ----------------------------------------
+
+BEFORE_HOURS = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)  # 07:30 on 10 March in Shanghai: before 08:00
+
+
+def post_reminder(client: APIClient, case: CollectionCase, phone: ContactPoint, at: datetime) -> Any:
+    with time_machine.travel(at, tick=False):
+        return client.post(
+            notices_url(case), {"template": "reminder.soft", "contact_point": phone.pk}, format="json"
+        )
+
+
+def test_asking_again_after_a_block_queues_a_new_attempt_linked_to_the_blocked_one(
+    agent: User, case_with_phone: tuple, django_capture_on_commit_callbacks: Any
+) -> None:
+    case, phone = case_with_phone
+    client = api(agent)
+    # Given a reminder refused at 07:30 for HOURS (next allowed 08:00)
+    refused = post_reminder(client, case, phone, BEFORE_HOURS)
+    assert refused.status_code == 422 and refused.json()["blocked_by"] == ["HOURS"]
+    blocked = Notice.objects.get(case=case)
+
+    # When the agent asks again at 12:00 the same day
+    with time_machine.travel(NOON_SHANGHAI, tick=False), django_capture_on_commit_callbacks(execute=True):
+        again = post_reminder(client, case, phone, NOON_SHANGHAI)
+
+    # Then the gate decided again: a second attempt, its own row and decision, was queued and sent
+    assert again.status_code == 202, again.json()
+    body = again.json()
+    assert body["id"] != blocked.pk and body["attempt"] == 2 and body["retry_of"] == blocked.pk
+    retry = Notice.objects.get(pk=body["id"])
+    assert retry.status == Notice.Status.SENT and retry.decision["allowed"] is True
+    assert retry.idempotency_key == f"{blocked.idempotency_key}#2"
+    assert Notice.objects.get(pk=blocked.pk).status == Notice.Status.BLOCKED  # the first stays on record
+    assert len(InMemorySmsBackend.outbox) == 1
+    [queued] = AuditEvent.objects.filter(action="notice.queued", payload__notice=retry.pk)
+    assert queued.payload["attempt"] == 2 and queued.payload["retry_of"] == blocked.pk
+    # And asking a third time returns the attempt that went out, sending nothing twice
+    third = post_reminder(client, case, phone, NOON_SHANGHAI + timedelta(minutes=5))
+    assert third.status_code == 202 and third.json()["id"] == retry.pk
+    assert Notice.objects.filter(case=case).count() == 2
+
+
+def test_asking_again_while_still_blocked_is_422_with_the_current_rule_and_time_never_202(
+    agent: User, case_with_phone: tuple
+) -> None:
+    case, phone = case_with_phone
+    client = api(agent)
+    post_reminder(client, case, phone, BEFORE_HOURS)
+
+    again = post_reminder(client, case, phone, BEFORE_HOURS + timedelta(minutes=20))  # 07:50
+
+    assert again.status_code == 422
+    body = again.json()
+    assert body["blocked_by"] == ["HOURS"]
+    assert body["next_allowed_at"] == "2026-03-10T00:00:00+00:00"  # 08:00 in Shanghai
+    first, second = Notice.objects.filter(case=case).order_by("attempt")
+    assert (first.attempt, second.attempt) == (1, 2) and second.retry_of == first
+    assert second.status == Notice.Status.BLOCKED  # its own decision, on the record
+    assert InMemorySmsBackend.outbox == []
+
+
+def test_the_api_refuses_service_only_keys_with_a_clear_422(agent: User, case_with_phone: tuple) -> None:
+    case, phone = case_with_phone
+    for key in ("credit_limit.notice", "dispute.outcome", "plan.confirmation", "plan.offer"):
+        with time_machine.travel(NOON_SHANGHAI, tick=False):
+            response = api(agent).post(notices_url(case), {"template": key, "contact_point": phone.pk},
+                                       format="json")
+        assert response.status_code == 422, key
+        assert response.json()["code"] == "service_only_template"
+        assert key in response.json()["detail"]
+    assert not Notice.objects.filter(case=case).exists()
+    assert InMemorySmsBackend.outbox == []

@@ -21,6 +21,7 @@ from debt_collections.errors import ComplianceBlocked, InvalidInput, NotPermitte
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState, CollectionCase, ContactAttempt, HoldReason
 from debt_collections.policies import get_pack
+from debt_collections.services.links import links_for_notices
 from notifications.models import Notice
 from notifications.services import notice_queue
 from tests.factories import (
@@ -312,7 +313,7 @@ def test_wrong_party_outcome_quarantines_the_number_for_every_customer_that_has_
     case_a, point_a, case_b, point_b = two_customers_sharing_a_number
     # Given a reminder to customer B's point waiting in the outbox
     pending = notice_queue(case_id=case_b.pk, template_key="reminder.soft", contact_point_id=point_b.pk,
-                           actor=SYSTEM, now=NOW)
+                           actor=SYSTEM, now=NOW, links=links_for_notices)
     assert pending.status == Notice.Status.PENDING
 
     # When a call on customer A's case reaches somebody who says "wrong number"
@@ -367,7 +368,7 @@ def test_wrong_party_report_and_its_call_commit_together_or_not_at_all(
     def explode(**_kwargs: Any) -> int:
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr("notifications.services.notice_block_pending_to", explode)
+    monkeypatch.setattr("debt_collections.services.contacts.notice_block_pending_to", explode)
 
     # When the wrong-party call is logged
     with pytest.raises(RuntimeError, match="outbox unavailable"):
@@ -467,7 +468,7 @@ def test_inbound_messages_from_the_customer_do_not_use_up_the_outbound_sms_cap(a
 
     # When the reminder is queued
     notice = notice_queue(case_id=case.pk, template_key="reminder.soft", contact_point_id=phone.pk,
-                          actor=SYSTEM, now=NOW)
+                          actor=SYSTEM, now=NOW, links=links_for_notices)
 
     # Then the customer's own messages did not count as our contact attempts
     assert notice.status == Notice.Status.PENDING

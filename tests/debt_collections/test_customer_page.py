@@ -32,6 +32,7 @@ from debt_collections.models import (
     PlanState,
     RepaymentPlan,
 )
+from debt_collections.services.links import links_for_notices
 from notifications.models import Notice
 from notifications.services import notice_queue, templates_install_library
 from tests.audit_support import audit_events
@@ -291,8 +292,10 @@ def test_wrong_party_stops_every_contact_to_the_number_in_one_go(
         CaseState.ACTIVE, account=CreditAccountFactory.create(customer=neighbour.customer)
     )
     pending = [
-        notice_queue(case_id=case.pk, template_key="reminder.soft", contact_point_id=phone.pk, actor=SYSTEM),
+        notice_queue(case_id=case.pk, template_key="reminder.soft", contact_point_id=phone.pk, actor=SYSTEM,
+                     links=links_for_notices),
         notice_queue(
+            links=links_for_notices,
             case_id=neighbour_case.pk,
             template_key="reminder.soft",
             contact_point_id=neighbour.pk,

@@ -27,6 +27,7 @@ from debt_collections import services  # noqa: E402
 from debt_collections.errors import ComplianceBlocked  # noqa: E402
 from debt_collections.kernel.audit import Actor  # noqa: E402
 from debt_collections.models import CaseState, CollectionCase  # noqa: E402
+from debt_collections.services.links import links_for_notices
 from notifications.services import notice_queue  # noqa: E402
 from tests.factories import CreditAccountFactory, CustomerFactory, PhoneFactory, UserFactory, make_case  # noqa: E402
 
@@ -84,6 +85,7 @@ def seed() -> CollectionCase:
         except ComplianceBlocked:
             pass
         notice_queue(
+            links=links_for_notices,
             case_id=case.pk,
             template_key="reminder.soft",
             contact_point_id=phone.pk,

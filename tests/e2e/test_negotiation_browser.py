@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import ContactPoint
 from debt_collections import services
 from debt_collections.models import CaseState, CollectionCase, NegotiationLink, PlanState, RepaymentPlan
+from debt_collections.services.links import links_for_notices
 from notifications.models import Notice
 from notifications.services import notice_queue
 from tests.factories import SYSTEM, CreditAccountFactory, CustomerFactory, PhoneFactory, make_case
@@ -87,6 +88,7 @@ def test_wrong_number_acknowledges_and_blocks_the_number_for_every_customer(
         assert word.lower() not in html
     for target_case, target in ((case, point), (other_case, other)):
         notice = notice_queue(
+            links=links_for_notices,
             case_id=target_case.pk,
             template_key="reminder.soft",
             contact_point_id=target.pk,

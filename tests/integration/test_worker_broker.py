@@ -23,8 +23,9 @@ from django.utils import timezone
 from accounts.models import ContactPoint
 from config.celery import app as celery_app
 from debt_collections.models import AuditChainHead, AuditEvent, CollectionCase
+from debt_collections.services.links import links_for_notices
 from notifications.models import Notice
-from notifications.services import notice_queue, templates_install_library
+from notifications.services import NoticeRequest, notice_queue, notice_queue_many, templates_install_library
 from notifications.tasks import relay_pending_notices, send_notice
 from tests.audit_support import audit_events
 from tests.factories import SYSTEM, CreditAccountFactory, CustomerFactory, PhoneFactory, make_case
@@ -74,6 +75,7 @@ def _delinquent_case(zone: str) -> tuple[CollectionCase, ContactPoint]:
 
 def _queue(case: CollectionCase, phone: ContactPoint) -> Notice:
     notice = notice_queue(
+        links=links_for_notices,
         case_id=case.pk,
         template_key=TEMPLATE_KEY,
         contact_point_id=phone.pk,
@@ -230,3 +232,73 @@ def test_two_workers_and_duplicate_deliveries_send_each_notice_once(harness: Har
     assert sum(calls.values()) == len(notices)
     assert all(n.provider_reference == provider_reference(n.idempotency_key) for n in notices)
     assert AuditEvent.objects.filter(action="notice.sent").count() == len(notices)
+
+
+def test_a_worker_killed_mid_batch_leaves_no_notice_sent_twice_or_lost(harness: Harness) -> None:
+    """Issue 15 item 4: the worker dies after the provider took 5 of a batch of 20 and before it recorded
+    any. The relay asks the provider about each stale claim: the 5 it has are recorded ``sent`` without a
+    second call, the 15 it never got go out once."""
+    redis_server_binary()
+    _install_reference_rows()
+    # A private broker and its default queue: the relay re-enqueues from inside the worker, whose settings
+    # route to the default queue (as in the broker-outage test above).
+    broker, queue = harness.start_redis().url, "celery"
+    harness.use_broker(broker, queue=queue)
+    doomed = harness.start_worker(
+        broker_url=broker,
+        queue=queue,
+        name="doomed",
+        extra_env={
+            "NOTICE_SMS_BACKEND": "tests.integration.backends.StallingFileSmsBackend",
+            "NOTICE_SMS_STALL_AFTER": "5",
+        },
+    )
+    doomed.wait_ready(celery_app)
+    zone = daytime_zone(timezone.now())
+    pairs = [_delinquent_case(zone) for _ in range(20)]
+    cases = CollectionCase.objects.select_related("customer", "account").in_bulk([c.pk for c, _ in pairs])
+    requests = [
+        NoticeRequest(case=cases[case.pk], template_key=TEMPLATE_KEY, contact_point=phone)
+        for case, phone in pairs
+    ]
+    with transaction.atomic():  # one batch, one broker message: the worker claims all 20 at once
+        notices = notice_queue_many(
+            requests=requests, actor=SYSTEM, now=timezone.now(), links=links_for_notices
+        )
+    ids = [n.pk for n in notices]
+    assert all(n.status == Notice.Status.PENDING for n in notices)
+
+    stalled = harness.sms_dir / "stalled"
+    wait_for(stalled.exists, timeout=SEND_TIMEOUT, what="the worker to stall mid-batch", details=harness.logs)
+    assert doomed.proc is not None
+    doomed.proc.kill()  # SIGKILL: no warm shutdown, nothing recorded
+    doomed.proc.wait(10)
+    assert Notice.objects.filter(pk__in=ids, status=Notice.Status.SENDING).count() == 20
+    delivered = {key for key, count in harness.provider_calls().items() if count}
+    assert len(delivered) == 5
+
+    # A new worker whose relay treats every claim as stale and every pending row as due.
+    survivor = harness.start_worker(
+        broker_url=broker,
+        queue=queue,
+        name="survivor",
+        extra_env={"NOTICE_CLAIM_TIMEOUT_SECONDS": "0", "NOTICE_RELAY_AFTER_SECONDS": "0"},
+    )
+    survivor.wait_ready(celery_app)
+    relay = relay_pending_notices.delay()
+    relayed = wait_for(
+        lambda: survivor.task_results("notifications.relay_pending_notices").get(relay.id),
+        timeout=SEND_TIMEOUT,
+        what="the relay task to finish",
+        details=harness.logs,
+    )
+    assert relayed == "15"
+
+    sent = _wait_sent(harness, ids)
+    calls = harness.provider_calls()
+    assert {n.idempotency_key: calls[n.idempotency_key] for n in sent} == {n.idempotency_key: 1 for n in sent}
+    assert all(n.provider_reference == provider_reference(n.idempotency_key) for n in sent)
+    reconciled = AuditEvent.objects.filter(action="notice.sent", payload__reconciled=True)
+    assert {e.payload["notice"] for e in reconciled} == {n.pk for n in sent if n.idempotency_key in delivered}
+    assert AuditEvent.objects.filter(action="notice.released").count() == 15
+    assert AuditEvent.objects.filter(action="notice.sent").count() == 20

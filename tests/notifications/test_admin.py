@@ -14,6 +14,7 @@ from accounts.models import Agency, Role, User
 from debt_collections import services
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import CaseState, CollectionCase
+from debt_collections.services.links import links_for_notices
 from notifications.models import Notice, NoticeTemplate
 from notifications.services import notice_queue, template_create_draft
 from tests.audit_support import audit_events
@@ -64,7 +65,8 @@ def fresh(template: NoticeTemplate) -> NoticeTemplate:
 
 def sent_reminder(case: CollectionCase, phone: str, key: str = "reminder.soft") -> Notice:
     point = PhoneFactory.create(customer=case.customer, phone=phone)
-    return notice_queue(case_id=case.pk, template_key=key, contact_point_id=point.pk, actor=SYSTEM, now=NOW)
+    return notice_queue(case_id=case.pk, template_key=key, contact_point_id=point.pk, actor=SYSTEM, now=NOW,
+                        links=links_for_notices)
 
 
 # --- notices --------------------------------------------------------------------------------------------

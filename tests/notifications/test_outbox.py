@@ -18,16 +18,24 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.test import Client
 
 from accounts.models import ContactPoint, Customer
 from debt_collections import services
 from debt_collections.errors import ComplianceBlocked
 from debt_collections.models import AuditEvent, CaseState, CollectionCase, HoldReason
+from debt_collections.services.links import links_for_notices
 from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice
 from notifications.rendering import OPT_OUT_SALT, opt_out_url
-from notifications.services import notice_queue, notice_relay_due, notice_send
+from notifications.services import (
+    NoticeRequest,
+    notice_queue,
+    notice_queue_many,
+    notice_relay_due,
+    notice_send,
+)
 from tests.factories import SYSTEM, CreditAccountFactory, CustomerFactory, PhoneFactory, make_case
 from tests.notifications.conftest import NOW
 
@@ -51,7 +59,18 @@ def open_case(*, state: str = CaseState.EARLY, verified: bool = True, **customer
 
 def queue(case: CollectionCase, point: ContactPoint, key: str = "reminder.soft", **kwargs: Any) -> Notice:
     kwargs.setdefault("now", NOW)
-    return notice_queue(case_id=case.pk, template_key=key, contact_point_id=point.pk, actor=SYSTEM, **kwargs)
+    return notice_queue(case_id=case.pk, template_key=key, contact_point_id=point.pk, actor=SYSTEM,
+                        links=links_for_notices, **kwargs)
+
+
+def queue_as_service(case: CollectionCase, point: ContactPoint, key: str, **extra: Any) -> Notice:
+    """A service-only notice, queued as its owing service queues it (one item, the case it locked)."""
+    locked = CollectionCase.objects.select_related("customer", "account").get(pk=case.pk)
+    request = NoticeRequest(case=locked, template_key=key, contact_point=point, extra_context=extra,
+                            by_service=True)
+    with transaction.atomic():
+        [notice] = notice_queue_many(requests=[request], actor=SYSTEM, now=NOW, links=links_for_notices)
+    return notice
 
 
 def fresh(notice: Notice) -> Notice:
@@ -226,7 +245,7 @@ def test_service_notice_still_goes_out_while_the_case_is_on_hold(
     context = {"dispute_kind": "dispute", "dispute_due_date": "2026-03-17"}
 
     with django_capture_on_commit_callbacks(execute=True):
-        notice = queue(case, phone, "dispute.acknowledgement", extra_context=context)
+        notice = queue_as_service(case, phone, "dispute.acknowledgement", **context)
 
     assert notice.template.is_service
     assert fresh(notice).status == Status.SENT
@@ -240,7 +259,7 @@ def test_notice_queued_with_extra_context_is_sent_with_that_context(
     context = {"dispute_kind": "dispute", "dispute_due_date": "2026-03-17"}
 
     with django_capture_on_commit_callbacks(execute=True):
-        notice = queue(case, phone, "dispute.acknowledgement", extra_context=context)
+        notice = queue_as_service(case, phone, "dispute.acknowledgement", **context)
     assert "we will reply by 2026-03-17" in notice.body  # rendered right at queue time
 
     [message] = sent_messages()
@@ -409,7 +428,7 @@ def test_posting_the_opt_out_form_without_login_opts_out_and_blocks_sms_now_and_
     assert row.decision["blocked_by"] == ["OPT_OUT"]
     # and a later SMS notice is blocked by the gate
     with pytest.raises(ComplianceBlocked) as caught:
-        queue(case, phone, "plan.offer")
+        queue(case, phone, "contact.prompt")
     assert caught.value.rule_ids == ("OPT_OUT",)
     assert len(sent_messages()) == 1
 
