@@ -25,7 +25,7 @@ from debt_collections.admin.queues import note_action, run_each
 from debt_collections.admin.search import phone_search_candidates
 from notifications.masking import mask_links
 from notifications.models import Notice, NoticeTemplate
-from notifications.services import template_approve, template_reject
+from notifications.services import notice_resolve_unknown, template_approve, template_reject
 
 
 @admin.register(Notice)
@@ -74,6 +74,51 @@ class NoticeAdmin(CaseScopedReadOnlyAdminMixin, admin.ModelAdmin[Notice]):
 
     def masked_title(self, obj: Notice) -> str:
         return f"{obj.template.key} → {obj.contact_point.masked_value} ({obj.get_status_display()})"
+
+    # --- deciding an unknown delivery (a worker died between the provider call and the record) ---------
+
+    actions = ("decide_delivered", "decide_not_delivered")
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        user = admin_user(request)
+        return user is not None and (user.is_superuser or user.is_supervisor or user.is_compliance)
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Notice], *, delivered: bool) -> Any:
+        def apply(note: str) -> None:
+            run_each(
+                request,
+                queryset,
+                lambda row, actor: notice_resolve_unknown(
+                    notice_id=row.pk, delivered=delivered, actor=actor, note=note
+                ),
+                done=_("Decided: %(rows)s."),
+                not_done=_("Not decided: %(rows)s"),
+            )
+
+        action = "decide_delivered" if delivered else "decide_not_delivered"
+        return note_action(
+            self,
+            request,
+            queryset,
+            action=action,
+            title=_("Decide unknown deliveries: what do the provider's records show?"),
+            submit=_("Delivered") if delivered else _("Not delivered"),
+            apply=apply,
+        )
+
+    @admin.action(
+        description=gettext_lazy("Unknown delivery: the provider's records show it delivered"),
+        permissions=["decide"],
+    )
+    def decide_delivered(self, request: HttpRequest, queryset: QuerySet[Notice]) -> Any:
+        return self._decide(request, queryset, delivered=True)
+
+    @admin.action(
+        description=gettext_lazy("Unknown delivery: the provider's records show it was not delivered"),
+        permissions=["decide"],
+    )
+    def decide_not_delivered(self, request: HttpRequest, queryset: QuerySet[Notice]) -> Any:
+        return self._decide(request, queryset, delivered=False)
 
     def change_view(
         self,

@@ -86,6 +86,7 @@ def test_the_service_itself_refuses_a_foreign_point_whoever_calls_it(
             template_key="reminder.soft",
             contact_point_id=stranger_phone.pk,
             actor=Actor.system("tests"),
+            links=None,
         )
     assert not Notice.objects.exists()
 

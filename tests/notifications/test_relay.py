@@ -188,3 +188,26 @@ def test_sending_a_batch_of_100_costs_a_small_fixed_number_of_queries(
     assert len(handled) == 100
     assert Notice.objects.filter(status=Status.SENT).count() == 100
     assert len(InMemorySmsBackend.outbox) == 100
+
+
+def test_a_supervisor_decides_unknown_deliveries_from_the_admin_list_with_a_note(admin_client: Any) -> None:
+    unknown, pending = queued(2)
+    Notice.objects.filter(pk=unknown.pk).update(status=Status.UNKNOWN)
+    changelist = reverse("admin:notifications_notice_changelist")
+
+    response = admin_client.post(
+        changelist,
+        {
+            "action": "decide_delivered",
+            "_selected_action": [unknown.pk, pending.pk],
+            "apply": "yes",
+            "note": "in the provider's delivery report",
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert Notice.objects.get(pk=unknown.pk).status == Status.SENT
+    assert Notice.objects.get(pk=pending.pk).status == Status.PENDING  # refused: not unknown
+    page = response.content.decode()
+    assert f"#{unknown.pk}" in page and "Only an unknown delivery can be decided" in page
