@@ -113,10 +113,11 @@ class Notice(FSMModelMixin, models.Model):
 
     Status (the state machine below; only the services call the transitions)::
 
-        pending ──claim──> sending ──mark_sent──> sent
-           │                  ├──fail──────────> failed
-           └──block──> blocked├──mark_unknown──> unknown ──confirm_sent / confirm_not_sent──> sent | failed
-                              └──release──> pending   (the provider says it never got it)
+        pending ──claim──────> sending ──mark_sent───> sent
+        pending ──block──────> blocked   sending ──fail────────> failed
+        pending ──fail───────> failed    sending ──mark_unknown> unknown   (the provider cannot tell)
+          (a text that cannot render)    sending ──release─────> pending   (the provider never got it)
+                                         unknown ──mark_sent / fail──> sent | failed  (a person decides)
 
     ``sending`` is the claim a worker takes before it talks to the provider, so two workers never send
     one row; a claim left by a dead worker is reconciled with the provider, never sent again blind.
@@ -195,7 +196,8 @@ class Notice(FSMModelMixin, models.Model):
         self.provider_reference = reference
         self.sent_at = at
 
-    @transition(field=status, source=[Status.SENDING, Status.UNKNOWN], target=Status.FAILED)
+    # From pending too: a text that cannot be rendered (a missing value) fails before any claim.
+    @transition(field=status, source=[Status.PENDING, Status.SENDING, Status.UNKNOWN], target=Status.FAILED)
     def fail(self, *, error: str) -> None:
         self.last_error = error
 

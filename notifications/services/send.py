@@ -138,8 +138,7 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
                         ),
                     )
                 except MissingTemplateValue as exc:
-                    notice.status = Notice.Status.FAILED
-                    notice.last_error = exc.message
+                    notice.fail(error=exc.message)
                     Notice.objects.filter(pk=notice.pk).update(
                         status=notice.status, last_error=notice.last_error, decision=notice.decision
                     )
