@@ -14,6 +14,7 @@ from accounts.models import ContactPoint, User
 from debt_collections.models import AuditEvent, CaseState, CollectionCase, ContactAttempt
 from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice
+from tests.audit_support import audit_events
 from tests.factories import PhoneFactory, make_case
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +198,7 @@ def test_asking_again_after_a_block_queues_a_new_attempt_linked_to_the_blocked_o
     assert retry.idempotency_key == f"{blocked.idempotency_key}#2"
     assert Notice.objects.get(pk=blocked.pk).status == Notice.Status.BLOCKED  # the first stays on record
     assert len(InMemorySmsBackend.outbox) == 1
-    [queued] = AuditEvent.objects.filter(action="notice.queued", payload__notice=retry.pk)
+    [queued] = audit_events(action="notice.queued", payload={"notice": retry.pk})
     assert queued.payload["attempt"] == 2 and queued.payload["retry_of"] == blocked.pk
     # And asking a third time returns the attempt that went out, sending nothing twice
     third = post_reminder(client, case, phone, NOON_SHANGHAI + timedelta(minutes=5))

@@ -523,6 +523,7 @@ def test_a_lapsed_agencys_notice_is_stored_blocked_and_audited_as_agency_licence
         notice_queue(
             case_id=case.pk, template_key="reminder.soft", contact_point_id=phone.pk,
             actor=Actor.for_user(collector), now=at(NOW, 10),
+            links=links_for_notices,
         )
 
     assert "AGENCY_LICENCE" in caught.value.rule_ids

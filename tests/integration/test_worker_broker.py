@@ -298,7 +298,7 @@ def test_a_worker_killed_mid_batch_leaves_no_notice_sent_twice_or_lost(harness: 
     calls = harness.provider_calls()
     assert {n.idempotency_key: calls[n.idempotency_key] for n in sent} == {n.idempotency_key: 1 for n in sent}
     assert all(n.provider_reference == provider_reference(n.idempotency_key) for n in sent)
-    reconciled = AuditEvent.objects.filter(action="notice.sent", payload__reconciled=True)
+    reconciled = audit_events(action="notice.sent", payload={"reconciled": True})
     assert {e.payload["notice"] for e in reconciled} == {n.pk for n in sent if n.idempotency_key in delivered}
     assert AuditEvent.objects.filter(action="notice.released").count() == 15
     assert AuditEvent.objects.filter(action="notice.sent").count() == 20

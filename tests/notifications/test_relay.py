@@ -16,7 +16,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.models import User
 from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.kernel.audit import Actor
-from debt_collections.models import AuditEvent, CollectionCase
+from debt_collections.models import CollectionCase
 from debt_collections.services.links import links_for_notices
 from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice
@@ -28,6 +28,7 @@ from notifications.services import (
     notice_resolve_unknown,
     notice_send_many,
 )
+from tests.audit_support import audit_events
 from tests.factories import SYSTEM, CreditAccountFactory, CustomerFactory, PhoneFactory, make_case
 from tests.notifications.conftest import NOW
 
@@ -74,7 +75,7 @@ def test_a_stale_claim_the_provider_has_is_recorded_sent_without_a_second_call()
     assert row.status == Status.SENT
     assert row.provider_reference == InMemorySmsBackend.outbox[0].reference
     assert len(InMemorySmsBackend.outbox) == 1
-    [event] = AuditEvent.objects.filter(action="notice.sent", payload__notice=notice.pk)
+    [event] = audit_events(action="notice.sent", payload={"notice": notice.pk})
     assert event.payload["reconciled"] is True
     # And sending it again changes nothing
     assert notice_send_many(notice_ids=[notice.pk], now=NOW + TIMEOUT * 2) == []
@@ -89,7 +90,7 @@ def test_a_stale_claim_the_provider_never_got_is_released_and_then_sent_once() -
 
     assert settled.released == [notice.pk]
     assert Notice.objects.get(pk=notice.pk).status == Status.PENDING
-    assert AuditEvent.objects.filter(action="notice.released", payload__notice=notice.pk).count() == 1
+    assert len(audit_events(action="notice.released", payload={"notice": notice.pk})) == 1
     assert notice_relay_due(now=later) == [notice.pk]
     notice_send_many(notice_ids=notice_relay_due(now=later), now=later)
     assert Notice.objects.get(pk=notice.pk).status == Status.SENT
@@ -109,7 +110,7 @@ def test_a_stale_claim_on_a_provider_that_cannot_tell_is_unknown_and_never_sent_
     assert settled.unknown == [notice.pk]
     row = Notice.objects.get(pk=notice.pk)
     assert row.status == Status.UNKNOWN and "console" in row.last_error
-    assert AuditEvent.objects.filter(action="notice.unknown", payload__notice=notice.pk).count() == 1
+    assert len(audit_events(action="notice.unknown", payload={"notice": notice.pk})) == 1
     # Neither the relay nor a late delivery of the task sends it
     assert notice_relay_due(now=later + TIMEOUT) == []
     assert notice_send_many(notice_ids=[notice.pk], now=later + TIMEOUT) == []
@@ -132,7 +133,7 @@ def test_a_person_decides_an_unknown_delivery_and_it_is_audited(supervisor: User
 
     assert decided.status == Status.FAILED
     assert Notice.objects.get(pk=notice.pk).status == Status.FAILED
-    [event] = AuditEvent.objects.filter(action="notice.resolved", payload__notice=notice.pk)
+    [event] = audit_events(action="notice.resolved", payload={"notice": notice.pk})
     assert event.payload["delivered"] is False
 
 

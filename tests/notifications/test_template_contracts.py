@@ -8,15 +8,17 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from accounts.models import Role, User
 from debt_collections.errors import InvalidInput
 from debt_collections.kernel.audit import Actor
-from debt_collections.models import AuditEvent, CaseState
+from debt_collections.models import AuditEvent, CaseState, CollectionCase
 from debt_collections.policies import contacts as pack_contacts
+from debt_collections.services.links import links_for_notices
 from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice, NoticeTemplate
-from notifications.services import notice_queue, template_approve, template_create_draft
+from notifications.services import NoticeRequest, notice_queue_many, template_approve, template_create_draft
 from notifications.template_contracts import check_template, preview
 from notifications.template_library import LIBRARY
 from tests.factories import (
@@ -177,19 +179,18 @@ def test_the_approval_page_shows_a_preview_per_pack_and_the_reasons_a_draft_woul
 def test_at_send_time_a_missing_value_fails_the_notice_with_a_reason_never_a_blank(
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
-    # Given a credit-limit notice queued without the change's details (its service was bypassed)
+    # Given a credit-limit notice queued without the change's details (a service that forgot them: by
+    # hand the outbox refuses the key altogether)
     customer = CustomerFactory.create()
     phone = PhoneFactory.create(customer=customer)
     case = make_case(CaseState.EARLY, account=CreditAccountFactory.create(customer=customer))
+    locked = CollectionCase.objects.select_related("customer", "account").get(pk=case.pk)
+    request = NoticeRequest(
+        case=locked, template_key="credit_limit.notice", contact_point=phone, by_service=True
+    )
 
-    with django_capture_on_commit_callbacks(execute=True):
-        notice = notice_queue(
-            case_id=case.pk,
-            template_key="credit_limit.notice",
-            contact_point_id=phone.pk,
-            actor=SYSTEM,
-            now=NOW,
-        )
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        [notice] = notice_queue_many(requests=[request], actor=SYSTEM, now=NOW, links=links_for_notices)
 
     # Then nothing was sent, the notice failed with the names of the missing values, and that is audited
     stored = Notice.objects.get(pk=notice.pk)
