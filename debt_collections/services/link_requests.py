@@ -20,7 +20,7 @@ from accounts.models import ContactPoint
 from debt_collections.errors import InvalidInput
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.models import NegotiationLink
-from debt_collections.services.links import link_unusable_reason
+from debt_collections.services.links import link_unusable_reason, links_for_notices
 from notifications.models import Notice
 from notifications.services import notice_queue
 
@@ -75,6 +75,7 @@ def link_request_new(*, link_id: UUID | str, now: datetime | None = None) -> Not
         actor=actor,
         now=now,
         reference=f"new-link:{link.id}",
+        links=links_for_notices,  # a fresh link: the expired one is never reused
     )
     with transaction.atomic():
         audit_append(
