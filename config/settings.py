@@ -7,6 +7,7 @@ email to the console. ``DATABASE_URL`` switches to PostgreSQL, ``REDIS_URL`` to 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -353,3 +354,94 @@ LOG_QUIET_PER_MESSAGE = DEBUG and CELERY_TASK_ALWAYS_EAGER
 LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL, quiet_per_message=LOG_QUIET_PER_MESSAGE)
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
+
+# --- Trust boundaries (issue 11): shared counters, brute-force limits, browser hardening, bad input ---
+# Counters (login failures, throttles) live in one cache every worker and host shares: Redis when
+# REDIS_URL is set (CACHE_REDIS_URL picks another database), the database cache table otherwise (created
+# by config's migration). Never a per-process memory cache, which each worker would count on its own.
+_CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", REDIS_URL)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_REDIS_URL}
+        if _CACHE_REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+    )
+}
+CACHES["default"]["KEY_PREFIX"] = "dc"
+
+# The client address every limit counts by is REMOTE_ADDR; X-Forwarded-For is believed only for the
+# number of proxies of ours named here (config.security.client_ip).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Admin login and the token endpoint: django-axes counts failures per username and per client address
+# (each locks on its own) and locks for the cool-off period; the answer is a 429 with Retry-After.
+INSTALLED_APPS += ["axes", "csp", "drf_spectacular_sidecar"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.security.axes_lockout"
+AXES_VERBOSE = False
+# The token endpoint's own throttle (per client address, same cache), on top of the lockout.
+TOKEN_RATE = os.environ.get("TOKEN_RATE", "10/min")
+# The customer's pages (/n/, /o/): (limit, window seconds). The link itself locks after 5 failed checks.
+CUSTOMER_PAGE_RATE = (int(os.environ.get("CUSTOMER_PAGE_RATE_PER_MIN", "60")), 60)
+CUSTOMER_VERIFY_RATE_PER_LINK = (int(os.environ.get("CUSTOMER_VERIFY_RATE_PER_LINK_HOUR", "10")), 3600)
+CUSTOMER_VERIFY_RATE_PER_IP = (int(os.environ.get("CUSTOMER_VERIFY_RATE_PER_IP_HOUR", "30")), 3600)
+
+_security_at = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
+MIDDLEWARE.insert(_security_at + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(_security_at + 2, "config.security.CustomerThrottleMiddleware")
+# Last, as django-axes asks: it turns a lockout flagged during authentication into the 429 answer.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+
+# A strict Content-Security-Policy on every page: scripts only from our own origin (the API docs too:
+# drf-spectacular-sidecar's copy of Swagger UI, loaded by a separate script URL, no inline script), no
+# plugins, no framing, forms post only to us. Inline <style> blocks stay allowed (no script runs there).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SPECTACULAR_SETTINGS.update(
+    {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
+)
+
+if not DEBUG:
+    # Browsers remember to use HTTPS only; a year, subdomains included (DJANGO_HSTS_SECONDS=0 to stage it).
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    SECURE_REFERRER_POLICY = "same-origin"
+    # Behind a TLS-terminating proxy of ours (TRUSTED_PROXY_COUNT > 0) the scheme comes from it.
+    if TRUSTED_PROXY_COUNT > 0:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Bad input is a 400, never a 500: JSON bodies parsed with a nesting and size limit, lists paginated.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(1024 * 1024)))
+API_JSON_MAX_DEPTH = 32
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_PARSER_CLASSES": [
+            "config.parsers.LimitedJSONParser",
+            "rest_framework.parsers.FormParser",
+            "rest_framework.parsers.MultiPartParser",
+        ],
+        "DEFAULT_PAGINATION_CLASS": "config.pagination.Pagination",
+    }
+)

@@ -109,6 +109,30 @@ def _runtime_role(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_counters(request: pytest.FixtureRequest) -> None:
+    """Login lockouts and throttles count in the shared cache: every test starts with none of them.
+
+    On Redis (the PostgreSQL pass) the counters outlive a test; the database cache table outlives a
+    transactional test (a flush empties model tables only). Clearing needs the test database, so only
+    tests that use it clear (a pure test never reaches a counter)."""
+    from django.conf import settings
+
+    from config.security import clear_rate_counters
+
+    redis = settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    names = set(getattr(request.node, "fixturenames", ()))
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        names & {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+    )
+    if redis:
+        clear_rate_counters()
+    elif uses_db:
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            clear_rate_counters()
+
+
+@pytest.fixture(autouse=True)
 def _celery_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
     """Tasks run in-process in every test but the integration ones, which start real workers.
 

@@ -19,9 +19,11 @@ from rest_framework import generics
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from config.pagination import Pagination
 from config.permissions import IsStaff
 from debt_collections import selectors
 from debt_collections.api import serializers as ser
@@ -63,10 +65,23 @@ class HasCollectionsRole(IsStaff):
 
 
 class StaffAPI(APIView):
-    """Base of every staff endpoint: authentication order and the role check (see module docstring)."""
+    """Base of every staff endpoint: authentication order and the role check (see module docstring).
+
+    Every list answers one page (``page_of``): ``{count, next, previous, results}``, ``?page=`` and
+    ``?page_size=`` up to ``Pagination.max_page_size``, as the schema says (drf-spectacular documents the
+    paginated shape from ``pagination_class``)."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [HasCollectionsRole]
+    pagination_class = Pagination
+
+
+def page_of(view: APIView, request: Request, rows: Any, serializer_class: Any, **kwargs: Any) -> Response:
+    """One page of ``rows`` (an ordered queryset or a list) serialized with ``serializer_class``; an
+    out-of-range or malformed page is DRF's 404 ``Invalid page``."""
+    paginator = Pagination()
+    page = paginator.paginate_queryset(rows, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True, **kwargs).data)
 
 
 def caller(request: Request) -> User:

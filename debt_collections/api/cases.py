@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import django_fsm
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -25,7 +26,8 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import User, days_past_due_q
-from config.paging import EstimatedCountPagination
+from config.pagination import Pagination
+from config.security import client_ip
 from debt_collections import selectors, services
 from debt_collections.api import serializers as ser
 from debt_collections.api.base import ActingCaseView, ScopedCaseView, StaffAPI, caller, error_responses
@@ -38,6 +40,7 @@ from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CollectionCase
 
 RECENT_EVENTS = 50
+
 
 def allowed_transitions(case: CollectionCase, user: User, today: date) -> list[str]:
     """The manual transitions ``user`` may trigger on ``case`` now, in the permissions table's order.
@@ -60,10 +63,17 @@ def allowed_transitions(case: CollectionCase, user: User, today: date) -> list[s
 
 
 class TokenObtainThrottle(AnonRateThrottle):
-    """Slows password guessing: per client address, on the token endpoint only."""
+    """Slows password guessing: per client address (``config.security.client_ip``: ``REMOTE_ADDR``, never
+    a client's own ``X-Forwarded-For``), counted in the shared cache, ``settings.TOKEN_RATE``. Failed
+    passwords also count towards django-axes' lockout per username and per address."""
 
     scope = "auth_token"
-    rate = "10/min"
+
+    def get_rate(self) -> str:
+        return str(settings.TOKEN_RATE)
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request)
 
 
 class TokenObtainView(APIView):
@@ -83,7 +93,9 @@ class TokenObtainView(APIView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        body = ser.StaffAuthTokenSerializer(data=request.data, context={"request": request})
+        # The Django request, not DRF's wrapper: django-axes flags a lockout on the object it is given,
+        # and its middleware looks at the Django request to answer 429 instead of this view's 400.
+        body = ser.StaffAuthTokenSerializer(data=request.data, context={"request": request._request})
         body.is_valid(raise_exception=True)
         token, _created = Token.objects.get_or_create(user=body.validated_data["user"])
         return Response(ser.TokenSerializer({"token": token.key}).data)
@@ -94,7 +106,7 @@ class TokenObtainView(APIView):
 
 class CaseListView(StaffAPI, generics.ListAPIView[CollectionCase]):
     serializer_class = ser.CaseSummarySerializer
-    pagination_class = EstimatedCountPagination  # no COUNT(*) over every case per page
+    pagination_class = Pagination  # no COUNT(*) over every case per page (config.paging), page_size
 
     @extend_schema(
         summary="List the cases the caller may see, newest first",

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from debt_collections import services
-from debt_collections.api.base import ActingCaseView, caller, error_responses
+from debt_collections.api.base import ActingCaseView, caller, error_responses, page_of
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import ContactAttempt
 from debt_collections.services.links import links_for_notices
@@ -127,8 +127,8 @@ class CaseContactAttemptsView(ActingCaseView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
-        attempts: QuerySet[ContactAttempt] = case.contact_attempts.order_by("-placed_at", "-pk")[:200]
-        return Response(ContactAttemptSerializer(attempts, many=True).data)
+        attempts: QuerySet[ContactAttempt] = case.contact_attempts.order_by("-placed_at", "-pk")
+        return page_of(self, request, attempts, ContactAttemptSerializer)
 
     @extend_schema(
         summary="Log a call (asks the compliance gate first)",
@@ -170,7 +170,7 @@ class CaseNoticesView(ActingCaseView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
-        return Response(NoticeSerializer(notices_for_case(case.pk), many=True).data)
+        return page_of(self, request, notices_for_case(case.pk).order_by("queued_at", "pk"), NoticeSerializer)
 
     @extend_schema(
         summary="Queue a standardized notice (asks the compliance gate first)",

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from accounts.models import MONEY_DIGITS, MONEY_PLACES, CreditLimitChange, User
 from debt_collections import credit, selectors
-from debt_collections.api.base import ScopedCaseView, StaffAPI, caller, error_responses
+from debt_collections.api.base import ScopedCaseView, StaffAPI, caller, error_responses, page_of
 from debt_collections.credit.limits import limit_change_appeal_queue
 from debt_collections.credit.reporting import credit_report_view
 from debt_collections.kernel.audit import Actor
@@ -251,7 +251,7 @@ class AccountLimitChangesView(StaffAPI):
         if selectors.account_for(user, id) is None:
             raise NotFound("Account not found.")
         changes = CreditLimitChange.objects.filter(account_id=id).select_related("account")
-        return Response(LimitChangeSerializer(changes.order_by("-created_at", "-pk"), many=True).data)
+        return page_of(self, request, changes.order_by("-created_at", "-pk"), LimitChangeSerializer)
 
     @extend_schema(
         summary="Schedule a credit-limit reduction or freeze, with advance notice to the customer",
@@ -343,5 +343,4 @@ class LimitChangeAppealQueueView(StaffAPI):
         tags=["limit changes"],
     )
     def get(self, request: Request) -> Response:
-        queue = limit_change_appeal_queue(caller(request))[:500]
-        return Response(LimitChangeSerializer(queue, many=True).data)
+        return page_of(self, request, limit_change_appeal_queue(caller(request)), LimitChangeSerializer)

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from debt_collections import selectors, services
 from debt_collections.api import serializers_negotiation as ser
-from debt_collections.api.base import ScopedCaseView, StaffAPI, caller, error_responses
+from debt_collections.api.base import ScopedCaseView, StaffAPI, caller, error_responses, page_of
 from debt_collections.kernel.access import is_payments_system, may
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import Dispute, FeeWaiver, RepaymentPlan
@@ -67,7 +67,7 @@ class CasePlansView(ScopedCaseView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
-        return Response(ser.PlanSerializer(selectors.plans_for_case(case), many=True).data)
+        return page_of(self, request, selectors.plans_for_case(case), ser.PlanSerializer)
 
     @extend_schema(
         summary="Offer an option, or accept it on the customer's behalf",
@@ -161,7 +161,7 @@ class CaseWaiversView(ScopedCaseView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
-        return Response(ser.WaiverSerializer(selectors.waivers_for_case(case), many=True).data)
+        return page_of(self, request, selectors.waivers_for_case(case), ser.WaiverSerializer)
 
     @extend_schema(
         summary="Ask to waive fees, penalty interest or interest",
@@ -303,7 +303,7 @@ class CaseDisputesView(ScopedCaseView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
-        return Response(ser.DisputeSerializer(selectors.disputes_for_case(case), many=True).data)
+        return page_of(self, request, selectors.disputes_for_case(case), ser.DisputeSerializer)
 
     @extend_schema(
         summary="Record a dispute or complaint: the case goes on hold in the same transaction",
@@ -339,8 +339,7 @@ class DisputeQueueView(StaffAPI):
         tags=["disputes"],
     )
     def get(self, request: Request) -> Response:
-        disputes = selectors.open_disputes(caller(request))[:500]
-        return Response(ser.DisputeSerializer(disputes, many=True).data)
+        return page_of(self, request, selectors.open_disputes(caller(request)), ser.DisputeSerializer)
 
 
 class DisputeResolveView(StaffAPI):

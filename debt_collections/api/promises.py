@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from debt_collections import selectors
-from debt_collections.api.cases import StaffAPI
+from debt_collections.api.base import StaffAPI, page_of
 from debt_collections.api.serializers import ErrorSerializer
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import CollectionCase, PromiseToPay
@@ -84,7 +84,7 @@ class CasePromisesView(StaffAPI):
     )
     def get(self, request: Request, id: int) -> Response:  # noqa: A002 (the URL's name)
         case = _case(_caller(request), id)
-        return Response(PromiseSerializer(case.promises.order_by("-taken_at", "-pk"), many=True).data)
+        return page_of(self, request, case.promises.order_by("-taken_at", "-pk"), PromiseSerializer)
 
     @extend_schema(
         summary="Take a promise to pay",

@@ -159,7 +159,7 @@ def test_attempt_list_shows_blocked_ones_too(agent: User, case_with_phone: tuple
     client = api(agent)
     with time_machine.travel(NOON_SHANGHAI + timedelta(hours=10), tick=False):  # 22:00 local
         client.post(attempts_url(case), {"contact_point": phone.pk}, format="json")
-    listed = client.get(attempts_url(case)).json()
+    listed = client.get(attempts_url(case)).json()["results"]
     assert [a["allowed"] for a in listed] == [False]
 
 

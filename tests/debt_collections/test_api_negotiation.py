@@ -83,7 +83,7 @@ def test_an_agent_accepts_an_option_on_the_customers_behalf(agent: User, case: C
     assert [i["amount"] for i in body["installments"]][:2] == ["908.34", "908.34"]
     case.refresh_from_db()
     assert case.state == CaseState.ON_PLAN
-    listed = api(agent).get(url("case-plans", case.pk)).json()
+    listed = api(agent).get(url("case-plans", case.pk)).json()["results"]
     assert [p["id"] for p in listed] == [body["id"]]
 
 
@@ -161,7 +161,7 @@ def test_a_waiver_is_requested_by_one_agent_and_approved_by_another(
     assert other.status_code == 200
     assert other.json()["state"] == "applied"
     assert balances(case.account)["penalty_interest"] == 0
-    assert [w["id"] for w in api(agent).get(url("case-waivers", case.pk)).json()] == [waiver_id]
+    assert [w["id"] for w in api(agent).get(url("case-waivers", case.pk)).json()["results"]] == [waiver_id]
 
 
 def test_a_waiver_above_the_agent_limit_is_a_403_for_an_agent(agent: User, supervisor: User) -> None:
@@ -265,7 +265,7 @@ def test_a_dispute_holds_the_case_and_compliance_resolves_it(
     dispute_id = created.json()["id"]
     case.refresh_from_db()
     assert case.state == CaseState.ON_HOLD
-    queue = api(compliance).get(url("dispute-queue")).json()
+    queue = api(compliance).get(url("dispute-queue")).json()["results"]
     assert [d["id"] for d in queue] == [dispute_id]
 
     by_agent = api(agent).post(
@@ -282,7 +282,7 @@ def test_a_dispute_holds_the_case_and_compliance_resolves_it(
     assert by_compliance.json()["status"] == "rejected"
     case.refresh_from_db()
     assert case.state == CaseState.ACTIVE
-    assert api(agent).get(url("case-disputes", case.pk)).json()[0]["status"] == "rejected"
+    assert api(agent).get(url("case-disputes", case.pk)).json()["results"][0]["status"] == "rejected"
 
 
 def test_a_dispute_of_an_unknown_kind_is_a_400(agent: User, case: CollectionCase) -> None:

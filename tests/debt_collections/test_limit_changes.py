@@ -546,7 +546,7 @@ def test_api_schedules_a_reduction_and_lists_it(case: CollectionCase, agent: Use
         "12000.00",
         False,
     )
-    listed = api(agent).get(url("account-limit-changes", case.account_id)).json()
+    listed = api(agent).get(url("account-limit-changes", case.account_id)).json()["results"]
     assert [c["id"] for c in listed] == [body["id"]]
 
 
@@ -581,7 +581,7 @@ def test_api_appeal_and_review_with_four_eyes(
     appealed = api(agent).post(
         url("limit-change-appeal", change.pk), {"appeal_text": "Customer phoned to appeal."}, format="json"
     )
-    queue = api(other_supervisor).get(url("limit-appeals")).json()
+    queue = api(other_supervisor).get(url("limit-appeals")).json()["results"]
     own = api(supervisor).post(
         url("limit-change-review", change.pk), {"decision": "reversed", "note": "x"}, format="json"
     )

@@ -105,7 +105,7 @@ def test_the_api_takes_lists_and_cancels_promises(agent: User) -> None:
     assert created.status_code == 201, created.content
     assert created.json()["state"] == "open" and created.json()["channel"] == "api"
     listed = api.get(f"/api/v1/cases/{case.pk}/promises/")
-    assert [p["id"] for p in listed.json()] == [created.json()["id"]]
+    assert [p["id"] for p in listed.json()["results"]] == [created.json()["id"]]
     cancelled = api.post(
         f"/api/v1/promises/{created.json()['id']}/cancel/", {"reason": "typo"}, format="json"
     )
