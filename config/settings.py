@@ -445,3 +445,11 @@ REST_FRAMEWORK.update(
         "DEFAULT_PAGINATION_CLASS": "config.pagination.Pagination",
     }
 )
+
+# Personal data out of logs: the development email backend logs one masked line per message, and every
+# log line passes a filter that masks phone numbers, emails, national ids and link tokens.
+if "EMAIL_BACKEND" not in os.environ:
+    EMAIL_BACKEND = "config.mail.MaskedConsoleEmailBackend"
+LOGGING.setdefault("filters", {})["mask_personal_data"] = {"()": "config.logmask.MaskPersonalData"}
+for _handler in LOGGING.get("handlers", {}).values():
+    _handler.setdefault("filters", []).append("mask_personal_data")

@@ -14,7 +14,9 @@ import re
 # Tokens are URL-safe signatures (``signing.dumps`` / ``TimestampSigner``): letters, digits, ``-_:.``.
 _LINK = re.compile(r"/(?P<kind>[no])/(?P<token>[A-Za-z0-9_\-:.]{8,})/?")
 _EMAIL = re.compile(r"(?P<first>[A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@(?P<domain>[A-Za-z0-9.\-]+)")
-_PHONE = re.compile(r"\+?\d[\d \-]{6,}\d")
+# E.164 numbers, mainland mobile numbers and 18-character resident id numbers; not dates or plain ids.
+_PHONE = re.compile(r"\+\d{8,15}\b|\b1[3-9]\d{9}\b")
+_NATIONAL_ID = re.compile(r"\b\d{17}[\dXx]\b")
 
 
 def masked_link_id(token: str) -> str:
@@ -52,7 +54,8 @@ def mask_address(value: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Links, email addresses and phone numbers in free text masked: for log lines."""
+    """Links, email addresses, phone numbers and national id numbers in free text masked: for log lines."""
     text = mask_links(text)
     text = _EMAIL.sub(lambda m: f"{m.group('first')}***@{m.group('domain')}", text)
-    return _PHONE.sub(lambda m: mask_phone(re.sub(r"[ \-]", "", m.group(0))), text)
+    text = _NATIONAL_ID.sub("[national id]", text)
+    return _PHONE.sub(lambda m: mask_phone(m.group(0)), text)

@@ -18,6 +18,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import generics
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -73,7 +74,7 @@ class StaffAPI(APIView):
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [HasCollectionsRole]
-    pagination_class = Pagination
+    pagination_class: type[BasePagination] | None = Pagination
 
 
 def page_of(view: APIView, request: Request, rows: Any, serializer_class: Any, **kwargs: Any) -> Response:
