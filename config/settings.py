@@ -388,6 +388,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "config.security.axes_lockout"
 AXES_VERBOSE = False
+# Counters live in the cache; the access-attempt tables and their admin pages stay unused.
+AXES_ENABLE_ADMIN = False
 # The token endpoint's own throttle (per client address, same cache), on top of the lockout.
 TOKEN_RATE = os.environ.get("TOKEN_RATE", "10/min")
 # The customer's pages (/n/, /o/): (limit, window seconds). The link itself locks after 5 failed checks.

@@ -70,7 +70,11 @@ def test_production_settings_refuse_to_load_with_the_development_key() -> None:
     env.update({"DJANGO_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "config.settings"})
     result = subprocess.run(  # noqa: S603  (our own interpreter, a fixed snippet)
         [sys.executable, "-c", "import django; django.setup()"],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
@@ -78,6 +82,10 @@ def test_production_settings_refuse_to_load_with_the_development_key() -> None:
     env["DJANGO_SECRET_KEY"] = "a-long-random-production-key-for-this-test-only-0123456789"
     ok = subprocess.run(  # noqa: S603
         [sys.executable, "-c", "import django; django.setup()"],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert ok.returncode == 0, ok.stderr
