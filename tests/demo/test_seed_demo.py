@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import F, Model
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from accounts.models import Agency, ContactPoint, CreditAccount, Customer, QuarantinedContact, User
@@ -366,7 +366,10 @@ def test_rerun_resets_the_demo_passwords_so_the_printed_logins_work() -> None:
     seed(SMALL)
 
     for login in DEMO_LOGINS:
-        user = authenticate(username=login.username, password=login.password)
+        # With a request, as the admin login does: django-axes counts failures per client address.
+        user = authenticate(
+            RequestFactory().post("/admin/login/"), username=login.username, password=login.password
+        )
         assert user is not None and user.is_staff
         assert user.is_superuser == login.superuser
         assert (login.role is None) or user.has_role(login.role)
