@@ -131,7 +131,9 @@ class CaseListQuerySerializer(serializers.Serializer[Any]):
     """Query parameters of the case list. An unknown value is a 400, never silently ignored."""
 
     state = serializers.ChoiceField(choices=CaseState.choices, required=False)
-    dpd_min = serializers.IntegerField(min_value=0, required=False, help_text="Minimum days past due.")
+    dpd_min = serializers.IntegerField(
+        min_value=0, max_value=100_000, required=False, help_text="Minimum days past due."
+    )
     assigned = serializers.ChoiceField(
         choices=[("me", "Assigned to me"), ("none", "Unassigned")], required=False
     )
@@ -145,6 +147,9 @@ class CaseSummarySerializer(serializers.ModelSerializer[CollectionCase]):
     total_due = serializers.DecimalField(source="account.total_due", **_MONEY_FIELD)
     assignee = UserRefSerializer(read_only=True, allow_null=True)
     agency = AgencyRefSerializer(read_only=True, allow_null=True)
+    # Blank when the case is not on hold: read-only model fields lose ``allow_blank``, so the schema would
+    # promise one of the reasons and a client validating against it would reject "" (schemathesis did).
+    hold_reason = serializers.ChoiceField(choices=HoldReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = CollectionCase
@@ -183,6 +188,9 @@ class CaseDetailSerializer(serializers.ModelSerializer[CollectionCase]):
         "does. A service guard (e.g. charge-off days past due, an open dispute) may still refuse with 409."
     )
     audit_events = serializers.SerializerMethodField(help_text="The 50 most recent events, newest first.")
+    hold_reason = serializers.ChoiceField(choices=HoldReason.choices, allow_blank=True, read_only=True)
+    resume_state = serializers.ChoiceField(choices=CaseState.choices, allow_blank=True, read_only=True)
+    close_reason = serializers.ChoiceField(choices=CloseReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = CollectionCase
