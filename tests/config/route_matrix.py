@@ -140,7 +140,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 302,
+            "lapsed_agency_agent": 200,
             "supervisor": 200,
         }
     },
@@ -160,7 +160,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 302,
+            "lapsed_agency_agent": 200,
             "supervisor": 200,
         }
     },
@@ -200,7 +200,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 302,
+            "lapsed_agency_agent": 200,
             "supervisor": 200,
         }
     },
@@ -220,7 +220,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 302,
+            "lapsed_agency_agent": 200,
             "supervisor": 200,
         }
     },
@@ -884,12 +884,12 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "supervisor": 405,
         },
         "POST": {
-            "agency_agent": 302,
-            "agent": 302,
+            "agency_agent": 200,
+            "agent": 200,
             "anonymous": 302,
             "compliance": 403,
             "lapsed_agency_agent": 404,
-            "supervisor": 302,
+            "supervisor": 200,
         },
     },
     "admin/collections/collectioncase/<path:object_id>/record_payment/": {
@@ -1130,6 +1130,66 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "supervisor": 403,
         }
     },
+    "admin/collections/delinquencysnapshot/": {
+        "GET": {
+            "agency_agent": 403,
+            "agent": 403,
+            "anonymous": 302,
+            "compliance": 200,
+            "lapsed_agency_agent": 403,
+            "supervisor": 200,
+        }
+    },
+    "admin/collections/delinquencysnapshot/<path:object_id>/": {
+        "GET": {
+            "agency_agent": 302,
+            "agent": 302,
+            "anonymous": 302,
+            "compliance": 302,
+            "lapsed_agency_agent": 302,
+            "supervisor": 302,
+        }
+    },
+    "admin/collections/delinquencysnapshot/<path:object_id>/change/": {
+        "GET": {
+            "agency_agent": 403,
+            "agent": 403,
+            "anonymous": 302,
+            "compliance": 302,
+            "lapsed_agency_agent": 403,
+            "supervisor": 302,
+        }
+    },
+    "admin/collections/delinquencysnapshot/<path:object_id>/delete/": {
+        "GET": {
+            "agency_agent": 403,
+            "agent": 403,
+            "anonymous": 302,
+            "compliance": 403,
+            "lapsed_agency_agent": 403,
+            "supervisor": 403,
+        }
+    },
+    "admin/collections/delinquencysnapshot/<path:object_id>/history/": {
+        "GET": {
+            "agency_agent": 302,
+            "agent": 302,
+            "anonymous": 302,
+            "compliance": 302,
+            "lapsed_agency_agent": 302,
+            "supervisor": 302,
+        }
+    },
+    "admin/collections/delinquencysnapshot/add/": {
+        "GET": {
+            "agency_agent": 403,
+            "agent": 403,
+            "anonymous": 302,
+            "compliance": 403,
+            "lapsed_agency_agent": 403,
+            "supervisor": 403,
+        }
+    },
     "admin/collections/dispute/": {
         "GET": {
             "agency_agent": 200,
@@ -1156,7 +1216,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 200,
+            "lapsed_agency_agent": 302,
             "supervisor": 200,
         },
         "POST": {
@@ -1192,7 +1252,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 200,
+            "lapsed_agency_agent": 302,
             "supervisor": 200,
         },
         "POST": {
@@ -1200,7 +1260,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 200,
+            "lapsed_agency_agent": 302,
             "supervisor": 200,
         },
     },
@@ -1210,7 +1270,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 403,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 403,
+            "lapsed_agency_agent": 404,
             "supervisor": 200,
         },
         "POST": {
@@ -1218,7 +1278,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 403,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 403,
+            "lapsed_agency_agent": 404,
             "supervisor": 200,
         },
     },
@@ -1678,7 +1738,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 401,
             "compliance": 200,
-            "lapsed_agency_agent": 404,
+            "lapsed_agency_agent": 200,
             "supervisor": 200,
         },
         "POST": {
@@ -1686,7 +1746,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 400,
             "anonymous": 401,
             "compliance": 400,
-            "lapsed_agency_agent": 404,
+            "lapsed_agency_agent": 400,
             "supervisor": 400,
         },
     },
@@ -1734,7 +1794,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 400,
             "anonymous": 401,
             "compliance": 400,
-            "lapsed_agency_agent": 404,
+            "lapsed_agency_agent": 400,
             "supervisor": 400,
         },
     },
@@ -1790,7 +1850,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 400,
             "anonymous": 401,
             "compliance": 400,
-            "lapsed_agency_agent": 404,
+            "lapsed_agency_agent": 400,
             "supervisor": 400,
         },
     },
@@ -1846,7 +1906,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 400,
             "anonymous": 401,
             "compliance": 400,
-            "lapsed_agency_agent": 404,
+            "lapsed_agency_agent": 400,
             "supervisor": 400,
         }
     },
@@ -1884,7 +1944,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 400,
             "anonymous": 401,
             "compliance": 400,
-            "lapsed_agency_agent": 400,
+            "lapsed_agency_agent": 404,
             "supervisor": 400,
         }
     },
@@ -1894,7 +1954,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 400,
             "anonymous": 401,
             "compliance": 400,
-            "lapsed_agency_agent": 404,
+            "lapsed_agency_agent": 400,
             "supervisor": 400,
         }
     },
@@ -1904,7 +1964,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 400,
             "anonymous": 401,
             "compliance": 400,
-            "lapsed_agency_agent": 404,
+            "lapsed_agency_agent": 400,
             "supervisor": 400,
         }
     },
@@ -2262,6 +2322,16 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "supervisor": 405,
         }
     },
+    "n/<str:token>/new-link/": {
+        "GET": {
+            "agency_agent": 405,
+            "agent": 405,
+            "anonymous": 405,
+            "compliance": 405,
+            "lapsed_agency_agent": 405,
+            "supervisor": 405,
+        }
+    },
     "n/<str:token>/not-me/": {
         "GET": {
             "agency_agent": 405,
@@ -2302,14 +2372,24 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "supervisor": 405,
         }
     },
+    "n/<str:token>/review/": {
+        "GET": {
+            "agency_agent": 302,
+            "agent": 302,
+            "anonymous": 302,
+            "compliance": 302,
+            "lapsed_agency_agent": 302,
+            "supervisor": 302,
+        }
+    },
     "n/<str:token>/verify/": {
         "GET": {
-            "agency_agent": 405,
-            "agent": 405,
-            "anonymous": 405,
-            "compliance": 405,
-            "lapsed_agency_agent": 405,
-            "supervisor": 405,
+            "agency_agent": 302,
+            "agent": 302,
+            "anonymous": 302,
+            "compliance": 302,
+            "lapsed_agency_agent": 302,
+            "supervisor": 302,
         }
     },
     "n/<str:token>/withdraw/": {
