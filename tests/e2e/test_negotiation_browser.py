@@ -79,6 +79,8 @@ def test_wrong_number_acknowledges_and_blocks_the_number_for_every_customer(
     page.goto(f"{live_server.url}/n/{token}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Please confirm your identity")
     page.get_by_role("button", name="This is not me / wrong number").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Is this message not for you?")
+    page.get_by_role("button", name="Yes, this is not me / wrong number").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Thank you. We will not contact this number again."
@@ -122,6 +124,8 @@ def test_verify_compare_options_accept_six_months_and_withdraw(live_server: Any,
     expect(six.locator("tbody tr")).to_have_count(6)
 
     six.get_by_role("button", name="Choose: 6 monthly payments").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check before you confirm")
+    page.get_by_role("button", name="Confirm: 6 monthly payments").click()
 
     expect(page.get_by_role("status")).to_contain_text("Your choice is confirmed")
     expect(page.locator("#plan tbody tr")).to_have_count(6)
