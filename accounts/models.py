@@ -572,3 +572,28 @@ class QuarantinedContact(models.Model):
     @property
     def active(self) -> bool:
         return self.lifted_at is None
+
+
+class QuarantineRelease(models.Model):
+    """A wrong-party quarantine set aside for one customer only (issue 12): the customer pressed "this is
+    not me" by mistake, proved who they are through another channel, and a staff member decided it.
+
+    The quarantine stays in force for every other customer on file with the same value; the gate skips
+    it only for ``customer``. Written only by ``services.quarantine_release``.
+    """
+
+    quarantine = models.ForeignKey(QuarantinedContact, on_delete=models.PROTECT, related_name="releases")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="quarantine_releases")
+    contact_point = models.ForeignKey(ContactPoint, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    verified_via = models.CharField(max_length=200, help_text="how identity was verified, e.g. at a branch")
+    reason = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["quarantine", "customer"], name="one_release_per_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"release of quarantine {self.quarantine_id} for customer {self.customer_id}"

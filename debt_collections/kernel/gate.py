@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
-from accounts.models import ContactPoint, QuarantinedContact, User
+from accounts.models import ContactPoint, QuarantinedContact, QuarantineRelease, User
 from debt_collections.models import CaseState, CollectionCase, ContactAttempt
 from debt_collections.policies import (
     ActorSnapshot,
@@ -54,8 +54,22 @@ def case_snapshot(case: CollectionCase) -> CaseSnapshot:
     )
 
 
-def is_quarantined(value: str) -> bool:
-    return QuarantinedContact.objects.filter(value=value, lifted_at__isnull=True).exists()
+def is_quarantined(value: str, customer_id: int | None = None) -> bool:
+    """Whether ``value`` is under an active wrong-party quarantine, for ``customer_id`` if given: a
+    quarantine released for that one customer (``QuarantineRelease``) does not count for them."""
+    active = QuarantinedContact.objects.filter(value=value, lifted_at__isnull=True)
+    if customer_id is not None:
+        active = active.exclude(releases__customer_id=customer_id)
+    return active.exists()
+
+
+def released_for(values: set[str]) -> set[tuple[str, int]]:
+    """(value, customer id) pairs whose active quarantine was released for that customer only."""
+    return set(
+        QuarantineRelease.objects.filter(
+            quarantine__value__in=values, quarantine__lifted_at__isnull=True
+        ).values_list("quarantine__value", "customer_id")
+    )
 
 
 def quarantined_values(values: set[str]) -> set[str]:
@@ -76,7 +90,7 @@ def contact_point_snapshot(point: ContactPoint, *, quarantined: bool | None = No
         consent_at=point.consent_at,
         verified_at=point.verified_at,
         last_reassigned_at=point.last_reassigned_at,
-        quarantined=is_quarantined(point.value) if quarantined is None else quarantined,
+        quarantined=is_quarantined(point.value, point.customer_id) if quarantined is None else quarantined,
         opted_out_channels=frozenset(point.opted_out_channels or ()),
     )
 
@@ -245,6 +259,7 @@ def gate_decide_many(
     people = {(r.case.customer_id, r.contact_point.value) for r in requests}
     history = histories(people=people, now=now)
     blocked_values = quarantined_values({r.contact_point.value for r in requests})
+    released = released_for(blocked_values) if blocked_values else set()
     actor = actor_snapshot(actor_user)
     decisions = []
     for r in requests:
@@ -253,7 +268,10 @@ def gate_decide_many(
             policy=pack_for(r.case, now),
             case=case_snapshot(r.case),
             history=history[(r.case.customer_id, value)],
-            contact_point=contact_point_snapshot(r.contact_point, quarantined=value in blocked_values),
+            contact_point=contact_point_snapshot(
+                r.contact_point,
+                quarantined=value in blocked_values and (value, r.contact_point.customer_id) not in released,
+            ),
             channel=r.channel,
             template=template_snapshot(r.template),
             now=now,
