@@ -12,6 +12,7 @@ from debt_collections import services
 from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import AuditEvent, CaseState
+from debt_collections.services.links import links_for_notices
 from notifications.models import Notice
 from notifications.services import notice_queue
 from tests.factories import SYSTEM, CreditAccountFactory, PhoneFactory, make_case
@@ -41,6 +42,7 @@ def _reminder(case: Any, point: ContactPoint) -> Notice:
         now=NOW,
         raise_when_blocked=False,
         reference=str(point.pk),
+        links=links_for_notices,
     )
 
 
