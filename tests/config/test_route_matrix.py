@@ -239,3 +239,34 @@ def test_every_route_has_a_decision_for_every_role(settings: Any) -> None:
         if EXPECTED[route].get(method, {}).get(role) != status
     ]
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_api_route_taking_an_id_refuses_another_agencys_row_and_stores_nothing(settings: Any) -> None:
+    """An agency agent with ids of another agency's case, plan, waiver, dispute, account and limit
+    change: every API route answers 404 (or 400/403 before it looks), and nothing new is stored."""
+    from debt_collections.models import AuditEvent
+
+    ids = build_world(AgencyFactory.create(name="Other Recoveries"))
+    outsider = UserFactory.create(
+        username="m-outsider",
+        agency=AgencyFactory.create(name="Mine Ltd"),
+        roles=[Role.AGENT, Role.SUPERVISOR],
+    )
+    client = Client()
+    client.force_login(outsider)
+    events = AuditEvent.objects.count()
+    answers = {}
+    for route in routes():
+        if not (route.startswith("api/v1/") and "<int:id>" in route):
+            continue
+        path = fill(route, ids)
+        for method in methods_for(route):
+            response = (
+                client.get(path)
+                if method == "GET"
+                else client.post(path, data='{"note": "x", "reason": "x"}', content_type="application/json")
+            )
+            answers[f"{method} {path}"] = response.status_code
+
+    assert {k: v for k, v in answers.items() if v not in (400, 403, 404)} == {}
+    assert AuditEvent.objects.count() == events
