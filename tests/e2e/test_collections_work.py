@@ -103,3 +103,21 @@ def test_a_customer_pays_an_installment_from_their_page(live_server: Any, page: 
     first.refresh_from_db()
     assert first.paid_amount == first.amount
     assert Payment.objects.filter(account_id=case.account_id, amount=first.amount).exists()
+
+
+def test_a_supervisor_opens_the_dashboard_in_chinese(live_server: Any, browser: Any) -> None:
+    UserFactory.create(username="sup_zh", roles=[Role.SUPERVISOR])
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768},
+        locale="zh-CN",
+        extra_http_headers={"Accept-Language": "zh-hans"},
+    )
+    try:
+        page = context.new_page()
+        login(page, live_server, "sup_zh")
+        assert page.url.endswith("/admin/collections/delinquencysnapshot/")  # the supervisor's landing
+        html = page.content()
+        assert "催收看板" in html and "迁徙率" in html and "治愈率" in html and "承诺兑现率" in html
+        assert "<svg" in html
+    finally:
+        context.close()
