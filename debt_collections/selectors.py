@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import CreditAccount, User
@@ -71,19 +72,40 @@ def case_pack(case: CollectionCase, now: datetime) -> PolicyPack:
     return get_pack(case.customer.jurisdiction, customer_today(case, now))
 
 
-def deferral_allowance_used(*, account_id: int, pack: PolicyPack, now: datetime) -> bool:
-    """True when the account's deferrals accepted in the last 365 days reach ``pack.deferrals_per_12_months``.
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the plan rules need to know about a case's plans, read in one query (``plan_facts``)."""
 
-    Counted per account, across its cases. A deferral withdrawn in its cooling-off period never took
-    effect, so it does not use the allowance; one that was broken or completed does.
+    on_live_plan: bool  # the case has an accepted or active plan
+    offers: int  # plans offered on the case and not yet accepted or cancelled
+    deferrals_last_12_months: int  # the account's deferrals accepted in the last 365 days, not withdrawn
+
+
+def plan_facts(case: CollectionCase, now: datetime) -> PlanFacts:
+    """The case's live plan, open offers and the account's recent deferrals, in one query.
+
+    Deferrals are counted per account, across its cases. A deferral withdrawn in its cooling-off period
+    never took effect, so it does not count; one that was broken or completed does.
     """
-    used = RepaymentPlan.objects.filter(
-        case__account_id=account_id,
-        kind=RepaymentPlan.Kind.DEFERRAL,
-        accepted_at__isnull=False,
-        accepted_at__gt=now - timedelta(days=365),
-    ).exclude(state=PlanState.WITHDRAWN)
-    return used.count() >= pack.deferrals_per_12_months
+    on_case = Q(case_id=case.pk)
+    counts = RepaymentPlan.objects.filter(case__account_id=case.account_id).aggregate(
+        live=Count("pk", filter=on_case & Q(state__in=LIVE_PLAN_STATES)),
+        offers=Count("pk", filter=on_case & Q(state=PlanState.OFFERED)),
+        deferrals=Count(
+            "pk",
+            filter=Q(
+                kind=RepaymentPlan.Kind.DEFERRAL,
+                accepted_at__isnull=False,
+                accepted_at__gt=now - timedelta(days=365),
+            )
+            & ~Q(state=PlanState.WITHDRAWN),
+        ),
+    )
+    return PlanFacts(
+        on_live_plan=bool(counts["live"]),
+        offers=counts["offers"] or 0,
+        deferrals_last_12_months=counts["deferrals"] or 0,
+    )
 
 
 def live_plan(case: CollectionCase) -> RepaymentPlan | None:
@@ -91,10 +113,15 @@ def live_plan(case: CollectionCase) -> RepaymentPlan | None:
     return case.plans.filter(state__in=LIVE_PLAN_STATES).first()
 
 
-def negotiation_options(*, case: CollectionCase, now: datetime) -> NegotiationOptions:
-    """The options the customer may choose now, computed from the stored balance (never a client's)."""
+def negotiation_options(
+    *, case: CollectionCase, now: datetime, facts: PlanFacts | None = None
+) -> NegotiationOptions:
+    """The options the customer may choose now, computed from the stored balance (never a client's).
+
+    ``facts`` is ``plan_facts(case, now)`` when the caller has already read it (under its lock)."""
     account = case.account
     pack = case_pack(case, now)
+    facts = facts or plan_facts(case, now)
     return compute_options(
         principal=account.principal,
         interest=account.interest,
@@ -103,8 +130,8 @@ def negotiation_options(*, case: CollectionCase, now: datetime) -> NegotiationOp
         currency=account.currency,
         pack=pack,
         today=customer_today(case, now),
-        deferral_used_in_last_12_months=deferral_allowance_used(account_id=account.pk, pack=pack, now=now),
-        on_live_plan=case.plans.filter(state__in=LIVE_PLAN_STATES).exists(),
+        deferral_used_in_last_12_months=facts.deferrals_last_12_months >= pack.deferrals_per_12_months,
+        on_live_plan=facts.on_live_plan,
     )
 
 

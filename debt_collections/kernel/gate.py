@@ -26,6 +26,7 @@ from debt_collections.policies import (
     decide_contact,
     get_pack,
 )
+from debt_collections.policies.static_rules import needs_history
 from notifications.models import Notice, NoticeTemplate
 
 # Longest look-back any rule needs: 7 rolling days for caps, 7 local days of conversation quiet time,
@@ -227,13 +228,18 @@ def gate_decide(
 ) -> Decision:
     """The gate's decision for this contact now. Pure apart from the reads that build the snapshots."""
     point = contact_point_snapshot(contact_point)
+    snapshot = template_snapshot(template)
     return decide_contact(
         policy=pack_for(case, now),
         case=case_snapshot(case),
-        history=person_history(customer_id=case.customer_id, value=point.value, now=now),
+        history=(
+            person_history(customer_id=case.customer_id, value=point.value, now=now)
+            if needs_history(snapshot)
+            else []
+        ),
         contact_point=point,
         channel=channel,
-        template=template_snapshot(template),
+        template=snapshot,
         now=now,
         actor=actor_snapshot(actor_user),
     )
@@ -256,24 +262,30 @@ def gate_decide_many(
     person and the number before the next one is decided, so a batch never slips two notices under a
     cap that has room for one.
     """
-    people = {(r.case.customer_id, r.contact_point.value) for r in requests}
+    templates = [template_snapshot(r.template) for r in requests]
+    # Only the people whose decisions can depend on it (most service notices cannot: ``needs_history``).
+    people = {
+        (r.case.customer_id, r.contact_point.value)
+        for r, template in zip(requests, templates, strict=True)
+        if needs_history(template)
+    }
     history = histories(people=people, now=now)
     blocked_values = quarantined_values({r.contact_point.value for r in requests})
     released = released_for(blocked_values) if blocked_values else set()
     actor = actor_snapshot(actor_user)
     decisions = []
-    for r in requests:
+    for r, template in zip(requests, templates, strict=True):
         value = r.contact_point.value
         decision = decide_contact(
             policy=pack_for(r.case, now),
             case=case_snapshot(r.case),
-            history=history[(r.case.customer_id, value)],
+            history=history.get((r.case.customer_id, value), []),
             contact_point=contact_point_snapshot(
                 r.contact_point,
                 quarantined=value in blocked_values and (value, r.contact_point.customer_id) not in released,
             ),
             channel=r.channel,
-            template=template_snapshot(r.template),
+            template=template,
             now=now,
             actor=actor,
         )

@@ -20,13 +20,22 @@ from debt_collections.policies.snapshots import (
     TemplateSnapshot,
 )
 
-__all__ = ["is_service_notice", "static_blockers"]
+__all__ = ["is_service_notice", "needs_history", "static_blockers"]
 
 Blockers = dict[Rule, str]
 
 
 def is_service_notice(template: TemplateSnapshot | None) -> bool:
     return template is not None and template.is_service
+
+
+def needs_history(template: TemplateSnapshot | None) -> bool:
+    """Whether the decision for ``template`` can depend on past contacts. Service notices skip the caps
+    and quiet periods (``time_rules``); of them only the opt-out confirmation looks back (``check_opt_out``:
+    once per point and channel). So the bridge need not read a history the rules would not use."""
+    return not is_service_notice(template) or (
+        template is not None and template.key == OPT_OUT_CONFIRMATION_KEY
+    )
 
 
 def _carries_debt_content(channel: str, template: TemplateSnapshot | None) -> bool:

@@ -192,6 +192,7 @@ def case_transition_locked(
     params: Params | None = None,
     expected_state: str | None = None,
     skip_refused: bool = False,
+    audit: list[PendingEvent] | None = None,
 ) -> list[CollectionCase]:
     """Apply transition ``name`` to ``cases``, rows the caller locked (``kernel.locking``) in its
     still-open transaction; the objects are updated in place. Returns the cases that changed.
@@ -201,7 +202,9 @@ def case_transition_locked(
     ``skip_refused``: then a case whose state or guard refuses is left as it is (the cycle: someone else
     moved it). Changed rows are written with one UPDATE per distinct set of new values, guarded by the
     state they were read in (the concurrency mixin's check, in bulk: a row changed behind the lock is a
-    ``StaleState``), one audit event each (``from``, ``to``, ``reason`` and the transition's arguments).
+    ``StaleState``), one audit event each (``from``, ``to``, ``reason`` and the transition's arguments),
+    appended to the chain here, or to ``audit`` for a caller that appends its own events with them in one
+    write (the order is kept).
     """
     spec = transition_spec(name)
     params = dict(params or {})
@@ -235,23 +238,24 @@ def case_transition_locked(
         changed.append((case, previous))
     _save(changed, now)
     extra = spec.payload(params)
-    audit_append_many(
-        [
-            PendingEvent(
-                action=spec.audit_action,
-                case_id=case.pk,
-                actor=actor,
-                payload={
-                    "from": previous,
-                    "to": case.state,
-                    "reason": reason(case) if callable(reason) else reason,
-                    **extra,
-                },
-            )
-            for case, previous in changed
-        ],
-        at=now,
-    )
+    events = [
+        PendingEvent(
+            action=spec.audit_action,
+            case_id=case.pk,
+            actor=actor,
+            payload={
+                "from": previous,
+                "to": case.state,
+                "reason": reason(case) if callable(reason) else reason,
+                **extra,
+            },
+        )
+        for case, previous in changed
+    ]
+    if audit is not None:
+        audit.extend(events)
+    else:
+        audit_append_many(events, at=now)
     moved = [case for case, _previous in changed]
     case_tasks_close_finished(cases=moved, actor=actor, now=now)  # issue 14: a finished case's tasks close
     if spec.after is not None and moved:

@@ -24,8 +24,8 @@ from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import HOLDABLE, CaseState, CloseReason, CollectionCase, Dispute, HoldReason
 from debt_collections.policies import PAYMENT_COMPONENTS, quantize
-from debt_collections.services import cases as case_services
 from debt_collections.services import service_notices
+from debt_collections.services.case_transitions import case_transition_locked
 
 DISPUTE_POLICY = Actor.system("dispute_policy")
 OUTCOMES: Final = (Dispute.Status.UPHELD, Dispute.Status.REJECTED)
@@ -136,12 +136,13 @@ def dispute_open(
             },
         )
         if case.state in HOLDABLE:
-            case_services.case_hold(
-                case_id=case.pk,
+            case_transition_locked(
+                cases=[case],
+                name="hold",
                 actor=DISPUTE_POLICY,
-                hold_reason=_hold_reason(kind),
-                reason=f"dispute {dispute.pk} ({kind}) opened by {actor.label}",
                 now=now,
+                params={"hold_reason": _hold_reason(kind)},
+                reason=f"dispute {dispute.pk} ({kind}) opened by {actor.label}",
             )
         service_notices.queue(
             case=case,
@@ -228,13 +229,18 @@ def dispute_resolve(
         why = f"dispute {dispute.pk} ({dispute.kind}) {outcome} by {actor.label}"
         close_reason = CLOSE_WHEN_UPHELD.get(dispute.kind) if outcome == Dispute.Status.UPHELD else None
         if close_reason is not None and case.state not in (CaseState.RESOLVED, CaseState.CLOSED):
-            case_services.case_close(
-                case_id=case.pk, actor=DISPUTE_POLICY, close_reason=close_reason, reason=why, now=now
+            case_transition_locked(
+                cases=[case],
+                name="close",
+                actor=DISPUTE_POLICY,
+                now=now,
+                params={"close_reason": close_reason},
+                reason=why,
             )
         elif (
             case.state == CaseState.ON_HOLD
             and case.hold_reason in (HoldReason.DISPUTE, HoldReason.COMPLAINT)
             and not case.disputes.filter(status=Dispute.Status.OPEN).exists()
         ):
-            case_services.case_release(case_id=case.pk, actor=DISPUTE_POLICY, reason=why, now=now)
+            case_transition_locked(cases=[case], name="release", actor=DISPUTE_POLICY, now=now, reason=why)
     return dispute

@@ -15,8 +15,8 @@ from debt_collections.errors import DomainError
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.models import LIVE_PLAN_STATES, CaseState, Installment, PlanState, RepaymentPlan
 from debt_collections.policies import PolicyPack, get_pack
-from debt_collections.services import cases as case_services
 from debt_collections.services import service_notices
+from debt_collections.services.case_transitions import case_transition_locked
 from debt_collections.services.plans import lock_plan
 from notifications.rendering import money
 
@@ -143,7 +143,7 @@ def plan_break_missed(
                         "policy_version": pack.version,
                     },
                 )
-                case_services.case_break_plan(case_id=case.pk, actor=CYCLE, reason=reason, now=now)
+                case_transition_locked(cases=[case], name="break_plan", actor=CYCLE, now=now, reason=reason)
                 service_notices.queue(
                     case=case,
                     template_key="plan.broken",

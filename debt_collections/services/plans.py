@@ -22,7 +22,7 @@ from django.utils import timezone
 from debt_collections import selectors
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from debt_collections.kernel.access import may
-from debt_collections.kernel.audit import Actor, audit_append
+from debt_collections.kernel.audit import Actor, PendingEvent, audit_append, audit_append_many
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import (
     LIVE_PLAN_STATES,
@@ -33,8 +33,9 @@ from debt_collections.models import (
     RepaymentPlan,
 )
 from debt_collections.policies import HARDSHIP, Option, deferral_code, installment_code
-from debt_collections.services import cases as case_services
+from debt_collections.selectors import PlanFacts
 from debt_collections.services import service_notices
+from debt_collections.services.case_transitions import case_transition_locked
 
 # States from which a customer may still choose an option: engaging first moves early/active cases on.
 _NEGOTIABLE = (CaseState.EARLY, CaseState.ACTIVE, CaseState.NEGOTIATING)
@@ -57,14 +58,14 @@ def _require_negotiator(actor: Actor) -> None:
     raise NotPermitted("Only agents and supervisors negotiate plans; compliance officers review them.")
 
 
-def _require_negotiable(case: CollectionCase) -> None:
+def _require_negotiable(case: CollectionCase, facts: PlanFacts) -> None:
     if case.state == CaseState.ON_HOLD:
         raise InvalidInput(
             "The case is on hold (a dispute, complaint or hardship review): no plan can start until the "
             "hold is released.",
             code="case_on_hold",
         )
-    if case.plans.filter(state__in=LIVE_PLAN_STATES).exists():
+    if facts.on_live_plan:
         raise InvalidInput("The case already has a plan in place.", code="live_plan")
     if case.state not in _NEGOTIABLE:
         raise InvalidInput(
@@ -72,14 +73,14 @@ def _require_negotiable(case: CollectionCase) -> None:
         )
 
 
-def _option(case: CollectionCase, code: str, now: datetime) -> Option:
+def _option(case: CollectionCase, code: str, now: datetime, facts: PlanFacts) -> Option:
     """The option with ``code`` as offered now; ``InvalidInput`` when it is unknown or not offered."""
     if code == HARDSHIP:
         raise InvalidInput(
             "A hardship waiver is a request for a person to decide, not a plan: use the waiver request.",
             code="not_a_plan",
         )
-    options = selectors.negotiation_options(case=case, now=now)
+    options = selectors.negotiation_options(case=case, now=now, facts=facts)
     option = options.get(code)
     if option is None or option.plan_kind is None:
         why = "; ".join(options.withheld.values())
@@ -90,12 +91,15 @@ def _option(case: CollectionCase, code: str, now: datetime) -> Option:
     return option
 
 
-def _create_plan(*, case: CollectionCase, option: Option, actor: Actor, now: datetime) -> RepaymentPlan:
+def _new_plan(
+    *, case: CollectionCase, option: Option, actor: Actor, now: datetime
+) -> tuple[RepaymentPlan, list[Installment]]:
+    """The plan ``option`` makes, ``offered``, and its installments: not stored yet (``_store``)."""
     pack = selectors.case_pack(case, now)
     first_due = option.first_due_date
     if option.plan_kind is None or first_due is None:  # hardship was refused by _option
         raise InvalidInput(f"The option '{option.code}' does not create a plan.", code="not_a_plan")
-    plan = RepaymentPlan.objects.create(
+    plan = RepaymentPlan(
         case=case,
         kind=option.plan_kind,
         currency=case.account.currency,
@@ -107,13 +111,20 @@ def _create_plan(*, case: CollectionCase, option: Option, actor: Actor, now: dat
         offered_by=actor.label,
         policy_version=pack.version,
     )
-    Installment.objects.bulk_create(
-        Installment(plan=plan, number=p.number, due_date=p.due_date, amount=p.amount) for p in option.schedule
-    )
-    return plan
+    installments = [
+        Installment(number=p.number, due_date=p.due_date, amount=p.amount) for p in option.schedule
+    ]
+    return plan, installments
 
 
-def _terms(plan: RepaymentPlan) -> dict[str, object]:
+def _store(plan: RepaymentPlan, installments: list[Installment]) -> None:
+    plan.save()
+    for installment in installments:
+        installment.plan = plan
+    Installment.objects.bulk_create(installments)
+
+
+def _terms(plan: RepaymentPlan, installments: list[Installment]) -> dict[str, object]:
     return {
         "plan": plan.pk,
         "option": plan_code(plan),
@@ -122,7 +133,7 @@ def _terms(plan: RepaymentPlan) -> dict[str, object]:
         "currency": plan.currency,
         "months": plan.months,
         "deferral_days": plan.deferral_days,
-        "schedule": [[i.number, i.due_date, i.amount] for i in plan.installments.order_by("number")],
+        "schedule": [[i.number, i.due_date, i.amount] for i in installments],
         "policy_version": plan.policy_version,
     }
 
@@ -137,32 +148,56 @@ def _cancel_other_offers(case: CollectionCase, keep: RepaymentPlan, now: datetim
 
 
 def _accept(
-    *, case: CollectionCase, plan: RepaymentPlan, actor: Actor, now: datetime, contact_point_id: int | None
+    *,
+    case: CollectionCase,
+    plan: RepaymentPlan,
+    installments: list[Installment],
+    actor: Actor,
+    now: datetime,
+    contact_point_id: int | None,
+    other_offers: bool,
 ) -> None:
-    """Accept ``plan`` and move the case to ``on_plan``; in the caller's transaction, case locked."""
+    """Accept ``plan`` (stored here if it is new) and move the case to ``on_plan``, in the caller's
+    transaction on the case it locked: the row is passed down, never read again. The case's transitions
+    and ``plan.accepted`` are audited in one append; ``other_offers`` says whether offers to supersede
+    may exist (``plan_facts``), so a case without any is not asked again."""
     pack = selectors.case_pack(case, now)
     # Refuse a point that is not the customer's before anything changes.
     point = service_notices.notice_point(case, contact_point_id)
     plan.accept(at=now, by=actor.label, cooling_off_until=now + timedelta(days=pack.cooling_off_days))
-    plan.save()
-    superseded = _cancel_other_offers(case, plan, now)
+    if plan.pk is None:
+        _store(plan, installments)
+    else:
+        plan.save()
+    superseded = _cancel_other_offers(case, plan, now) if other_offers else []
+    events: list[PendingEvent] = []
     if case.state in (CaseState.EARLY, CaseState.ACTIVE):
-        case_services.case_engage(case_id=case.pk, actor=actor, reason=f"plan {plan.pk} accepted", now=now)
-    case_services.case_start_plan(
-        case_id=case.pk, actor=actor, reason=f"{plan_code(plan)} accepted", plan_id=plan.pk, now=now
-    )
-    audit_append(
+        case_transition_locked(
+            cases=[case], name="engage", actor=actor, now=now, reason=f"plan {plan.pk} accepted", audit=events
+        )
+    case_transition_locked(
+        cases=[case],
+        name="start_plan",
         actor=actor,
-        action="plan.accepted",
-        at=now,
-        case=case,
-        payload={
-            **_terms(plan),
-            "cooling_off_until": plan.cooling_off_until,
-            "superseded_offers": superseded,
-            "confirmation_to": point.pk if point else None,
-        },
+        now=now,
+        reason=f"{plan_code(plan)} accepted",
+        params={"plan": plan.pk},
+        audit=events,
     )
+    events.append(
+        PendingEvent(
+            action="plan.accepted",
+            case_id=case.pk,
+            actor=actor,
+            payload={
+                **_terms(plan, installments),
+                "cooling_off_until": plan.cooling_off_until,
+                "superseded_offers": superseded,
+                "confirmation_to": point.pk if point else None,
+            },
+        )
+    )
+    audit_append_many(events, at=now)
     service_notices.queue(
         case=case,
         template_key="plan.confirmation",
@@ -170,7 +205,7 @@ def _accept(
         point=point,
         actor=actor,
         now=now,
-        extra=service_notices.plan_context(case, plan),
+        extra=service_notices.plan_context(case, plan, installments),
     )
 
 
@@ -188,7 +223,8 @@ def plan_accept_option(
     cooling-off period is queued to ``contact_point_id`` or the customer's verified phone, else email.
 
     ``pay_in_full`` is a one-installment settlement due in ``PAY_IN_FULL_DAYS``; ``deferral:N`` one
-    payment of the whole balance in N days. Returns the accepted plan.
+    payment of the whole balance in N days. Returns the accepted plan. The case row is locked and read
+    once, then passed down to the transitions and the notice.
 
     Raises ``InvalidInput`` for an unknown or unavailable code (``option_unavailable``), ``hardship``
     (``not_a_plan``), a case on hold (``case_on_hold``), a case with a live plan (``live_plan``) or a
@@ -200,10 +236,19 @@ def plan_accept_option(
     with transaction.atomic():
         case = lock_case(case_id)
         check_actor(actor, case, None, now)
-        _require_negotiable(case)
-        option = _option(case, option_code, now)
-        plan = _create_plan(case=case, option=option, actor=actor, now=now)
-        _accept(case=case, plan=plan, actor=actor, now=now, contact_point_id=contact_point_id)
+        facts = selectors.plan_facts(case, now)
+        _require_negotiable(case, facts)
+        option = _option(case, option_code, now, facts)
+        plan, installments = _new_plan(case=case, option=option, actor=actor, now=now)
+        _accept(
+            case=case,
+            plan=plan,
+            installments=installments,
+            actor=actor,
+            now=now,
+            contact_point_id=contact_point_id,
+            other_offers=facts.offers > 0,
+        )
     return plan
 
 
@@ -226,13 +271,28 @@ def plan_offer(
     with transaction.atomic():
         case = lock_case(case_id)
         check_actor(actor, case, None, now)
-        _require_negotiable(case)
-        option = _option(case, option_code, now)
+        facts = selectors.plan_facts(case, now)
+        _require_negotiable(case, facts)
+        option = _option(case, option_code, now, facts)
         point = service_notices.notice_point(case, contact_point_id) if contact_point_id is not None else None
-        plan = _create_plan(case=case, option=option, actor=actor, now=now)
+        plan, installments = _new_plan(case=case, option=option, actor=actor, now=now)
+        _store(plan, installments)
+        events: list[PendingEvent] = []
         if case.state in (CaseState.EARLY, CaseState.ACTIVE):
-            case_services.case_engage(case_id=case.pk, actor=actor, reason=f"plan {plan.pk} offered", now=now)
-        audit_append(actor=actor, action="plan.offered", at=now, case=case, payload=_terms(plan))
+            case_transition_locked(
+                cases=[case],
+                name="engage",
+                actor=actor,
+                now=now,
+                reason=f"plan {plan.pk} offered",
+                audit=events,
+            )
+        events.append(
+            PendingEvent(
+                action="plan.offered", case_id=case.pk, actor=actor, payload=_terms(plan, installments)
+            )
+        )
+        audit_append_many(events, at=now)
         service_notices.queue(
             case=case,
             template_key="plan.offer",
@@ -240,7 +300,7 @@ def plan_offer(
             point=point,
             actor=actor,
             now=now,
-            extra=service_notices.plan_context(case, plan),
+            extra=service_notices.plan_context(case, plan, installments),
         )
     return plan
 
@@ -274,8 +334,9 @@ def plan_accept(
                 f"Only an offered plan can be accepted; this one is {plan.get_state_display()}.",
                 code="plan_not_offered",
             )
-        _require_negotiable(case)
-        current = selectors.negotiation_options(case=case, now=now).get(plan_code(plan))
+        facts = selectors.plan_facts(case, now)
+        _require_negotiable(case, facts)
+        current = selectors.negotiation_options(case=case, now=now, facts=facts).get(plan_code(plan))
         if (
             current is None
             or current.total != plan.total
@@ -286,7 +347,15 @@ def plan_accept(
                 "offer again.",
                 code="offer_outdated",
             )
-        _accept(case=case, plan=plan, actor=actor, now=now, contact_point_id=contact_point_id)
+        _accept(
+            case=case,
+            plan=plan,
+            installments=list(plan.installments.order_by("number")),
+            actor=actor,
+            now=now,
+            contact_point_id=contact_point_id,
+            other_offers=facts.offers > 1,  # this offer is one of them
+        )
     return plan
 
 
@@ -331,8 +400,12 @@ def plan_withdraw(*, plan_id: int, actor: Actor, now: datetime | None = None) ->
             case=case,
             payload={"plan": plan.pk, "option": plan_code(plan), "cooling_off_until": plan.cooling_off_until},
         )
-        case_services.case_withdraw_plan(
-            case_id=case.pk, actor=actor, reason=f"plan {plan.pk} withdrawn in cooling-off", now=now
+        case_transition_locked(
+            cases=[case],
+            name="withdraw_plan",
+            actor=actor,
+            now=now,
+            reason=f"plan {plan.pk} withdrawn in cooling-off",
         )
     return plan
 
@@ -403,7 +476,7 @@ def plan_apply_payment(
             plan.complete(at=now)
             plan.save()
             audit_append(actor=actor, action="plan.completed", at=now, case=case, payload={"plan": plan.pk})
-            case_services.case_complete_plan(
-                case_id=case.pk, actor=actor, reason=f"plan {plan.pk} paid", now=now
+            case_transition_locked(
+                cases=[case], name="complete_plan", actor=actor, now=now, reason=f"plan {plan.pk} paid"
             )
     return plan

@@ -8,6 +8,7 @@ Labels are translated here (gettext, ``locale/``) because the renderer takes rea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import ContactPoint
 from debt_collections.kernel.audit import Actor
 from debt_collections.kernel.scope import resolve_contact_point
-from debt_collections.models import CollectionCase, Dispute, RepaymentPlan
+from debt_collections.models import CollectionCase, Dispute, Installment, RepaymentPlan
 from debt_collections.policies.localtime import customer_zone, local_wall
 from debt_collections.services.links import links_for_notices
 from notifications.rendering import money
@@ -112,8 +113,13 @@ def queue(
     return notice
 
 
-def plan_context(case: CollectionCase, plan: RepaymentPlan) -> dict[str, Any]:
-    """``plan.confirmation`` / ``plan.offer`` variables: the kind, the total and the whole schedule."""
+def plan_context(
+    case: CollectionCase, plan: RepaymentPlan, installments: Sequence[Installment] | None = None
+) -> dict[str, Any]:
+    """``plan.confirmation`` / ``plan.offer`` variables: the kind, the total and the whole schedule
+    (``installments`` in order when the caller has them, else read)."""
+    if installments is None:
+        installments = list(plan.installments.order_by("number"))
     locale = case.customer.locale
     context: dict[str, Any] = {
         "plan_kind": _label(_PLAN_KIND, locale, plan.kind),
@@ -121,7 +127,7 @@ def plan_context(case: CollectionCase, plan: RepaymentPlan) -> dict[str, Any]:
         "currency": plan.currency,
         "schedule": [
             {"number": i.number, "due_date": i.due_date.isoformat(), "amount": money(i.amount)}
-            for i in plan.installments.order_by("number")
+            for i in installments
         ],
     }
     if plan.cooling_off_until is not None:

@@ -66,7 +66,10 @@ def test_if_the_hold_fails_no_dispute_is_left_behind() -> None:
     events = AuditEvent.objects.count()
 
     with (
-        mock.patch("debt_collections.services.cases.case_hold", side_effect=RuntimeError("database hiccup")),
+        mock.patch(
+            "debt_collections.services.disputes.case_transition_locked",
+            side_effect=RuntimeError("database hiccup"),
+        ),
         pytest.raises(RuntimeError),
     ):
         open_dispute(case)
