@@ -209,7 +209,7 @@ SPECTACULAR_SETTINGS = {
         "DisputeOutcomeEnum": "debt_collections.api.serializers_negotiation.OUTCOME_CHOICES",
         # The contact-attempt outcome keeps the name it had before dispute outcomes joined the schema.
         "OutcomeEnum": "debt_collections.models.ContactAttempt.Outcome",
-        # Credit reporting and limit changes (debt_collections.api.credit).
+        # Credit reporting and limit changes (debt_collections.api.credit_reports, .limits).
         "CreditReportStatusEnum": "debt_collections.models.CreditReportNotice.Status",
         "BureauRecordKindEnum": "debt_collections.models.BureauRecord.Kind",
         "BureauDisputeMarkerEnum": "debt_collections.models.BureauRecord.DisputeMarker",

@@ -6,7 +6,8 @@ from django.urls import URLPattern, URLResolver, path
 
 from debt_collections.api import cases as api
 from debt_collections.api import contacts as api_contacts
-from debt_collections.api import credit as api_reporting
+from debt_collections.api import credit_reports as api_credit_reports
+from debt_collections.api import limits as api_limits
 from debt_collections.api import negotiation as api_negotiation
 from debt_collections.api import promises as api_promises  # issue 14
 
@@ -39,31 +40,31 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # promises to pay (issue 14)
     path("cases/<int:id>/promises/", api_promises.CasePromisesView.as_view(), name="case-promises"),
     path("promises/<int:id>/cancel/", api_promises.PromiseCancelView.as_view(), name="promise-cancel"),
-    # credit reporting and limit changes (api_reporting)
+    # credit reporting (api_credit_reports) and limit changes (api_limits)
     path(
         "cases/<int:id>/credit-report/",
-        api_reporting.CaseCreditReportView.as_view(),
+        api_credit_reports.CaseCreditReportView.as_view(),
         name="case-credit-report",
     ),
     path(
         "cases/<int:id>/credit-report/correct/",
-        api_reporting.CaseCreditReportCorrectView.as_view(),
+        api_credit_reports.CaseCreditReportCorrectView.as_view(),
         name="case-credit-report-correct",
     ),
     path(
         "accounts/<int:id>/limit-changes/",
-        api_reporting.AccountLimitChangesView.as_view(),
+        api_limits.AccountLimitChangesView.as_view(),
         name="account-limit-changes",
     ),
-    path("limit-changes/appeals/", api_reporting.LimitChangeAppealQueueView.as_view(), name="limit-appeals"),
+    path("limit-changes/appeals/", api_limits.LimitChangeAppealQueueView.as_view(), name="limit-appeals"),
     path(
         "limit-changes/<int:id>/appeal/",
-        api_reporting.LimitChangeAppealView.as_view(),
+        api_limits.LimitChangeAppealView.as_view(),
         name="limit-change-appeal",
     ),
     path(
         "limit-changes/<int:id>/review/",
-        api_reporting.LimitChangeReviewView.as_view(),
+        api_limits.LimitChangeReviewView.as_view(),
         name="limit-change-review",
     ),
 ]

@@ -28,24 +28,30 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import ContactPoint, CreditAccount, CreditLimitChange, Customer, User
+from accounts.models import ContactPoint, CreditAccount, CreditLimitChange
 from debt_collections import selectors
+from debt_collections.credit.selectors import (
+    LIMIT_NOTICE_KEY,
+    best_verified_point,
+    case_for_change,
+    notice_sent_at,
+)
 from debt_collections.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from debt_collections.kernel.access import may
 from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import TERMINAL, CollectionCase
 from debt_collections.policies import quantize
+from debt_collections.policies.limit_texts import reason_text
 from debt_collections.services import service_notices
 from notifications.rendering import money
 
 if TYPE_CHECKING:
     from notifications.models import Notice
 
-NOTICE_KEY: Final = "credit_limit.notice"
+NOTICE_KEY: Final = LIMIT_NOTICE_KEY
 DECISION_KEY: Final = "credit_limit.appeal_outcome"
 LIMIT_POLICY = Actor.system("limit_policy")
 ST = CreditLimitChange.Status
@@ -54,73 +60,6 @@ Decision = CreditLimitChange.Decision
 # A change not yet in effect that another change would overlap.
 PENDING_STATES: Final = (ST.SCHEDULED, ST.UNDER_REVIEW)
 APPEAL_MAX_LENGTH: Final = 4000
-
-_REASON_TEXT: Final[dict[str, dict[str, str]]] = {
-    "en": {
-        Reason.DELINQUENCY: "Your account has payments that are overdue.",
-        Reason.RISK_SCORE: "Our latest assessment of your account found a change in its credit risk.",
-        Reason.INACTIVITY: "Your account has not been used for a long time.",
-        Reason.CUSTOMER_REQUEST: "You asked us to make this change.",
-        Reason.FRAUD_SUSPICION: "We saw activity on your account that may be fraud, and took this step to "
-        "protect you.",
-    },
-    "zh-hans": {
-        Reason.DELINQUENCY: "您的账户目前有逾期未还的款项。",
-        Reason.RISK_SCORE: "根据我们对您账户的最新评估，其信用风险发生了变化。",
-        Reason.INACTIVITY: "您的账户已长期未使用。",
-        Reason.CUSTOMER_REQUEST: "根据您本人的申请。",
-        Reason.FRAUD_SUSPICION: "我们发现您的账户存在可能涉及欺诈的交易，为保护您的资金安全采取了此项措施。",
-    },
-}
-_AUTOMATED_TEXT: Final = {
-    "en": "This decision was made by an automated system; you can ask for a person to review it.",
-    "zh-hans": "此决定由自动化系统作出，您可以申请人工复核。",
-}
-# The decision's label (``appeal_outcome``): what happens to the change.
-_OUTCOME: Final = {
-    "en": {Decision.UPHELD: "the change stands", Decision.REVERSED: "the change is reversed"},
-    "zh-hans": {Decision.UPHELD: "维持调整", Decision.REVERSED: "撤销调整"},
-}
-
-
-def _text(table: dict[str, Any], locale: str) -> Any:
-    return table.get(locale, table["en"])
-
-
-def reason_text(change: CreditLimitChange, locale: str) -> str:
-    """The reason sentence the customer reads: the reason code's words, the explanation, and (for an
-    automated decision) that a person can review it."""
-    parts = [_text(_REASON_TEXT, locale)[change.reason_code], change.explanation.strip()]
-    if change.automated:
-        parts.append(_text(_AUTOMATED_TEXT, locale))
-    return ("" if locale == "zh-hans" else " ").join(p for p in parts if p)
-
-
-def _outcome_text(change: CreditLimitChange, account: CreditAccount, locale: str, note: str) -> str:
-    masked = f"****{account.account_number[-4:]}"
-    if locale == "zh-hans":
-        if change.appeal_decision == Decision.UPHELD:
-            head = f"经人工复核，维持对您账户{masked}信用额度的调整。"
-        elif change.is_freeze:
-            head = f"经人工复核，我们已撤销对您账户{masked}信用额度的冻结。"
-        else:
-            limit = f"{money(change.old_limit)} {account.currency}"
-            head = f"经人工复核，我们已撤销对您账户{masked}信用额度的调整，额度为{limit}。"
-        return head + note.strip()
-    if change.appeal_decision == Decision.UPHELD:
-        head = (
-            "A member of our staff reviewed your appeal: the change to the credit limit on account "
-            f"{masked} stands."
-        )
-    elif change.is_freeze:
-        head = f"A member of our staff reviewed your appeal and lifted the freeze on account {masked}."
-    else:
-        head = (
-            "A member of our staff reviewed your appeal and reversed the change: the credit limit on "
-            f"account {masked} is {money(change.old_limit)} {account.currency}."
-        )
-    return f"{head} {note.strip()}"
-
 
 # --- who may act ----------------------------------------------------------------------------------
 
@@ -135,46 +74,10 @@ def _require_scheduler(actor: Actor) -> None:
         raise NotPermitted("Only in-house agents and supervisors change credit limits.")
 
 
-def _require_reviewer(actor: Actor, change: CreditLimitChange) -> User:
-    user = actor.user
-    if user is None or user.agency_id is not None or not may(user, "limit.review"):
-        raise NotPermitted("Only a supervisor reviews an appeal against a credit-limit change.")
-    if change.requested_by_id is not None and change.requested_by_id == user.pk:
-        raise NotPermitted(
-            "You asked for this change, so another supervisor must review the appeal.", code="four_eyes"
-        )
-    return user
-
-
 # --- helpers ----------------------------------------------------------------------------------------
 
 
-def best_verified_point(customer: Customer) -> ContactPoint | None:
-    """Where a limit notice goes: the customer's verified phone, else email, else postal address."""
-    verified = ContactPoint.objects.filter(customer=customer, status=ContactPoint.Status.VERIFIED)
-    for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL, ContactPoint.Kind.POSTAL):
-        point = verified.filter(kind=kind).order_by("-verified_at", "pk").first()
-        if point is not None:
-            return point
-    return None
-
-
-def _notices_of(change: CreditLimitChange, key: str) -> QuerySet[Notice]:
-    from notifications.models import Notice
-
-    # The change's id travels in the notice's stored context (the outbox has no column for it).
-    return Notice.objects.filter(template__key=key, context__limit_change=change.pk).order_by("pk")
-
-
-def case_for_change(change: CreditLimitChange) -> CollectionCase | None:
-    """The case the change's notices go out on: its notice's case, else the account's latest case."""
-    notice = _notices_of(change, NOTICE_KEY).select_related("case").first()
-    if notice is not None:
-        return notice.case
-    return CollectionCase.objects.filter(account_id=change.account_id).order_by("-opened_at", "-pk").first()
-
-
-def _queue_for_change(
+def queue_for_change(
     *,
     change: CreditLimitChange,
     case: CollectionCase,
@@ -223,7 +126,7 @@ def _validate_new_limit(new_limit: Decimal | None, account: CreditAccount) -> De
     return value
 
 
-def _apply(
+def apply_change(
     change: CreditLimitChange, account: CreditAccount, *, now: datetime, actor: Actor, case: Any
 ) -> None:
     """Put the change into effect (caller's transaction, both rows locked). A freeze keeps the limit."""
@@ -249,25 +152,14 @@ def _apply(
     )
 
 
-def _notice_sent_at(change: CreditLimitChange) -> datetime | None:
-    from notifications.models import Notice
-
-    return (
-        _notices_of(change, NOTICE_KEY)
-        .filter(status=Notice.Status.SENT, sent_at__isnull=False)
-        .values_list("sent_at", flat=True)
-        .first()
-    )
-
-
-def _notice_period_over(change: CreditLimitChange, case: CollectionCase | None, now: datetime) -> bool:
+def notice_period_over(change: CreditLimitChange, case: CollectionCase | None, now: datetime) -> bool:
     """A change takes effect at ``effective_at``, and never before its notice was sent N days earlier
     (a notice deferred past contact hours moves the change, not the customer's notice period)."""
     if change.reason_code == Reason.FRAUD_SUSPICION:
         return True
     if change.effective_at > now:
         return False
-    sent = _notice_sent_at(change)
+    sent = notice_sent_at(change)
     if sent is None or case is None:
         return False
     days = selectors.case_pack(case, sent).credit_limit_notice_days
@@ -397,7 +289,7 @@ def limit_change_schedule(
 
             _link, url = link_create(case_id=case.pk, actor=actor, contact_point_id=point.pk, now=now)
             locale = case.customer.locale
-            notice = _queue_for_change(
+            notice = queue_for_change(
                 change=change,
                 case=case,
                 key=NOTICE_KEY,
@@ -414,7 +306,7 @@ def limit_change_schedule(
                 },
             )
         if fraud:
-            _apply(change, account, now=now, actor=actor, case=case)
+            apply_change(change, account, now=now, actor=actor, case=case)
             if notice is None:
                 audit_append(
                     actor=actor,
@@ -446,7 +338,7 @@ def limit_changes_apply_due(*, now: datetime) -> ApplyReport:
     result = ApplyReport()
     unstamped = CreditLimitChange.objects.filter(notice_sent_at__isnull=True).exclude(status=ST.CANCELLED)
     for change in unstamped.order_by("pk"):
-        sent = _notice_sent_at(change)
+        sent = notice_sent_at(change)
         if sent is not None:
             CreditLimitChange.objects.filter(pk=change.pk, notice_sent_at__isnull=True).update(
                 notice_sent_at=sent
@@ -458,184 +350,12 @@ def limit_changes_apply_due(*, now: datetime) -> ApplyReport:
             if change.status != ST.SCHEDULED or change.effective_at > now:
                 continue
             case = case_for_change(change)
-            if not _notice_period_over(change, case, now):
+            if not notice_period_over(change, case, now):
                 result.waiting.append(
                     f"limit change {change.pk}: its notice has not been sent long enough ago"
                 )
                 continue
             account = CreditAccount.objects.select_for_update().get(pk=change.account_id)
-            _apply(change, account, now=now, actor=LIMIT_POLICY, case=case)
+            apply_change(change, account, now=now, actor=LIMIT_POLICY, case=case)
             result.applied += 1
     return result
-
-
-# --- appeal and review ----------------------------------------------------------------------------------
-
-
-def limit_change_appeal(
-    *, change_id: int, appeal_text: str, actor: Actor, now: datetime | None = None
-) -> CreditLimitChange:
-    """The customer appeals (through the negotiation page, ``Actor.link``; or staff on their behalf).
-
-    The change becomes ``under_review`` and joins the supervisors' queue; a scheduled change does not take
-    effect while it is reviewed, an applied one stays in effect until the decision. One appeal per change.
-    The page must first check the change belongs to the link's case (``limit_changes_for_case``).
-
-    Returns the change. Raises ``InvalidInput`` (``appeal_text_required``, ``not_found``),
-    ``NotPermitted`` (staff out of scope), ``TransitionNotAllowed`` (``already_appealed``,
-    ``not_appealable``: cancelled or reversed).
-    """
-    now = now or timezone.now()
-    text = (appeal_text or "").strip()
-    if not text:
-        raise InvalidInput("Say why you disagree with the change.", code="appeal_text_required")
-    if len(text) > APPEAL_MAX_LENGTH:
-        raise InvalidInput(f"Please keep the appeal under {APPEAL_MAX_LENGTH} characters.", code="too_long")
-    with transaction.atomic():
-        change = CreditLimitChange.objects.select_for_update().filter(pk=change_id).first()
-        if change is None:
-            raise InvalidInput(f"Limit change {change_id} does not exist.", code="not_found")
-        case = case_for_change(change)
-        if actor.user is not None:
-            if case is None:
-                raise NotPermitted("You cannot act on this account.")
-            check_actor(actor, case, None, now)
-        if change.appealed_at is not None:
-            raise TransitionNotAllowed("This change was already appealed.", code="already_appealed")
-        if change.status not in (ST.SCHEDULED, ST.APPLIED):
-            raise TransitionNotAllowed(
-                f"A {change.get_status_display().lower()} change cannot be appealed.", code="not_appealable"
-            )
-        previous = change.status
-        change.appeal(text=text, at=now)
-        change.save(update_fields=["status", "appeal_text", "appealed_at"])
-        audit_append(
-            actor=actor,
-            action="limit_change.appealed",
-            at=now,
-            case=case,
-            # The customer's words stay on the change row; the chain records that they appealed.
-            payload={"limit_change": change.pk, "from": previous, "in_effect": change.applied_at is not None},
-        )
-    return change
-
-
-def limit_change_review(
-    *, change_id: int, decision: str, note: str, actor: Actor, now: datetime | None = None
-) -> CreditLimitChange:
-    """A supervisor decides an appeal: ``upheld`` (the change stands: it returns to ``scheduled``, or is
-    applied now if its notice period is over, or stays applied) or ``reversed`` (a change not yet in
-    effect is ``cancelled``; one in effect is ``reversed`` and the old limit restored).
-
-    ``note`` is the reason the customer reads in the decision notice (``credit_limit.appeal_outcome``, a
-    service notice, to the best verified point). Never the person who asked for the change (``four_eyes``; a
-    database constraint refuses it too).
-
-    Returns the change. Raises ``NotPermitted`` (not a supervisor, ``four_eyes``, out of scope),
-    ``InvalidInput`` (``invalid_decision``, ``note_required``, ``not_found``), ``TransitionNotAllowed``
-    (``not_under_review``; ``limit_changed_since``: the limit moved after the change, so a reversal needs
-    a person to set it). Not repeatable: a decided appeal is no longer under review.
-    """
-    now = now or timezone.now()
-    if decision not in Decision.values:
-        raise InvalidInput("The decision is 'upheld' or 'reversed'.", code="invalid_decision")
-    note = (note or "").strip()
-    if not note:
-        raise InvalidInput("Explain the decision: the customer reads it.", code="note_required")
-    with transaction.atomic():
-        change = CreditLimitChange.objects.select_for_update().filter(pk=change_id).first()
-        if change is None:
-            raise InvalidInput(f"Limit change {change_id} does not exist.", code="not_found")
-        reviewer = _require_reviewer(actor, change)
-        case = case_for_change(change)
-        if case is None:
-            raise NotPermitted("You cannot act on this account.")
-        check_actor(actor, case, None, now)
-        if change.status != ST.UNDER_REVIEW:
-            raise TransitionNotAllowed(
-                f"The change is {change.get_status_display().lower()}, not under review.",
-                code="not_under_review",
-            )
-        account = CreditAccount.objects.select_for_update().get(pk=change.account_id)
-        change.appeal_decision = decision
-        change.reviewed_by = reviewer
-        change.reviewed_at = now
-        change.review_note = note
-        change.save(update_fields=["appeal_decision", "reviewed_by", "reviewed_at", "review_note"])
-        in_effect = change.applied_at is not None
-        if decision == Decision.UPHELD:
-            if not in_effect and _notice_period_over(change, case, now):
-                _apply(change, account, now=now, actor=actor, case=case)
-            else:
-                change.uphold()  # back to applied, or to scheduled until its date
-                change.save(update_fields=["status"])
-        else:
-            if in_effect and not change.is_freeze:
-                if account.credit_limit != change.new_limit:
-                    raise TransitionNotAllowed(
-                        f"The limit is now {account.credit_limit}, not {change.new_limit}: it changed after "
-                        "this change took effect. Set it by hand and record the decision.",
-                        code="limit_changed_since",
-                    )
-                account.credit_limit = change.old_limit
-                account.save(update_fields=["credit_limit"])
-            change.reverse()  # reversed if it was in effect, else cancelled
-            change.save(update_fields=["status"])
-        audit_append(
-            actor=actor,
-            action="limit_change.reviewed",
-            at=now,
-            case=case,
-            payload={
-                "limit_change": change.pk,
-                "decision": decision,
-                "note": note,
-                "status": change.status,
-                "limit_after": account.credit_limit,
-            },
-        )
-        point = best_verified_point(case.customer)
-        if point is not None:
-            locale = case.customer.locale
-            _queue_for_change(
-                change=change,
-                case=case,
-                key=DECISION_KEY,
-                point=point,
-                actor=actor,
-                now=now,
-                extra={
-                    "appeal_outcome": _text(_OUTCOME, locale)[decision],
-                    "appeal_outcome_text": _outcome_text(change, account, locale, note),
-                },
-            )
-    return change
-
-
-# --- reads ----------------------------------------------------------------------------------------------
-
-
-def limit_changes_for_case(case: CollectionCase) -> QuerySet[CreditLimitChange]:
-    """The changes of the case's account, newest first: what the negotiation page may show and appeal."""
-    return CreditLimitChange.objects.filter(account_id=case.account_id).order_by("-created_at", "-pk")
-
-
-def limit_change_appeal_queue(user: User) -> QuerySet[CreditLimitChange]:
-    """Changes under review that ``user`` may decide, oldest appeal first (the supervisors' queue)."""
-    qs = CreditLimitChange.objects.filter(status=ST.UNDER_REVIEW).select_related("account", "requested_by")
-    if not (user.is_active and user.is_staff) or user.agency_id is not None:
-        return qs.none()
-    if not (user.is_superuser or user.is_supervisor):
-        return qs.none()
-    return qs.order_by("appealed_at", "pk")
-
-
-def account_is_frozen(account: CreditAccount) -> bool:
-    """True while the account's latest change in effect is a freeze."""
-    latest = (
-        CreditLimitChange.objects.filter(account=account, applied_at__isnull=False)
-        .exclude(status=ST.REVERSED)
-        .order_by("-applied_at", "-pk")
-        .first()
-    )
-    return latest is not None and latest.is_freeze

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from debt_collections import credit, selectors, services
-from debt_collections.credit.limits import best_verified_point, limit_changes_for_case
+from debt_collections.credit.selectors import best_verified_point, limit_changes_for_case
 from debt_collections.customer.context import can_appeal, zone_of
 from debt_collections.customer.forms import (
     CALLBACK_WINDOWS,

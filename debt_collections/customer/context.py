@@ -19,7 +19,7 @@ from django.utils.translation import gettext, ngettext
 
 from accounts.models import ContactPoint, CreditLimitChange
 from debt_collections import selectors
-from debt_collections.credit.limits import limit_changes_for_case, reason_text
+from debt_collections.credit.selectors import limit_changes_for_case
 from debt_collections.customer.forms import DISPUTE_KINDS, OPT_OUT_CHANNELS, WAIVER_COMPONENTS
 from debt_collections.customer.help import help_for_case
 from debt_collections.customer.messages import BY_CODE
@@ -33,6 +33,7 @@ from debt_collections.models import (
 )
 from debt_collections.policies import HARDSHIP, PAY_IN_FULL, NegotiationOptions, Option
 from debt_collections.policies.credit_impact import credit_impact, grade_text
+from debt_collections.policies.limit_texts import reason_text
 from debt_collections.policies.localtime import customer_zone
 
 # A change the customer can still appeal (``credit.limit_change_appeal`` refuses the others).

@@ -62,7 +62,7 @@ FLASH: dict[str, Promise] = {
 }
 
 # How the decision on an appeal reaches the customer: by the kind of their best verified contact point
-# (``credit.limits.best_verified_point``), the same one ``limit_change_review`` sends it to.
+# (``credit.selectors.best_verified_point``), the same one ``limit_change_review`` sends it to.
 DECISION_CHANNELS: dict[str, Promise] = {
     "phone": _("text message"),
     "email": _("email"),

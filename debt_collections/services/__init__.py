@@ -54,15 +54,9 @@ from debt_collections.services.links import (
     link_verify,
 )
 from debt_collections.services.payments import payment_record, payment_record_outcome
+from debt_collections.services.plan_changes import plan_apply_payment, plan_cancel, plan_withdraw
 from debt_collections.services.plan_cycle import plan_activate_after_cooling_off, plan_break_missed
-from debt_collections.services.plans import (
-    plan_accept,
-    plan_accept_option,
-    plan_apply_payment,
-    plan_cancel,
-    plan_offer,
-    plan_withdraw,
-)
+from debt_collections.services.plans import plan_accept, plan_accept_option, plan_offer
 from debt_collections.services.waivers import waiver_approve, waiver_reject, waiver_request
 
 __all__ = [

@@ -25,7 +25,7 @@ from debt_collections.kernel.scope import resolve_account
 from debt_collections.models import HOLDABLE, TERMINAL, CaseState, CollectionCase, Dispute, Payment
 from debt_collections.policies import PAYMENT_COMPONENTS, allocate_payment, get_pack, quantize
 from debt_collections.services import cases as case_services
-from debt_collections.services import plans as plan_services
+from debt_collections.services import plan_changes as plan_services
 
 # Resolving a case because nothing is owed is a consequence of the money, decided by policy, not by the
 # person who keyed the payment in (an agent may not resolve by hand): the system acts, the reason names

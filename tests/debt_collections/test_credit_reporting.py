@@ -21,7 +21,8 @@ from django.core.management import call_command
 
 from accounts.models import ContactPoint, CreditAccount, User
 from debt_collections import credit, services
-from debt_collections.credit.reporting import bureau_feed_export, credit_report_notice_delivered
+from debt_collections.credit.feed import bureau_feed_export
+from debt_collections.credit.reporting import credit_report_notice_delivered
 from debt_collections.cycle import cycle_run
 from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.kernel.audit import Actor

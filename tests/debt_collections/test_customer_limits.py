@@ -20,7 +20,6 @@ from django.utils.html import escape
 
 from accounts.models import ContactPoint, CreditLimitChange, User
 from debt_collections import credit, selectors, services
-from debt_collections.credit.limits import reason_text
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import (
     AuditEvent,
@@ -30,6 +29,7 @@ from debt_collections.models import (
     NegotiationLink,
 )
 from debt_collections.policies.credit_impact import credit_impact, grade_text
+from debt_collections.policies.limit_texts import reason_text
 from notifications.services import templates_install_library
 from tests.audit_support import audit_events
 from tests.debt_collections.test_customer_page import (

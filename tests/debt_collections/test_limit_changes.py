@@ -15,7 +15,7 @@ import pytest
 
 from accounts.models import CreditLimitChange, User
 from debt_collections import credit, services
-from debt_collections.credit.limits import (
+from debt_collections.credit.selectors import (
     account_is_frozen,
     limit_change_appeal_queue,
     limit_changes_for_case,

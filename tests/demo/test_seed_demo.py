@@ -25,7 +25,7 @@ from accounts.models import Agency, ContactPoint, CreditAccount, Customer, Quara
 from compliance.reports import REPORTS, ReportFilters, build_all
 from compliance.selectors import agency_warnings
 from debt_collections import services
-from debt_collections.credit.limits import limit_change_appeal_queue
+from debt_collections.credit.selectors import limit_change_appeal_queue
 from debt_collections.errors import InvalidInput
 from debt_collections.kernel.audit import verify_chain
 from debt_collections.models import (

@@ -1,6 +1,6 @@
 """``manage.py export_bureau_feed --as-of YYYY-MM-DD --out FILE``: the credit-bureau feed for a date.
 
-Thin entry point: ``credit.reporting.bureau_feed_export`` decides what is reported and records it.
+Thin entry point: ``credit.feed.bureau_feed_export`` decides what is reported and records it.
 The file format is documented in ``docs/bureau-feed.md``. Safe to run twice: the second run for a date
 writes a file with no records already exported.
 """
@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from debt_collections.credit.reporting import bureau_feed_export
+from debt_collections.credit.feed import bureau_feed_export
 from debt_collections.errors import DomainError
 from ops.progress import Progress
 
