@@ -182,6 +182,16 @@ def transition_spec(name: str) -> CaseTransition:
     return spec
 
 
+@dataclass(frozen=True)
+class Step:
+    """A further transition of ``case_transition_locked(then=...)``: applied after the first one, to the
+    same rows, in the same write."""
+
+    name: str
+    reason: Reason = ""
+    params: Params | None = None
+
+
 def case_transition_locked(
     *,
     cases: Sequence[CollectionCase],
@@ -193,74 +203,83 @@ def case_transition_locked(
     expected_state: str | None = None,
     skip_refused: bool = False,
     audit: list[PendingEvent] | None = None,
+    then: Sequence[Step] = (),
 ) -> list[CollectionCase]:
-    """Apply transition ``name`` to ``cases``, rows the caller locked (``kernel.locking``) in its
-    still-open transaction; the objects are updated in place. Returns the cases that changed.
+    """Apply transition ``name`` (then each of ``then``, in order) to ``cases``, rows the caller locked
+    (``kernel.locking``) in its still-open transaction; the objects are updated in place. Returns the
+    cases that changed.
 
-    For each case: the actor's scope and role, ``expected_state``, the guard, then the FSM. A refusal
-    raises (``NotPermitted``, ``StaleState``, ``TransitionNotAllowed``, with the guard's code), unless
-    ``skip_refused``: then a case whose state or guard refuses is left as it is (the cycle: someone else
-    moved it). Changed rows are written with one UPDATE per distinct set of new values, guarded by the
-    state they were read in (the concurrency mixin's check, in bulk: a row changed behind the lock is a
-    ``StaleState``), one audit event each (``from``, ``to``, ``reason`` and the transition's arguments),
-    appended to the chain here, or to ``audit`` for a caller that appends its own events with them in one
-    write (the order is kept).
+    For each case and step: the actor's scope and role, ``expected_state`` (before the first step), the
+    guard, then the FSM. A refusal raises (``NotPermitted``, ``StaleState``, ``TransitionNotAllowed``,
+    with the guard's code), unless ``skip_refused`` (one step only): then a case whose state or guard
+    refuses is left as it is (the cycle: someone else moved it). Changed rows are written once, with one
+    UPDATE per distinct set of new values, guarded by the state they were read in (the concurrency
+    mixin's check, in bulk: a row changed behind the lock is a ``StaleState``); one audit event per case
+    and step (``from``, ``to``, ``reason`` and the transition's arguments), appended to the chain here,
+    or to ``audit`` for a caller that appends its own events with them in one write (the order is kept).
     """
-    spec = transition_spec(name)
-    params = dict(params or {})
-    if spec.validate is not None:
-        spec.validate(params)
+    steps = [Step(name, reason, params), *then]
+    specs = [transition_spec(step.name) for step in steps]
+    for spec, step in zip(specs, steps, strict=True):
+        if spec.validate is not None:
+            spec.validate(step.params or {})
+    if then and skip_refused:
+        raise ValueError("a path of transitions is applied to every case or raises: no skip_refused")
     if not connection.in_atomic_block:
         raise RuntimeError("case_transition_locked needs the transaction that locked the cases")
-    changed: list[tuple[CollectionCase, str]] = []
-    for case in cases:
-        check_actor(actor, case, name if spec.roles is not None else None, now)
-        if expected_state is not None and case.state != expected_state:
-            if skip_refused:
-                continue
-            raise StaleState(
-                f"The case is now '{case.get_state_display()}', not '{expected_state}': someone else "
-                "changed it. Reload and try again."
+    read_as = {case.pk: case.state for case in cases}
+    current = list(cases)
+    events: list[PendingEvent] = []
+    afters: list[tuple[Callable[[list[CollectionCase]], None], list[CollectionCase]]] = []
+    for index, (spec, step) in enumerate(zip(specs, steps, strict=True)):
+        step_params = dict(step.params or {})
+        extra = spec.payload(step_params)
+        moved: list[CollectionCase] = []
+        for case in current:
+            check_actor(actor, case, step.name if spec.roles is not None else None, now)
+            if index == 0 and expected_state is not None and case.state != expected_state:
+                if skip_refused:
+                    continue
+                raise StaleState(
+                    f"The case is now '{case.get_state_display()}', not '{expected_state}': someone else "
+                    "changed it. Reload and try again."
+                )
+            previous = case.state
+            try:
+                if spec.guard is not None:
+                    spec.guard(case, now)
+                spec.call(case, now, step_params)
+            except (TransitionNotAllowed, django_fsm.TransitionNotAllowed) as exc:
+                if skip_refused:
+                    continue
+                if isinstance(exc, TransitionNotAllowed):
+                    raise
+                raise TransitionNotAllowed(
+                    f"'{step.name}' is not allowed while the case is '{case.get_state_display()}'."
+                ) from exc
+            moved.append(case)
+            why = step.reason(case) if callable(step.reason) else step.reason
+            events.append(
+                PendingEvent(
+                    action=spec.audit_action,
+                    case_id=case.pk,
+                    actor=actor,
+                    payload={"from": previous, "to": case.state, "reason": why, **extra},
+                )
             )
-        previous = case.state
-        try:
-            if spec.guard is not None:
-                spec.guard(case, now)
-            spec.call(case, now, params)
-        except (TransitionNotAllowed, django_fsm.TransitionNotAllowed) as exc:
-            if skip_refused:
-                continue
-            if isinstance(exc, TransitionNotAllowed):
-                raise
-            raise TransitionNotAllowed(
-                f"'{name}' is not allowed while the case is '{case.get_state_display()}'."
-            ) from exc
-        changed.append((case, previous))
-    _save(changed, now)
-    extra = spec.payload(params)
-    events = [
-        PendingEvent(
-            action=spec.audit_action,
-            case_id=case.pk,
-            actor=actor,
-            payload={
-                "from": previous,
-                "to": case.state,
-                "reason": reason(case) if callable(reason) else reason,
-                **extra,
-            },
-        )
-        for case, previous in changed
-    ]
+        current = moved
+        if spec.after is not None:
+            afters.append((spec.after, moved))
+    _save([(case, read_as[case.pk]) for case in current], now)
     if audit is not None:
         audit.extend(events)
     else:
         audit_append_many(events, at=now)
-    moved = [case for case, _previous in changed]
-    case_tasks_close_finished(cases=moved, actor=actor, now=now)  # issue 14: a finished case's tasks close
-    if spec.after is not None and moved:
-        spec.after(moved)
-    return moved
+    case_tasks_close_finished(cases=current, actor=actor, now=now)  # issue 14: a finished case's tasks close
+    for after, moved in afters:
+        if moved:
+            after(moved)
+    return current
 
 
 def _save(changed: list[tuple[CollectionCase, str]], now: datetime) -> None:

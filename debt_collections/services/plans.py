@@ -32,7 +32,7 @@ from debt_collections.models import (
 from debt_collections.policies import HARDSHIP, Option, deferral_code, installment_code
 from debt_collections.selectors import PlanFacts
 from debt_collections.services import service_notices
-from debt_collections.services.case_transitions import case_transition_locked
+from debt_collections.services.case_transitions import Step, case_transition_locked
 
 # States from which a customer may still choose an option: engaging first moves early/active cases on.
 _NEGOTIABLE = (CaseState.EARLY, CaseState.ACTIVE, CaseState.NEGOTIATING)
@@ -168,18 +168,19 @@ def _accept(
         plan.save()
     superseded = _cancel_other_offers(case, plan, now) if other_offers else []
     events: list[PendingEvent] = []
-    if case.state in (CaseState.EARLY, CaseState.ACTIVE):
-        case_transition_locked(
-            cases=[case], name="engage", actor=actor, now=now, reason=f"plan {plan.pk} accepted", audit=events
-        )
+    start = Step("start_plan", reason=f"{plan_code(plan)} accepted", params={"plan": plan.pk})
+    # Engaged first when it was early or active: both steps in one write, both audited.
+    engage = Step("engage", reason=f"plan {plan.pk} accepted")
+    first, then = (engage, [start]) if case.state in (CaseState.EARLY, CaseState.ACTIVE) else (start, [])
     case_transition_locked(
         cases=[case],
-        name="start_plan",
+        name=first.name,
         actor=actor,
         now=now,
-        reason=f"{plan_code(plan)} accepted",
-        params={"plan": plan.pk},
+        reason=first.reason,
+        params=first.params,
         audit=events,
+        then=then,
     )
     events.append(
         PendingEvent(

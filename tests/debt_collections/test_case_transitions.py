@@ -4,6 +4,7 @@ through the same code, so they lock, check and audit the same way."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -14,7 +15,7 @@ from debt_collections.kernel.access import MANUAL_TRANSITIONS, TRANSITION_ROLES
 from debt_collections.kernel.locking import lock_cases
 from debt_collections.models import AuditEvent, CaseState, CollectionCase
 from debt_collections.services import case_transition, case_transition_locked, case_transition_many
-from debt_collections.services.case_transitions import TRANSITIONS, transition_spec
+from debt_collections.services.case_transitions import TRANSITIONS, Step, transition_spec
 from tests.factories import SYSTEM, make_case
 
 S = CaseState
@@ -137,3 +138,41 @@ def test_a_case_saved_after_a_table_transition_is_not_mistaken_for_a_stale_copy(
         locked.save(update_fields=["next_action_at"])
 
     assert CollectionCase.objects.get(pk=case.pk).state == S.ACTIVE
+
+
+def test_a_path_of_transitions_is_one_write_with_an_event_per_step(
+    django_assert_num_queries: Any,
+) -> None:
+    case = make_case(S.ACTIVE)
+    with transaction.atomic():
+        (locked,) = lock_cases([case.pk])
+        with django_assert_num_queries(4):  # one UPDATE; the chain head, the events, the head again
+            case_transition_locked(
+                cases=[locked],
+                name="engage",
+                actor=SYSTEM,
+                now=NOW,
+                reason="talks",
+                then=[Step("start_plan", reason="accepted", params={"plan": 7})],
+            )
+
+    assert CollectionCase.objects.get(pk=case.pk).state == S.ON_PLAN
+    events = list(AuditEvent.objects.filter(case=case).order_by("-seq")[:2])[::-1]
+    assert [(e.action, e.payload) for e in events] == [
+        ("case.engage", {"from": "active", "to": "negotiating", "reason": "talks"}),
+        ("case.start_plan", {"from": "negotiating", "to": "on_plan", "reason": "accepted", "plan": 7}),
+    ]
+
+
+def test_a_refused_later_step_leaves_the_case_as_it_was() -> None:
+    case = make_case(S.EARLY)
+    events = AuditEvent.objects.count()
+
+    with pytest.raises(TransitionNotAllowed), transaction.atomic():
+        (locked,) = lock_cases([case.pk])
+        case_transition_locked(
+            cases=[locked], name="escalate", actor=SYSTEM, now=NOW, then=[Step("start_plan")]
+        )
+
+    assert CollectionCase.objects.get(pk=case.pk).state == S.EARLY
+    assert AuditEvent.objects.count() == events
