@@ -11,11 +11,11 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from accounts.models import ZERO, ContactPoint, CreditAccount
 from debt_collections.models import CaseState, CloseReason, HoldReason
 from debt_collections.policies import get_pack
+from debt_collections.policies.localtime import customer_zone
 from demo.names import (
     CN_GIVEN,
     CN_MOBILE_PREFIXES,
@@ -185,7 +185,7 @@ class Planner:
     ) -> tuple[AccountPlan, CaseDraft | None]:
         r, region = self.rng, REGIONS[customer.jurisdiction]
         pack = get_pack(customer.jurisdiction, self.now.date())
-        today = self.now.astimezone(ZoneInfo(customer.time_zone)).date()
+        today = self.now.astimezone(customer_zone(customer)).date()
         product, kind = r.choice(region.products)
         lo, hi, step = LIMITS[(region.code, kind)]
         limit = Decimal(r.randrange(lo, hi + 1, step))
