@@ -18,9 +18,12 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import ContactPoint, CreditAccount, QuarantinedContact
 from debt_collections import services
+from debt_collections.kernel.audit import Actor
 from debt_collections.models import (
     AuditEvent,
     CaseState,
@@ -292,8 +295,13 @@ def test_wrong_party_stops_every_contact_to_the_number_in_one_go(
         CaseState.ACTIVE, account=CreditAccountFactory.create(customer=neighbour.customer)
     )
     pending = [
-        notice_queue(case_id=case.pk, template_key="reminder.soft", contact_point_id=phone.pk, actor=SYSTEM,
-                     links=links_for_notices),
+        notice_queue(
+            case_id=case.pk,
+            template_key="reminder.soft",
+            contact_point_id=phone.pk,
+            actor=SYSTEM,
+            links=links_for_notices,
+        ),
         notice_queue(
             links=links_for_notices,
             case_id=neighbour_case.pk,
@@ -573,3 +581,80 @@ def test_the_page_is_in_chinese_for_a_chinese_customer_and_switches_to_english(
     assert '<html lang="zh-Hans">' in zh and "您的选项" in zh and "Your options" not in zh
     assert '<html lang="en">' in en and "Your options" in en and "您的选项" not in en
     assert "6 monthly payments" in en and "8,765.43" in en
+
+
+# --- the cost of accepting an option (issue 10: 47 queries, the case row read 5 times) ----------
+
+CASE_TABLE = f'FROM "{CollectionCase._meta.db_table}"'
+MAX_QUERIES = 23  # half of the 47 measured before (issue 10)
+
+
+def case_reads(queries: list[dict[str, Any]], of: CollectionCase) -> int:
+    """Queries that select this case's row from the case table (not a join, not the gate's list of the
+    person's case ids)."""
+    by_id = re.compile(rf'"{CollectionCase._meta.db_table}"\."id" (= {of.pk}\b|IN \({of.pk}\))')
+    return sum(CASE_TABLE in q["sql"] and bool(by_id.search(q["sql"])) for q in queries)
+
+
+def accept_option(of: CollectionCase, by: NegotiationLink) -> RepaymentPlan:
+    return services.plan_accept_option(
+        case_id=of.pk,
+        option_code="installment:6",
+        actor=Actor.link(by.id),
+        now=timezone.now(),
+        contact_point_id=by.contact_point_id,
+    )
+
+
+def test_accepting_an_option_takes_at_most_half_the_queries_it_took(
+    case: CollectionCase, link: NegotiationLink, django_assert_max_num_queries: Any
+) -> None:
+    templates_install_library()
+
+    with django_assert_max_num_queries(MAX_QUERIES):
+        plan = accept_option(case, link)
+
+    assert plan.state == PlanState.ACCEPTED
+    assert CollectionCase.objects.get(pk=case.pk).state == CaseState.ON_PLAN
+
+
+def test_accepting_an_option_selects_the_case_row_once(case: CollectionCase, link: NegotiationLink) -> None:
+    templates_install_library()
+
+    with CaptureQueriesContext(connection) as captured:
+        accept_option(case, link)
+
+    assert case_reads(captured.captured_queries, case) == 1
+
+
+def test_the_case_events_the_plan_event_and_the_confirmation_are_all_written(
+    case: CollectionCase, link: NegotiationLink
+) -> None:
+    templates_install_library()
+
+    plan = accept_option(case, link)
+
+    actions = list(AuditEvent.objects.filter(case=case).order_by("seq").values_list("action", flat=True))
+    assert actions[-4:] == ["case.engage", "case.start_plan", "plan.accepted", "notice.queued"]
+    start = AuditEvent.objects.get(case=case, action="case.start_plan")
+    assert start.payload == {
+        "from": "negotiating",
+        "to": "on_plan",
+        "reason": "installment:6 accepted",
+        "plan": plan.pk,
+    }
+    assert Notice.objects.get(case=case).template.key == "plan.confirmation"
+
+
+def test_the_customer_page_post_reads_the_case_row_once_under_the_lock(
+    client: Client, case: CollectionCase, token: str
+) -> None:
+    templates_install_library()
+    verify(client, token)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url(token, "accept"), {"option": "installment:6", "confirm": "yes"})
+
+    assert response.status_code == 302
+    assert RepaymentPlan.objects.get(case=case).state == PlanState.ACCEPTED
+    assert case_reads(captured.captured_queries, case) == 1
