@@ -6,12 +6,13 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import days_past_due_q
+from debt_collections.models import TERMINAL, CollectionCase
 
 # Delinquency buckets as collections teams report them; the upper bound is inclusive, None = open.
 DPD_BUCKETS: dict[str, tuple[int, int | None]] = {
@@ -84,11 +85,13 @@ class NextActionDueFilter(admin.SimpleListFilter):
             timezone.localdate(now) + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
         )
         if value == "overdue":
-            return queryset.filter(next_action_at__lt=now)
+            return queryset.filter(CollectionCase.next_action_overdue_q(now))
+        # A finished case has no next action, whatever the column still holds.
+        still_open = ~Q(state__in=TERMINAL)
         if value == "today":
-            return queryset.filter(next_action_at__gte=now, next_action_at__lt=start_of_tomorrow)
+            return queryset.filter(still_open, next_action_at__gte=now, next_action_at__lt=start_of_tomorrow)
         if value == "week":
             return queryset.filter(
-                next_action_at__gte=now, next_action_at__lt=start_of_tomorrow + timedelta(days=6)
+                still_open, next_action_at__gte=now, next_action_at__lt=start_of_tomorrow + timedelta(days=6)
             )
         return None

@@ -102,6 +102,12 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"Case #{self.pk} ({self.get_state_display()})"
 
+    @staticmethod
+    def next_action_overdue_q(now: Any) -> Q:
+        """Cases whose scheduled next action is past ``now`` and that are still open: a resolved or closed
+        case is never overdue, even with a ``next_action_at`` left from before its end (issue 14)."""
+        return Q(next_action_at__lt=now) & ~Q(state__in=TERMINAL)
+
     @property
     def is_open(self) -> bool:
         return self.state not in TERMINAL
@@ -128,6 +134,7 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=S.ON_PLAN, target=S.RESOLVED)
     def complete_plan(self, *, at: Any) -> None:
         self.closed_at = at
+        self.next_action_at = None  # a finished case has nothing left to do: never "overdue"
 
     @transition(field=state, source=S.ON_PLAN, target=S.ACTIVE)
     def break_plan(self) -> None:
@@ -141,6 +148,7 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=[*HOLDABLE, S.ON_HOLD], target=S.RESOLVED)
     def resolve(self, *, at: Any) -> None:
         self.closed_at = at
+        self.next_action_at = None
         self.hold_reason = ""
         self.hold_until = None
         self.resume_state = ""
@@ -168,6 +176,7 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
     def close(self, *, reason: str, at: Any) -> None:
         self.close_reason = reason
         self.closed_at = at
+        self.next_action_at = None
         self.hold_reason = ""
         self.hold_until = None
         self.resume_state = ""

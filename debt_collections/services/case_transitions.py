@@ -39,7 +39,15 @@ Guard = Callable[[CollectionCase, datetime], None]
 Reason = str | Callable[[CollectionCase], str]
 
 # The columns a ``@transition`` method may change (the state and the fields derived from it).
-TRANSITION_FIELDS = ("state", "hold_reason", "hold_until", "resume_state", "close_reason", "closed_at")
+TRANSITION_FIELDS = (
+    "state",
+    "hold_reason",
+    "hold_until",
+    "resume_state",
+    "close_reason",
+    "closed_at",
+    "next_action_at",
+)
 
 
 def _no_open_dispute(case: CollectionCase, now: datetime) -> None:

@@ -19,7 +19,7 @@ from debt_collections.kernel.audit import Actor, audit_append
 from debt_collections.kernel.gate import gate_decide, pack_for
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.kernel.scope import resolve_contact_point
-from debt_collections.models import CollectionCase, ContactAttempt
+from debt_collections.models import TERMINAL, CollectionCase, ContactAttempt
 from debt_collections.services.queue import queue_refresh_after_commit
 from notifications.services import notice_block_pending_to
 
@@ -144,7 +144,7 @@ def contact_attempt_log(
         queue_refresh_after_commit(customer_ids=[case.customer_id], now=now)  # issue 14: the work queue
         if not allowed and next_at is not None:
             # The agent's queue ("next action due") shows when this case can be worked again.
-            CollectionCase.objects.filter(pk=case.pk).update(next_action_at=next_at)
+            CollectionCase.objects.filter(pk=case.pk).exclude(state__in=TERMINAL).update(next_action_at=next_at)
     if not allowed:
         raise ComplianceBlocked(
             "The compliance gate blocked this call: " + "; ".join(reasons.values()),
