@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, ContactPoint, CreditAccount, CreditLimitChange, Customer, User
+from debt_collections.kernel.scope import row_scope
 
 # --- role helpers shared with debt_collections.admin -------------------------------------------
 
@@ -43,20 +44,20 @@ def has_staff_role(user: User | None) -> bool:
 
 
 def scope_to_agency(qs: QuerySet[Any], user: User | None, agency_lookup: str | None) -> QuerySet[Any]:
-    """Rows ``user`` may see: none without a role, all for in-house staff, own agency's for agency users.
+    """Rows ``user`` may see today: none without a role, all for in-house staff, own agency's for agency
+    users, and none for an agency user whose agency's licence or contract has lapsed.
 
     ``agency_lookup`` is the ORM path from the model to an agency id (e.g. ``"cases__agency_id"``);
-    None means agency users see nothing of this model. Multi-valued paths can repeat rows, hence
-    ``distinct()``. Mirrors ``debt_collections.selectors.case_list_for`` (kept here because accounts
-    must not import the collections app).
+    None means agency users see nothing of this model. The rule is the kernel's one scope function
+    (``debt_collections.kernel.scope.row_scope``), so these lists cannot drift from the case lists.
+    Multi-valued paths can repeat rows, hence ``distinct()``.
     """
     if user is None or not has_staff_role(user):
         return qs.none()
-    if user.is_superuser or user.agency_id is None:
+    scope = row_scope(user, agency_lookup, timezone.localdate())
+    if not scope:  # in-house staff and superusers: every row, no join
         return qs
-    if agency_lookup is None:
-        return qs.none()
-    return qs.filter(**{agency_lookup: user.agency_id}).distinct()
+    return qs.filter(scope).distinct()
 
 
 class StaffViewAdminMixin:

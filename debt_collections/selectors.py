@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import CreditAccount, User
-from debt_collections.kernel.access import agency_user_is_active, user_roles
+from debt_collections.kernel.scope import case_scope, row_scope
 from debt_collections.models import (
     LIVE_PLAN_STATES,
     AuditEvent,
@@ -24,15 +24,13 @@ from debt_collections.policies.localtime import customer_zone, local_wall
 
 
 def case_list_for(user: User, today: date | None = None) -> QuerySet[CollectionCase]:
-    """Cases the user may see.
+    """Cases the user may see (``kernel.scope.case_scope`` with the licence checked).
 
     Agency users see only their agency's cases, and none while the agency's licence or contract is not
     valid ``today`` (default: today's date); in-house agents, supervisors and compliance officers see
     every case; anyone else (anonymous, staff without a collections role) sees none.
     """
-    if user.is_authenticated and not agency_user_is_active(user, today or timezone.localdate()):
-        return CollectionCase.objects.none()
-    return case_scope_for(user)
+    return _cases().filter(case_scope(user, today or timezone.localdate()))
 
 
 def case_scope_for(user: User) -> QuerySet[CollectionCase]:
@@ -42,16 +40,11 @@ def case_scope_for(user: User) -> QuerySet[CollectionCase]:
     licence and its ``AGENCY_LICENCE`` decision is stored and audited. Everything a person reads comes
     from ``case_list_for``.
     """
-    qs = CollectionCase.objects.select_related("account", "customer", "assignee", "agency")
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return qs.none()
-    if user.is_superuser:
-        return qs
-    if user.agency_id is not None:
-        return qs.filter(agency_id=user.agency_id)
-    if user_roles(user):
-        return qs
-    return qs.none()
+    return _cases().filter(case_scope(user))
+
+
+def _cases() -> QuerySet[CollectionCase]:
+    return CollectionCase.objects.select_related("account", "customer", "assignee", "agency")
 
 
 def case_timeline(case: CollectionCase) -> QuerySet[AuditEvent]:
@@ -162,14 +155,10 @@ def open_disputes(user: User | None = None) -> QuerySet[Dispute]:
 
 
 def account_for(user: User, account_id: int) -> CreditAccount | None:
-    """The credit account, if ``user`` may see it: through a case they may see, or (in-house staff with
-    a collections role) any account. Agency users see only accounts with a case placed with them."""
+    """The credit account, if ``user`` may see it today: through a case they may see, or (in-house staff
+    with a collections role) any account. Agency users see only accounts with a case placed with them,
+    and none while their agency's licence or contract has lapsed (``kernel.scope.row_scope``)."""
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return None
-    accounts = CreditAccount.objects.filter(pk=account_id)
-    if not user.is_superuser:
-        if user.agency_id is not None:
-            accounts = accounts.filter(cases__agency_id=user.agency_id)
-        elif not user_roles(user):
-            return None
-    return accounts.distinct().first()
+    scope = row_scope(user, "cases__agency_id", timezone.localdate())
+    return CreditAccount.objects.filter(scope, pk=account_id).distinct().first()

@@ -28,7 +28,13 @@ from debt_collections.models import DelinquencySnapshot
 
 
 def may_see_dashboard(user: User | None) -> bool:
-    return user is not None and (user.is_superuser or user.is_supervisor or user.has_role("compliance"))
+    """In-house supervisors and compliance officers: the measures cover every agency's cases (and name the
+    agencies), so an agency's own staff never see them."""
+    if user is None:
+        return False
+    if user.is_superuser:
+        return True
+    return user.agency_id is None and (user.is_supervisor or user.has_role("compliance"))
 
 
 def chosen_month(request: HttpRequest) -> date:

@@ -13,30 +13,53 @@ case's customer whoever asks.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
 from accounts.models import ContactPoint, CreditAccount, CreditLimitChange, User
 from debt_collections.errors import NotFound
-from debt_collections.kernel.access import user_roles
+from debt_collections.kernel.access import agency_user_is_active, user_roles
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import CollectionCase, Dispute, FeeWaiver, RepaymentPlan
 
 M = TypeVar("M", bound=Model)
 
 
-def case_scope(user: User | None) -> Q:
-    """The filter on ``CollectionCase`` for what ``user`` may reach (``None``: a system actor, all)."""
+NOTHING = Q(pk__in=[])
+
+
+def row_scope(user: User | None, agency_lookup: str | None, today: date | None = None) -> Q:
+    """The one scope rule, for any model: the filter for the rows ``user`` may reach, where
+    ``agency_lookup`` is the ORM path from the model to the owning agency's id (``"agency_id"`` on a
+    case, ``"cases__agency_id"`` on a customer; ``None``: agency users reach none of this model).
+
+    ``None`` (a system actor) and active superusers reach every row; inactive, anonymous and non-staff
+    users none; an agency user only their agency's rows, and none at all when ``today`` is given and the
+    agency's licence or contract does not cover it (a lapsed placement shows nothing); in-house staff
+    with a collections role every row; staff without a role none. Without ``today`` the licence is not
+    looked at: only for resolving the case of a call or notice, where the gate decides the licence and
+    records its ``AGENCY_LICENCE`` decision, and inside services that check it (``check_actor``).
+    Multi-valued lookups can repeat rows: the caller adds ``distinct()``.
+    """
     if user is None or (user.is_active and user.is_superuser):
         return Q()
     if not (user.is_authenticated and user.is_active and user.is_staff):
-        return Q(pk__in=[])
+        return NOTHING
     if user.agency_id is not None:
-        return Q(agency_id=user.agency_id)
+        if agency_lookup is None or (today is not None and not agency_user_is_active(user, today)):
+            return NOTHING
+        return Q(**{agency_lookup: user.agency_id})
     if user_roles(user):
         return Q()
-    return Q(pk__in=[])
+    return NOTHING
+
+
+def case_scope(user: User | None, today: date | None = None) -> Q:
+    """The filter on ``CollectionCase`` for what ``user`` may reach (``row_scope``; with ``today``, what
+    they may read today)."""
+    return row_scope(user, "agency_id", today)
 
 
 def cases_for(user: User | None) -> QuerySet[CollectionCase]:
