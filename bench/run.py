@@ -197,6 +197,32 @@ def one_size(n: int, args: argparse.Namespace, queue: str) -> dict[str, float]:
     return out
 
 
+def production_env() -> None:
+    """The environment of the bench's processes (this one, gunicorn, the workers): DEBUG off, production
+    settings on loopback over plain HTTP, a throwaway audit key, one trusted proxy in front."""
+    os.environ["DJANGO_DEBUG"] = "false"
+    # Loopback over plain HTTP (as .ci/smoke-production): no redirect to HTTPS, cookies without Secure.
+    os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
+    os.environ["DJANGO_SECURE_COOKIES"] = "false"
+    os.environ.setdefault("STATIC_ROOT", tempfile.mkdtemp(prefix="bench-static-"))  # collected for gunicorn
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 40)
+    os.environ.setdefault("NOTICE_SMS_BACKEND", "notifications.channels.FileSmsBackend")
+    # DEBUG off never generates the audit signing key by itself (production must bring its own): the
+    # bench makes a throwaway one, which gunicorn's workers and the Celery workers read through the env.
+    if not os.environ.get("AUDIT_SIGNING_KEY"):
+        key_dir = Path(tempfile.mkdtemp(prefix="bench-key-"))
+        os.environ.setdefault("AUDIT_SIGNING_KEY_FILE", str(key_dir / "audit-signing-key.pem"))
+    # The cycle's sends are enqueued (to Redis, or to the in-memory broker without it), never run inside
+    # the measured cycle: production sends them from the workers.
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    if os.environ.get("REDIS_URL"):
+        # Waiting on the group needs a result backend, in this process and in the workers it starts.
+        os.environ["CELERY_RESULT_BACKEND"] = os.environ["REDIS_URL"]
+    # As behind the production TLS proxy: the client address is the proxy's X-Forwarded-For, so each
+    # simulated customer of bench/load.py counts against the per-address page limits as itself.
+    os.environ["TRUSTED_PROXY_COUNT"] = "1"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -220,19 +246,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = urlunparse(
         parsed._replace(path="/" + (parsed.path.lstrip("/") or "postgres") + "_bench")
     )
-    os.environ["DJANGO_DEBUG"] = "false"
-    # Loopback over plain HTTP (as .ci/smoke-production): no redirect to HTTPS, cookies without Secure.
-    os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
-    os.environ["DJANGO_SECURE_COOKIES"] = "false"
-    os.environ.setdefault("STATIC_ROOT", tempfile.mkdtemp(prefix="bench-static-"))  # collected for gunicorn
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 40)
-    os.environ.setdefault("NOTICE_SMS_BACKEND", "notifications.channels.FileSmsBackend")
-    # The cycle's sends are enqueued (to Redis, or to the in-memory broker without it), never run inside
-    # the measured cycle: production sends them from the workers.
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
-    if os.environ.get("REDIS_URL"):
-        # Waiting on the group needs a result backend, in this process and in the workers it starts.
-        os.environ["CELERY_RESULT_BACKEND"] = os.environ["REDIS_URL"]
+    production_env()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -242,11 +256,13 @@ def main() -> None:
 
     from config.celery import app
 
+    call_command("audit_keygen", stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))  # noqa: SIM115
     call_command("collectstatic", "--noinput", "-v", "0")  # the production static storage needs its manifest
     queue = f"bench-{os.getpid()}"
     app.conf.task_default_queue = queue  # the cycle's sends stay on a queue no other worker reads
     print(f"DEBUG={settings.DEBUG}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     results: dict[int, dict[str, float]] = {}
+    failed: list[str] = []
     for n in [int(s) for s in args.sizes.split(",") if s]:
         results[n] = one_size(n, args, queue)
         if os.environ.get("REDIS_URL"):
@@ -266,12 +282,14 @@ def main() -> None:
     if args.pages:
         from bench import load
 
-        load.run_all(row=row)
+        failed = load.run_all(row=row)
     row("peak RSS of the bench process", f"{rss_mb():.0f} MB", "< 300 MB")
     print(f"\nload average at the end {os.getloadavg()[0]:.1f}\n")
     print("| measure | measured | target | floor / ratio |\n|---|---|---|---|")
     for measure, measured, target, floor in ROWS:
         print(f"| {measure} | {measured} | {target} | {floor} |")
+    if failed:
+        sys.exit(f"\nFAILED (requests answered other than 200): {'; '.join(failed)}")
 
 
 if __name__ == "__main__":
