@@ -44,6 +44,7 @@ from debt_collections.admin.forms import (
     PlaceForm,
 )
 from debt_collections.admin.promises import PromiseActionsMixin
+from debt_collections.admin.quarantine import RestoreNumberMixin
 from debt_collections.admin.search import phone_search_candidates
 from debt_collections.kernel.access import MANUAL_TRANSITIONS, can_see_case, can_transition
 from debt_collections.models import CloseReason, CollectionCase, HoldReason
@@ -55,7 +56,11 @@ if TYPE_CHECKING:
 
 @admin.register(CollectionCase)
 class CollectionCaseAdmin(
-    CaseChangesMixin, CaseActionsMixin, PromiseActionsMixin, admin.ModelAdmin[CollectionCase]
+    CaseChangesMixin,
+    CaseActionsMixin,
+    PromiseActionsMixin,
+    RestoreNumberMixin,
+    admin.ModelAdmin[CollectionCase],
 ):
     list_display = (
         "id",
@@ -237,9 +242,11 @@ class CollectionCaseAdmin(
             and can_transition(user, name)
         ]
         may_manage = may_act and can_manage_cases(user)
+        # Contact points, attempts, notices, plans, waivers, disputes, tasks and the forms (case_actions).
+        actions = self.actions_context(request, case, may_act=may_act)
         return {
-            # Contact points, attempts, notices, plans, waivers, disputes, tasks and the forms (case_actions).
-            **self.actions_context(request, case, may_act=may_act),
+            **actions,
+            **self.restore_context(request, case, actions["contact_points"]),  # a number back after "not me"
             **self.promises_context(case, may_act=may_act),  # issue 14: promises to pay
             "case": case,
             "customer": customer,
@@ -309,6 +316,7 @@ class CollectionCaseAdmin(
             view(self.place_view, "place"),
             *self.action_urls(),
             *self.promise_urls(),  # issue 14
+            *self.restore_urls(),
         ]
         return custom + super().get_urls()
 

@@ -54,6 +54,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "case.reassign": frozenset({Role.SUPERVISOR}),
     "case.place": frozenset({Role.SUPERVISOR}),
     "quarantine.lift": frozenset({Role.SUPERVISOR, Role.COMPLIANCE}),
+    # Restoring a wrongly quarantined number for its own customer, after an identity check elsewhere.
+    "quarantine.release": frozenset({Role.SUPERVISOR, Role.COMPLIANCE}),
     "credit_report.correct": frozenset({Role.SUPERVISOR, Role.COMPLIANCE}),
     "limit.change": _WORKERS,  # in-house only (the service refuses agency users)
     "limit.review": frozenset({Role.SUPERVISOR}),

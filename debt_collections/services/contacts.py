@@ -176,6 +176,11 @@ def _quarantine(*, point: ContactPoint, actor: Actor, now: datetime, source: str
     )
     point_ids = list(same_value.values_list("pk", flat=True))
     ContactPoint.objects.filter(pk__in=point_ids).update(status=ContactPoint.Status.WRONG_PARTY)
+    # Every file with this number: their queue rows must stop saying "may be called now" (issue 14).
+    queue_refresh_after_commit(
+        customer_ids=ContactPoint.objects.filter(pk__in=point_ids).values_list("customer_id", flat=True),
+        now=now,
+    )
     blocked = notice_block_pending_to(contact_point_ids=point_ids, actor=actor, now=now, rule="WRONG_PARTY")
     audit_append(
         actor=actor,
@@ -257,6 +262,7 @@ def contact_opt_out(
         channels.add(channel)
         point.opted_out_channels = sorted(channels)
         point.save(update_fields=["opted_out_channels"])
+        queue_refresh_after_commit(customer_ids=[point.customer_id], now=now)
         blocked = notice_block_pending_to(
             contact_point_ids=[point.pk], actor=actor, now=now, rule="OPT_OUT", channel=channel
         )

@@ -14,9 +14,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ContactPoint, QuarantinedContact, QuarantineRelease, Role
-from debt_collections.errors import InvalidInput, NotPermitted
+from accounts.models import ContactPoint, Customer, QuarantinedContact, QuarantineRelease
+from debt_collections.errors import InvalidInput, NotFound, NotPermitted
+from debt_collections.kernel.access import agency_user_is_active, may
 from debt_collections.kernel.audit import Actor, audit_append
+from debt_collections.kernel.scope import row_scope
+from debt_collections.services.queue import queue_refresh_after_commit
 
 
 def contact_quarantine_release_for_customer(
@@ -30,22 +33,33 @@ def contact_quarantine_release_for_customer(
     """Set the active quarantine of this point's value aside for the point's customer only, and mark the
     point verified again. Returns the release.
 
-    Raises ``NotPermitted`` unless a supervisor or compliance officer decides; ``InvalidInput`` when the
-    verification channel or the reason is missing, when the value is not quarantined, or when it was
-    already released for this customer. Audited as ``contact.quarantine_released_for_customer``.
+    Raises ``NotPermitted`` unless a supervisor or compliance officer decides (the role first, so a
+    person without it learns nothing from the other checks; an agency's staff only while its licence
+    holds); ``NotFound`` for a point whose customer is outside the decider's scope; ``InvalidInput`` when
+    the verification channel or the reason is missing, when the value is not quarantined, or when it was
+    already released for this customer. Audited as ``contact.quarantine_released_for_customer``. After
+    the commit the customer's work-queue rows are recomputed: the stored "may be called now" reads the
+    restored number (issue 14).
     """
     now = now or timezone.now()
     user = actor.user
-    if user is None or not (
-        user.is_superuser or user.has_role(Role.SUPERVISOR) or user.has_role(Role.COMPLIANCE)
-    ):
+    if user is None or not may(user, "quarantine.release"):
         raise NotPermitted("Only a supervisor or compliance officer can restore a quarantined contact.")
+    if not agency_user_is_active(user, timezone.localdate(now)):
+        raise NotPermitted("Your agency's licence or contract is not valid today.", code="agency_licence")
     if not verified_via.strip():
         raise InvalidInput("Say how the customer's identity was verified (another channel).")
     if not reason.strip():
         raise InvalidInput("Say why the contact is restored for this customer.")
     with transaction.atomic():
-        point = ContactPoint.objects.select_for_update().select_related("customer").get(pk=contact_point_id)
+        in_scope = Customer.objects.filter(row_scope(user, "cases__agency_id", timezone.localdate(now)))
+        point = (
+            ContactPoint.objects.select_for_update()
+            .filter(pk=contact_point_id, customer__in=in_scope.values("pk"))
+            .first()
+        )
+        if point is None:
+            raise NotFound("Contact point not found.")
         quarantine = (
             QuarantinedContact.objects.select_for_update()
             .filter(value=point.value, lifted_at__isnull=True)
@@ -81,4 +95,5 @@ def contact_quarantine_release_for_customer(
                 "reason": release.reason,
             },
         )
+        queue_refresh_after_commit(customer_ids=[point.customer_id], now=now)
     return release

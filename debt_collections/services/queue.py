@@ -47,6 +47,7 @@ from debt_collections.kernel.gate import (
     histories,
     pack_for,
     quarantined_values,
+    released_for,
 )
 from debt_collections.models import (
     TERMINAL,
@@ -140,7 +141,7 @@ def _call_windows(
     case: CollectionCase,
     points: list[ContactPoint],
     history: dict[tuple[int, str], list[PastContact]],
-    quarantined: set[str],
+    quarantined: set[tuple[str, int]],
     now: datetime,
 ) -> tuple[list[Interval], list[str]]:
     """The first two stretches in which some callable phone of the customer may be called."""
@@ -149,7 +150,8 @@ def _call_windows(
     stretches: list[Interval] = []
     blocked: set[str] = set()
     for p in points:
-        found, rules = _intervals(case, p, history[(case.customer_id, p.value)], p.value in quarantined, now)
+        blocked_here = (p.value, case.customer_id) in quarantined
+        found, rules = _intervals(case, p, history[(case.customer_id, p.value)], blocked_here, now)
         stretches.extend(found)
         blocked.update(rules)
     merged = _merge(stretches)[:2]
@@ -162,7 +164,7 @@ def _entry(
     now: datetime,
     points: list[ContactPoint],
     history: dict[tuple[int, str], list[PastContact]],
-    quarantined: set[str],
+    quarantined: set[tuple[str, int]],
     callback_due: bool,
     promise_due: bool,
     promise_broken: bool,
@@ -250,7 +252,16 @@ def queue_refresh(*, case_ids: Iterable[int], now: datetime) -> int:
     history = histories(
         people={(c.customer_id, p.value) for c in cases for p in phones.get(c.customer_id, [])}, now=now
     )
-    quarantined = quarantined_values({p.value for ps in phones.values() for p in ps})
+    # (value, customer) pairs the gate treats as quarantined: a quarantine released for one customer
+    # (restore_wrong_party, the case page's button) no longer counts for that customer, as in the gate.
+    blocked_values = quarantined_values({p.value for ps in phones.values() for p in ps})
+    released = released_for(blocked_values) if blocked_values else set()
+    quarantined = {
+        (p.value, customer_id)
+        for customer_id, ps in phones.items()
+        for p in ps
+        if p.value in blocked_values and (p.value, customer_id) not in released
+    }
     tasks = CaseTask.objects.filter(case_id__in=workable, done_at__isnull=True)
     callbacks = set(
         tasks.filter(kind=CaseTask.Kind.CALLBACK, due_at__lte=now + CALLBACK_AHEAD).values_list(

@@ -80,7 +80,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 200,
+            "lapsed_agency_agent": 302,
             "supervisor": 200,
         }
     },
@@ -100,7 +100,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 200,
+            "lapsed_agency_agent": 302,
             "supervisor": 200,
         }
     },
@@ -140,7 +140,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 200,
+            "lapsed_agency_agent": 302,
             "supervisor": 200,
         }
     },
@@ -160,7 +160,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 200,
+            "lapsed_agency_agent": 302,
             "supervisor": 200,
         }
     },
@@ -200,7 +200,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 200,
+            "lapsed_agency_agent": 302,
             "supervisor": 200,
         }
     },
@@ -220,7 +220,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 200,
+            "lapsed_agency_agent": 302,
             "supervisor": 200,
         }
     },
@@ -260,7 +260,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 200,
+            "lapsed_agency_agent": 302,
             "supervisor": 200,
         }
     },
@@ -280,7 +280,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 302,
             "compliance": 200,
-            "lapsed_agency_agent": 200,
+            "lapsed_agency_agent": 302,
             "supervisor": 200,
         }
     },
@@ -924,6 +924,24 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 302,
             "anonymous": 302,
             "compliance": 403,
+            "lapsed_agency_agent": 404,
+            "supervisor": 302,
+        },
+    },
+    "admin/collections/collectioncase/<path:object_id>/restore_number/": {
+        "GET": {
+            "agency_agent": 405,
+            "agent": 405,
+            "anonymous": 302,
+            "compliance": 405,
+            "lapsed_agency_agent": 405,
+            "supervisor": 405,
+        },
+        "POST": {
+            "agency_agent": 403,
+            "agent": 403,
+            "anonymous": 302,
+            "compliance": 302,
             "lapsed_agency_agent": 404,
             "supervisor": 302,
         },
@@ -1738,7 +1756,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 200,
             "anonymous": 401,
             "compliance": 200,
-            "lapsed_agency_agent": 200,
+            "lapsed_agency_agent": 404,
             "supervisor": 200,
         },
         "POST": {
@@ -1746,7 +1764,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 400,
             "anonymous": 401,
             "compliance": 400,
-            "lapsed_agency_agent": 400,
+            "lapsed_agency_agent": 404,
             "supervisor": 400,
         },
     },
@@ -1954,7 +1972,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 400,
             "anonymous": 401,
             "compliance": 400,
-            "lapsed_agency_agent": 400,
+            "lapsed_agency_agent": 404,
             "supervisor": 400,
         }
     },
@@ -1964,7 +1982,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
             "agent": 400,
             "anonymous": 401,
             "compliance": 400,
-            "lapsed_agency_agent": 400,
+            "lapsed_agency_agent": 404,
             "supervisor": 400,
         }
     },

@@ -51,12 +51,17 @@ def test_next_action_filters_leave_out_resolved_and_closed_cases(
     client_for: Any, agent: User, value: str
 ) -> None:
     noon = datetime.combine(timezone.now().date(), time(12), tzinfo=UTC)
-    at = {"overdue": noon - timedelta(hours=1), "today": noon + timedelta(hours=3),
-          "week": noon + timedelta(days=2)}[value]
+    at = {
+        "overdue": noon - timedelta(hours=1),
+        "today": noon + timedelta(hours=3),
+        "week": noon + timedelta(days=2),
+    }[value]
     with time_machine.travel(noon, tick=False):
         # given an open, a resolved, a closed and a charged-off case, all with the same stale next action
-        cases = {state: make_case(state) for state in (CaseState.ACTIVE, CaseState.RESOLVED,
-                                                       CaseState.CLOSED, CaseState.CHARGED_OFF)}
+        cases = {
+            state: make_case(state)
+            for state in (CaseState.ACTIVE, CaseState.RESOLVED, CaseState.CLOSED, CaseState.CHARGED_OFF)
+        }
         # (setup only: older rows finished before the transitions cleared the column still hold one)
         CollectionCase.objects.filter(pk__in=[c.pk for c in cases.values()]).update(next_action_at=at)
 
