@@ -83,7 +83,7 @@ def verified_action(
         ) -> HttpResponse:
             if not state.is_verified(now):
                 services.link_record_view(
-                    link_id=link.id,
+                    link=link,
                     now=now,
                     page=f"refused:{name}",
                     verified=False,
@@ -98,7 +98,7 @@ def verified_action(
                 return action(request, token, link, state, now, *args, **kwargs)
             except DomainError as exc:
                 services.link_record_view(
-                    link_id=link.id, now=now, page=f"refused:{name}", verified=True, detail={"code": exc.code}
+                    link=link, now=now, page=f"refused:{name}", verified=True, detail={"code": exc.code}
                 )
                 state.flash("error", error_text(exc))
                 return HttpResponseRedirect(page_url(token, STATUS))
@@ -118,7 +118,7 @@ def _invalid(
     forms: dict[str, object],
 ) -> HttpResponse:
     services.link_record_view(
-        link_id=link.id, now=now, page=f"refused:{name}", verified=True, detail={"code": "invalid_form"}
+        link=link, now=now, page=f"refused:{name}", verified=True, detail={"code": "invalid_form"}
     )
     return render_page(request, token, link, state, now, forms=forms, status=400)
 
@@ -145,7 +145,7 @@ def accept(
         )
     if code == HARDSHIP or code not in options.codes:
         services.link_record_view(
-            link_id=link.id,
+            link=link,
             now=now,
             page="refused:accept",
             verified=True,
@@ -285,7 +285,7 @@ def _refuse(
     state: LinkSession, link: NegotiationLink, token: str, now: datetime, name: str, code: str
 ) -> HttpResponse:
     services.link_record_view(
-        link_id=link.id, now=now, page=f"refused:{name}", verified=True, detail={"code": code}
+        link=link, now=now, page=f"refused:{name}", verified=True, detail={"code": code}
     )
     text = str(BY_CODE[code]) if code in BY_CODE else flash_text(code)
     state.flash("error", text)

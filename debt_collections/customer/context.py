@@ -189,7 +189,8 @@ def page_context(link: NegotiationLink, now: datetime) -> dict[str, Any]:
     case = link.case
     account = case.account
     customer = case.customer
-    options = selectors.negotiation_options(case=case, now=now)
+    facts = selectors.plan_facts(case, now)
+    options = selectors.negotiation_options(case=case, now=now, facts=facts)
     views = option_views(options)
     # A plan can start only from these states (the plan services refuse the others); a live plan
     # (on_plan) is explained by the options' own ``withheld`` text.
@@ -200,7 +201,8 @@ def page_context(link: NegotiationLink, now: datetime) -> dict[str, Any]:
         else gettext("To agree a plan, please call us on %(phone)s.")
         % {"phone": help_for_case(case, translation.get_language() or customer.locale).lender_phone}
     )
-    plan = selectors.live_plan(case)
+    # Most cases have no live plan: plan_facts has just counted them, so look only when there is one.
+    plan = selectors.live_plan(case) if facts.on_live_plan else None
     disputes = [d for d in selectors.disputes_for_case(case) if d.status == Dispute.Status.OPEN]
     kind_labels = dict(DISPUTE_KINDS) | {Dispute.Kind.CONDUCT_COMPLAINT.value: gettext("Complaint")}
     point = link.contact_point
@@ -234,6 +236,7 @@ def page_context(link: NegotiationLink, now: datetime) -> dict[str, Any]:
         "hardship_components": components,
         "withheld": withheld_texts(options) if plans_open else [closed_text],
         "plan": plan_view(plan, now) if plan is not None else None,
+        "live_plan": plan,  # the row, for the payment amounts (views.render_page pops it)
         "open_disputes": [
             {"kind": kind_labels.get(d.kind, d.kind), "opened_at": d.opened_at, "due": d.sla_due_at}
             for d in disputes

@@ -62,7 +62,7 @@ def invalid(
 ) -> HttpResponse:
     """Re-render the page with the form's errors (400), the refusal audited like the other actions'."""
     link_record_view(
-        link_id=link.id, now=now, page=f"refused:{name}", verified=True, detail={"code": "invalid_form"}
+        link=link, now=now, page=f"refused:{name}", verified=True, detail={"code": "invalid_form"}
     )
     return render_page(request, token, link, state, now, forms=forms_, status=400)
 

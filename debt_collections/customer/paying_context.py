@@ -13,10 +13,11 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from debt_collections import selectors
+from debt_collections.customer.blank_forms import form_or_blank
 from debt_collections.customer.context import money
 from debt_collections.customer.forms import PageForm
 from debt_collections.models import TERMINAL, CaseState, IntentPurpose, NegotiationLink, PromiseState
-from debt_collections.services.online_payments import payable_amounts
+from debt_collections.services.online_payments import UNREAD, payable_amounts
 from debt_collections.services.promises import MAX_PROMISE_DAYS
 
 PURPOSE_LABELS = {
@@ -50,15 +51,18 @@ class PromiseForm(PageForm):
         return day
 
 
-def paying_context(link: NegotiationLink, now: datetime, forms_: dict[str, Any]) -> dict[str, Any]:
-    """The open promise, the promise form (bound with errors when given in ``forms_``)."""
+def paying_context(
+    link: NegotiationLink, now: datetime, forms_: dict[str, Any], *, live_plan: Any = UNREAD
+) -> dict[str, Any]:
+    """The open promise, the promise form (bound with errors when given in ``forms_``) and what can be
+    paid now. ``live_plan``: the case's live plan (or ``None``) when the page has already read it."""
     case = link.case
     promise = case.promises.filter(state=PromiseState.OPEN).first()
     may_promise = case.state not in TERMINAL and case.state != CaseState.ON_HOLD
     today = selectors.customer_today(case, now)
     payables = [
         {"purpose": p.purpose, "label": PURPOSE_LABELS[p.purpose], "amount": money(p.amount)}
-        for p in payable_amounts(case, now)
+        for p in payable_amounts(case, now, plan=live_plan, promise=promise)
     ]
     return {
         "payables": payables,
@@ -69,5 +73,9 @@ def paying_context(link: NegotiationLink, now: datetime, forms_: dict[str, Any])
         }
         if promise is not None
         else None,
-        "promise_form": (forms_.get("promise_form") or PromiseForm(today=today)) if may_promise else None,
+        "promise_form": form_or_blank(
+            forms_.get("promise_form"), ("promise", today), lambda: PromiseForm(today=today)
+        )
+        if may_promise
+        else None,
     }

@@ -47,7 +47,7 @@ def review(
     if chosen is None or code == HARDSHIP:
         state.flash("error", flash_text("option_unavailable"))
         return HttpResponseRedirect(page_url(token, "status"))
-    services.link_record_view(link_id=link.id, now=now, page="review", verified=True, detail={"option": code})
+    services.link_record_view(link=link, now=now, page="review", verified=True, detail={"option": code})
     pack = selectors.case_pack(link.case, now)
     account = link.case.account
     context = {

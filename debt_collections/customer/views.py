@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, Concatenate, ParamSpec
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from debt_collections import selectors
+from debt_collections.customer.blank_forms import blank_form
 from debt_collections.customer.context import page_context
 from debt_collections.customer.context import zone_of as zone_of_link
 from debt_collections.customer.forms import (
@@ -86,7 +87,7 @@ def unavailable(request: HttpRequest, token: str, exc: LinkUnusable, now: dateti
         return _neutral(request, "unavailable.html", {"reason": "invalid"}, 404)
     state = LinkSession.load(request.session, link)
     _activate(request, state.language)
-    link_record_view(link_id=link.id, now=now, page=f"unavailable:{exc.reason}", verified=False)
+    link_record_view(link=link, now=now, page=f"unavailable:{exc.reason}", verified=False)
     context = {
         "reason": exc.reason,
         "token": token,
@@ -142,7 +143,7 @@ def page(
     lang = request.GET.get("lang")
     if lang in LANGUAGES:
         state.choose_language(lang)
-        link_record_view(link_id=link.id, now=now, page="language", verified=verified, detail={"lang": lang})
+        link_record_view(link=link, now=now, page="language", verified=verified, detail={"lang": lang})
         return HttpResponseRedirect(page_url(token))
     if not verified:
         notice = ""
@@ -150,10 +151,10 @@ def page(
             state.forget_verification()
             notice = flash_text("idle")
         flash = state.pop_flash(levels=("info",))
-        link_record_view(link_id=link.id, now=now, page="verify", verified=False)
+        link_record_view(link=link, now=now, page="verify", verified=False)
         return _verify_page(request, token, VerifyForm(), notice=flash["text"] if flash else notice)
     state.touch(now)
-    link_record_view(link_id=link.id, now=now, page="page", verified=True)
+    link_record_view(link=link, now=now, page="page", verified=True)
     return render_page(request, token, link, state, now)
 
 
@@ -175,21 +176,28 @@ def render_page(
     # A link made without a contact point offers the customer's own points (customer/optout.py).
     context["opt_out_channels"] = opt_out_choices(link)
     today = selectors.customer_today(link.case, now)
+    components = context["hardship_components"]
+    channels = context["opt_out_channels"]
+    # Blank forms come rendered from a per-process table (customer/blank_forms.py); bound ones with
+    # errors, passed in ``forms``, replace them.
     blank: dict[str, Any] = {
-        "hardship_form": HardshipForm(components=context["hardship_components"]),
-        "dispute_form": DisputeForm(),
-        "complaint_form": ComplaintForm(),
-        "callback_form": CallbackForm(today=today),
-        "optout_form": OptOutForm(choices=context["opt_out_channels"]),
+        "hardship_form": blank_form(
+            ("hardship", tuple(components)), lambda: HardshipForm(components=components)
+        ),
+        "dispute_form": blank_form("dispute", DisputeForm),
+        "complaint_form": blank_form("complaint", ComplaintForm),
+        "callback_form": blank_form(("callback", today), lambda: CallbackForm(today=today)),
+        "optout_form": blank_form(("optout", tuple(channels)), lambda: OptOutForm(choices=channels)),
     }
     context |= blank | forms
-    context |= paying_context(link, now, forms)  # issue 14: promise to pay, pay now
+    # Issue 14: promise to pay, pay now (with the live plan page_context read).
+    context |= paying_context(link, now, forms, live_plan=context.pop("live_plan"))
     context["limit_changes"] = [
         replace(
             change,
             form=appeal
             if isinstance(appeal, LimitAppealForm) and appeal.change_id == change.id
-            else LimitAppealForm(change_id=change.id),
+            else blank_form(("appeal", change.id), partial(LimitAppealForm, change_id=change.id)),
         )
         if change.can_appeal
         else change
@@ -220,7 +228,7 @@ def verify(
         return HttpResponseRedirect(page_url(token))
     form = VerifyForm(request.POST)
     if not form.is_valid():
-        link_record_view(link_id=link.id, now=now, page="verify", verified=False, detail={"form": "invalid"})
+        link_record_view(link=link, now=now, page="verify", verified=False, detail={"form": "invalid"})
         # Keep the errors, drop the values: identity answers are never echoed into a page (shared phones).
         form.data = QueryDict()
         return _verify_page(request, token, form)
@@ -269,7 +277,7 @@ def wrong_party(request: HttpRequest, token: str) -> HttpResponse:
     kind = link.contact_point.kind if link.contact_point is not None else ""
     if request.POST.get("confirmed") != "yes":
         # One tap no longer quarantines a number for good: say what will happen and ask (issue 12).
-        link_record_view(link_id=link.id, now=now, page="wrong_party_confirm", verified=False)
+        link_record_view(link=link, now=now, page="wrong_party_confirm", verified=False)
         return _neutral(request, "wrong_party_confirm.html", {"token": token, "kind": kind})
     link_report_wrong_party(link_id=link.id, now=now)
     state.forget_verification()
@@ -286,7 +294,7 @@ def leave(
     was_verified = state.is_verified(now)
     state.forget_verification()
     state.flash("info", flash_text("signed_out"))
-    link_record_view(link_id=link.id, now=now, page="leave", verified=was_verified)
+    link_record_view(link=link, now=now, page="leave", verified=was_verified)
     return HttpResponseRedirect(page_url(token))
 
 

@@ -165,9 +165,10 @@ def link_resolve(token: str, *, now: datetime) -> NegotiationLink:
     """
     try:
         link_id = _signer().unsign(token)
-        link = NegotiationLink.objects.select_related("case", "case__customer", "contact_point").get(
-            pk=link_id
-        )
+        # The account too: the verified page reads it on every view (one query fewer).
+        link = NegotiationLink.objects.select_related(
+            "case", "case__customer", "case__account", "contact_point"
+        ).get(pk=link_id)
     except (signing.BadSignature, NegotiationLink.DoesNotExist, ValidationError, ValueError) as exc:
         # ValidationError/ValueError: a validly signed value that is not a UUID (cannot happen with our
         # own tokens, but must never become a 500).
@@ -307,12 +308,13 @@ def link_report_wrong_party(*, link_id: Any, now: datetime | None = None) -> Neg
 
 
 def link_record_view(
-    *, link_id: Any, now: datetime, page: str, verified: bool, detail: dict[str, Any] | None = None
+    *, link: NegotiationLink, now: datetime, page: str, verified: bool, detail: dict[str, Any] | None = None
 ) -> None:
     """Audit one view of the page (or a refused action) with the link as actor. Append-only; each call
-    writes one event. ``detail`` must never hold identity answers or free text from the customer."""
+    writes one event. ``link`` is the one ``link_resolve`` returned for this request (its case is not read
+    again: every view of the customer page is one of these writes, so it is kept to the append itself).
+    ``detail`` must never hold identity answers or free text from the customer."""
     with transaction.atomic():
-        link = NegotiationLink.objects.select_related("case").get(pk=link_id)
         audit_append(
             actor=Actor.link(link.id),
             action="link.view",

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -57,15 +58,25 @@ class Payable:
     currency: str
 
 
-def payable_amounts(case: CollectionCase, now: datetime) -> list[Payable]:
+# "Not read yet" for the rows a caller may pass to ``payable_amounts`` (``None`` means "there is none").
+UNREAD: Any = object()
+
+
+def payable_amounts(
+    case: CollectionCase, now: datetime, *, plan: Any = UNREAD, promise: Any = UNREAD
+) -> list[Payable]:
     """What can be paid now, in this order: the next installment, the promise, the balance (each only
-    when positive; the balance excludes nothing: allocation withholds disputed amounts itself)."""
+    when positive; the balance excludes nothing: allocation withholds disputed amounts itself).
+
+    ``plan`` (the live plan) and ``promise`` (the open promise), or ``None`` for none, when the caller
+    has just read them (the customer page does): they are not read again."""
     account = case.account
     currency = account.currency
     found: list[Payable] = []
     if case.state in TERMINAL or account.total_due <= 0:
         return found
-    plan = selectors.live_plan(case)
+    if plan is UNREAD:
+        plan = selectors.live_plan(case)
     if plan is not None:
         nxt = plan.installments.order_by("number").exclude(paid_amount__gte=F("amount")).first()
         if nxt is not None:
@@ -74,7 +85,8 @@ def payable_amounts(case: CollectionCase, now: datetime) -> list[Payable]:
                     IntentPurpose.INSTALLMENT, min(nxt.amount - nxt.paid_amount, account.total_due), currency
                 )
             )
-    promise = case.promises.filter(state=PromiseState.OPEN).first()
+    if promise is UNREAD:
+        promise = case.promises.filter(state=PromiseState.OPEN).first()
     if promise is not None:
         left = promise.amount - paid_towards(case, promise, until=now)
         if left > 0:
