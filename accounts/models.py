@@ -400,6 +400,13 @@ class CreditAccount(models.Model):
             models.Index(
                 fields=["due_date"], name="account_delinquent_due_idx", condition=Q(status="delinquent")
             ),
+            # Every other account by its stored days past due (frozen once not delinquent): the other half
+            # of the staff sort by days past due (debt_collections/admin/dpd_order.py).
+            models.Index(
+                fields=["days_past_due"],
+                name="account_not_delinquent_dpd_idx",
+                condition=~Q(status="delinquent"),
+            ),
         ]
 
     def __str__(self) -> str:

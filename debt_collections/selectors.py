@@ -17,6 +17,7 @@ from debt_collections.models import (
     Dispute,
     FeeWaiver,
     PlanState,
+    QueueEntry,
     RepaymentPlan,
 )
 from debt_collections.policies import NegotiationOptions, PolicyPack, compute_options, get_pack
@@ -41,6 +42,13 @@ def case_scope_for(user: User) -> QuerySet[CollectionCase]:
     from ``case_list_for``.
     """
     return _cases().filter(case_scope(user))
+
+
+def queue_entries_for(user: User, today: date | None = None) -> QuerySet[QueueEntry]:
+    """Work-queue rows of the cases ``case_list_for(user, today)`` lists, by the same scope rule on the
+    entry's case: a filter on the case's agency for an agency user, none for in-house staff (rather than
+    ``case__in`` a subquery of every case the user may see, which read every case per page view)."""
+    return QueueEntry.objects.filter(row_scope(user, "case__agency_id", today or timezone.localdate()))
 
 
 def _cases() -> QuerySet[CollectionCase]:

@@ -36,7 +36,13 @@ from debt_collections.admin.access import (
 from debt_collections.admin.case_actions import CaseActionsMixin
 from debt_collections.admin.case_changes import TRANSITION_TEXT, CaseChangesMixin
 from debt_collections.admin.display import money, summarize_payload
-from debt_collections.admin.filters import AssignedToFilter, DaysPastDueFilter, NextActionDueFilter
+from debt_collections.admin.dpd_order import CaseChangeList
+from debt_collections.admin.filters import (
+    AgencyFilter,
+    AssignedToFilter,
+    DaysPastDueFilter,
+    NextActionDueFilter,
+)
 from debt_collections.admin.forms import (
     REASON_MAX_LENGTH,
     AssignForm,
@@ -78,11 +84,16 @@ class CollectionCaseAdmin(
         "state",
         DaysPastDueFilter,
         AssignedToFilter,
-        # Only agencies that appear in the user's own cases: an agency user sees just its own name.
-        ("agency", admin.RelatedOnlyFieldListFilter),
+        # Only agencies the user may see: an agency user sees just its own name.
+        ("agency", AgencyFilter),
         NextActionDueFilter,
     )
     list_select_related = ("account", "customer", "assignee", "agency")
+    # Every sort offered reads an index (issue 13): the id, the state and the next action (case_state_idx,
+    # case_next_action_idx; ties by id the same way, admin/dpd_order.py), days past due (two account
+    # indexes, merged by admin/dpd_order.py); the default is newest first (case_opened_idx). A sort by a
+    # joined name or number would sort every case on every page view, so those columns do not offer one.
+    sortable_by = ("id", "state", "dpd", "next_action_at")
     # At a lender's scale a COUNT(*) over every case costs more than the page: no unfiltered count, and
     # the filtered one exact up to 10,000 then estimated (config.paging).
     show_full_result_count = False
@@ -128,6 +139,9 @@ class CollectionCaseAdmin(
     @admin.display(description=gettext_lazy("Total due"))
     def total_due(self, obj: CollectionCase) -> str:
         return money(obj.account.total_due, obj.account.currency)
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[CaseChangeList]:
+        return CaseChangeList
 
     # --- scope and permissions: from role groups, never from model permissions ------------------
 

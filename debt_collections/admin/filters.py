@@ -11,7 +11,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import days_past_due_q
+from accounts.models import Agency, days_past_due_q
+from debt_collections.admin.access import admin_user
+from debt_collections.kernel.scope import row_scope
 from debt_collections.models import TERMINAL, CollectionCase
 
 # Delinquency buckets as collections teams report them; the upper bound is inclusive, None = open.
@@ -95,3 +97,16 @@ class NextActionDueFilter(admin.SimpleListFilter):
                 still_open, next_action_at__gte=now, next_action_at__lt=start_of_tomorrow + timedelta(days=6)
             )
         return None
+
+
+class AgencyFilter(admin.RelatedFieldListFilter):
+    """The agencies the user may see: their own for an agency user, every agency for in-house staff.
+
+    Django's ``RelatedOnlyFieldListFilter`` listed the agencies that appear in the user's cases, a
+    ``DISTINCT`` over every case on every page view (issue 13); the scope rule gives the same list for an
+    agency user and, for in-house staff, also agencies that hold no case yet, from the small agency table.
+    """
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        agencies = Agency.objects.filter(row_scope(admin_user(request), "pk", timezone.localdate()))
+        return [(str(agency.pk), str(agency)) for agency in agencies.order_by("name")]

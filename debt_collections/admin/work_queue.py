@@ -50,9 +50,7 @@ def queue_rows(request: HttpRequest) -> dict[str, Any]:
         page = max(int(request.GET.get("page", "1")), 1)
     except ValueError:
         page = 1
-    entries: QuerySet[QueueEntry] = QueueEntry.objects.filter(
-        case__in=selectors.case_list_for(user).values("pk")
-    )
+    entries: QuerySet[QueueEntry] = selectors.queue_entries_for(user, timezone.localdate(now))
     if who == "mine":
         entries = entries.filter(case__assignee=user)
     elif who == "unassigned":

@@ -97,6 +97,10 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
             models.Index(models.F("opened_at").desc(), models.F("id").desc(), name="case_opened_newest_idx"),
             # The cycle's ladder step: cases that changed state today.
             models.Index(fields=["updated_at"], name="case_updated_idx"),
+            # The admin list's sorts by state and by next action, ties by id in the sort's direction
+            # (admin/dpd_order.CaseChangeList), read forwards or backwards; the "next action due" filter.
+            models.Index(fields=["state", "id"], name="case_state_idx"),
+            models.Index(fields=["next_action_at", "id"], name="case_next_action_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,96 @@
+"""The case list sorted by days past due, from indexes and in the order the column shows.
+
+The stored ``days_past_due`` is rewritten only when an account crosses a threshold (``DPD_THRESHOLDS``);
+the column shows ``days_past_due_on(today)``: for a delinquent account the stored number plus the days
+since the cycle stored it (that is, the days since its due date), for any other the stored number. So no
+single stored column orders the rows as the column reads, and ``ORDER BY account.days_past_due`` was
+both wrong (delinquent accounts by their last threshold) and a sort of every case per page (2.4 s at
+1,000,000 accounts).
+
+Instead a page is merged from two index-ordered reads of ``offset + limit`` rows each: delinquent
+accounts by due date (the older the due date, the more days past due; ``account_delinquent_due_idx``)
+and every other account by its stored number (``account_not_delinquent_dpd_idx``). The candidates'
+days past due are computed as the column computes them, the two lists merged by (days past due, then id
+in the same direction), and the page's rows read by id.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import CreditAccount
+from debt_collections.models import CollectionCase
+
+DPD_ORDER = "account__days_past_due"
+DELINQUENT = Q(account__status=CreditAccount.Status.DELINQUENT)
+_COLUMNS = ("pk", "account__days_past_due", "account__dpd_on", "account__status")
+
+
+def _shown_dpd(row: dict[str, Any], today: date) -> int:
+    """``CreditAccount.days_past_due_on(today)`` from the row's values."""
+    stored, on = int(row["account__days_past_due"]), row["account__dpd_on"]
+    if on is None or row["account__status"] != CreditAccount.Status.DELINQUENT or today <= on:
+        return stored
+    return stored + (today - on).days
+
+
+def page_by_days_past_due(
+    queryset: QuerySet[CollectionCase], *, offset: int, limit: int, descending: bool, today: date
+) -> list[CollectionCase]:
+    """Rows ``offset`` .. ``offset + limit`` of ``queryset`` (its filters, not its order) by days past due
+    as shown on ``today``, ties by id in the same direction. Three queries whatever the page."""
+    base = queryset.order_by()
+    take = offset + limit
+    due = F("account__due_date")
+    stored = F("account__days_past_due")
+    tie = "-pk" if descending else "pk"
+    delinquent = base.filter(DELINQUENT).order_by(due.asc() if descending else due.desc(), tie)
+    others = base.exclude(DELINQUENT).order_by(stored.desc() if descending else stored.asc(), tie)
+    candidates = [
+        (_shown_dpd(row, today), row["pk"])
+        for rows in (delinquent.values(*_COLUMNS)[:take], others.values(*_COLUMNS)[:take])
+        for row in rows
+    ]
+    candidates.sort(key=lambda c: (-c[0], -c[1]) if descending else c)
+    ids = [pk for _dpd, pk in candidates[offset:take]]
+    by_id = {case.pk: case for case in queryset.order_by().filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+class CaseChangeList(ChangeList):
+    """The admin's case list; sorted by the days-past-due column, its page comes from
+    ``page_by_days_past_due`` (the counts and the paginator stay the admin's own).
+
+    Ties break by id in the direction of the sort (Django appends ``-pk`` whatever the direction), so one
+    index on (column, id) serves a sort both ways, read forwards or backwards."""
+
+    def get_ordering(self, request: HttpRequest, queryset: QuerySet[Any]) -> list[Any]:
+        ordering = list(super().get_ordering(request, queryset))
+        first = ordering[0] if ordering else None
+        if len(ordering) >= 2 and ordering[-1] == "-pk" and isinstance(first, str) and first[:1] != "-":
+            ordering[-1] = "pk"
+        return ordering
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)  # the page's queryset is lazy: replaced below, never run
+        order = list(self.queryset.query.order_by)
+        first = order[0] if order else None
+        if not isinstance(first, str) or first.lstrip("-") != DPD_ORDER:
+            return
+        if self.show_all and self.can_show_all:
+            offset, limit = 0, self.list_max_show_all
+        else:
+            offset, limit = (self.page_num - 1) * self.list_per_page, self.list_per_page
+        self.result_list = page_by_days_past_due(
+            self.queryset,
+            offset=offset,
+            limit=limit,
+            descending=first.startswith("-"),
+            today=timezone.localdate(),
+        )
