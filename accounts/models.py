@@ -129,6 +129,10 @@ class Customer(models.Model):
 _FORMATTED = "_collections_formatted"
 
 
+# The instance attributes a parsed number has (``country_code``, ``national_number``, ``extension``...).
+_PARSED_ATTRIBUTES = frozenset(vars(PhoneNumber()))
+
+
 class StoredPhoneNumber(PhoneNumber):
     """A number as loaded from the database, parsed only if something needs more than its text.
 
@@ -143,8 +147,10 @@ class StoredPhoneNumber(PhoneNumber):
         self.__dict__[_FORMATTED] = text
 
     def __getattr__(self, name: str) -> Any:
-        # Only called for an attribute not set yet, i.e. before the first parse.
-        if name.startswith("__") or "country_code" in self.__dict__:
+        # Only called for an attribute not set yet, i.e. before the first parse. Only a parsed number's
+        # own attributes parse: Django probes every query value with ``hasattr(value, "resolve_expression")``,
+        # which must not cost a parse (a batch of the gate's lookups by number paid ~0.1 ms a number).
+        if name not in _PARSED_ATTRIBUTES or "country_code" in self.__dict__:
             raise AttributeError(name)
         parsed = PhoneNumber.from_string(self.__dict__[_FORMATTED])
         for key, value in vars(parsed).items():

@@ -52,11 +52,13 @@ def _daytime_zone() -> str:
     return "Asia/Shanghai"
 
 
-def _start_worker(*, queue: str, concurrency: int, sms_dir: Path) -> subprocess.Popen[bytes]:
+def _start_worker(
+    *, queue: str, concurrency: int, sms_dir: Path, sms_backend: str = "notifications.channels.FileSmsBackend"
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "NOTICE_SMS_BACKEND": "notifications.channels.FileSmsBackend",
+        "NOTICE_SMS_BACKEND": sms_backend,
         "NOTICE_SMS_DIR": str(sms_dir),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "LOG_LEVEL": "WARNING",
@@ -85,32 +87,136 @@ def _start_worker(*, queue: str, concurrency: int, sms_dir: Path) -> subprocess.
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
 
 
+class BenchFailed(SystemExit):
+    """A measurement that did not happen: the bench stops with the reason (and the worker's log), never
+    prints a rate of 0/s as if it were one."""
+
+    def __init__(self, reason: str, log: Path | None = None) -> None:
+        self.reason = reason
+        tail = ""
+        if log is not None and log.exists():
+            lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+            tail = "\n--- worker log (last 40 lines) ---\n" + "\n".join(lines[-40:])
+        super().__init__(f"bench failed: {reason}{tail}")
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(timeout=20)
+
+
+def _wait_ready(worker: subprocess.Popen[bytes], *, queue: str, log: Path, timeout: float = 90) -> None:
+    """Until the worker answers a ping on the broker; fail loudly if it exits or never answers."""
+    from config.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise BenchFailed(f"the worker exited with {worker.returncode} before it answered", log)
+        if app.control.ping(destination=[f"{queue}@bench"], timeout=1):
+            return
+    raise BenchFailed(f"the worker did not answer a ping within {timeout:.0f} s", log)
+
+
+def _fresh_cases(count: int) -> list[CollectionCase]:
+    """Open cases whose customer has a phone and nothing in the gate's look-back window before the real
+    clock the worker decides with: earlier bench steps (the cycle's Celery group) send notices too, and a
+    customer at the 7-day cap would be deferred, not sent, however fast the worker is."""
+    from debt_collections.kernel.gate import HISTORY_WINDOW
+    from debt_collections.models import ContactAttempt
+
+    since = timezone.now() - HISTORY_WINDOW
+    recent = Notice.objects.filter(claimed_at__gte=since).values("case__customer_id")
+    called = ContactAttempt.objects.filter(placed_at__gte=since).values("customer_id")
+    return list(
+        CollectionCase.objects.filter(state__in=["early", "active"], customer__contact_points__kind="phone")
+        .exclude(customer_id__in=recent)
+        .exclude(customer_id__in=called)
+        .select_related("account", "customer")
+        .order_by("pk")
+        .distinct()[:count]
+    )
+
+
+def _outcome(ids: list[int]) -> dict[str, int]:
+    """Rows by status, with the deferred (pending, waiting for ``not_before``) apart."""
+    counts: dict[str, int] = {}
+    for status, deferred in Notice.objects.filter(pk__in=ids).values_list("status", "not_before"):
+        key = "deferred" if status == "pending" and deferred is not None else status
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _blocked_by(ids: list[int]) -> str:
+    rules: dict[str, int] = {}
+    decisions = Notice.objects.filter(pk__in=ids).exclude(status="sent").values_list("decision", flat=True)
+    for decision in decisions:
+        for rule in (decision or {}).get("blocked_by") or ["(none)"]:
+            rules[rule] = rules.get(rule, 0) + 1
+    return ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items())) or "nothing"
+
+
+def _drain(
+    ids: list[int], *, worker: subprocess.Popen[bytes], log: Path, stall: float = 60, limit: float = 900
+) -> None:
+    """Until every notice is settled (sent, blocked, failed or deferred); fail loudly if the worker exits
+    or nothing settles for ``stall`` seconds."""
+    low, high = min(ids), max(ids)
+    window = Notice.objects.filter(pk__gte=low, pk__lte=high, purpose="bench")
+    unsettled = window.filter(status__in=["pending", "sending"]).exclude(
+        status="pending", not_before__isnull=False
+    )
+    last, last_change, deadline = -1, time.monotonic(), time.monotonic() + limit
+    while True:
+        left = unsettled.count()
+        if left == 0:
+            return
+        if left != last:
+            last, last_change = left, time.monotonic()
+        if worker.poll() is not None:
+            raise BenchFailed(f"the worker exited with {worker.returncode}, {left} notices unsettled", log)
+        if time.monotonic() - last_change > stall or time.monotonic() > deadline:
+            raise BenchFailed(f"{left} of {len(ids)} notices unsettled after {stall:.0f} s without progress: "
+                              f"{_outcome(ids)}", log)  # fmt: skip
+        time.sleep(0.25)
+
+
 def measure_worker_throughput(*, count: int, concurrency: int, queue: str, row: Any) -> None:
     """Queue ``count`` notices (the cycle's bulk path), then let a real worker on Redis drain them.
 
     The queue rate (gate check, render, outbox row, audit event, enqueue) and the dispatch rate (claim
-    with a send-time gate check, provider call, record and audit) are measured separately: the worker
-    starts only once everything is queued, so the two do not compete for the 2 cores. Then one batch of
-    100 is sent in this process under a query counter: the queries per batch.
+    with a send-time gate check, render, provider call, record and audit) are measured separately: the
+    worker starts only once everything is queued, so the two do not compete for the 2 cores. The dispatch
+    rate is taken from the rows themselves: from the first claim to the last ``sent_at``. The provider is
+    the in-memory SMS backend (in each worker process). Anything but every notice sent exactly once (one
+    claim, one ``notice.sent`` event) stops the bench with the reason. Then one batch of 100 is sent in
+    this process under a query counter, and one with a fifth of it blocked: the queries per batch.
     """
+    from django.db.models import Max, Min
     from django.test.utils import CaptureQueriesContext
 
     from config.celery import app
     from debt_collections.kernel.audit import Actor
+    from debt_collections.models import AuditEvent
     from debt_collections.services.links import links_for_notices
     from notifications.services import NoticeRequest, notice_queue_many, notice_send_many
+    from notifications.services.dispatch import SEND_BATCH
 
     sms_dir = Path(tempfile.mkdtemp(prefix="bench-sms-"))
+    log = sms_dir / "worker.log"
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
     with app.connection_for_write() as conn:  # sends left by earlier steps must not share the measured run
         conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]  # kombu Channel API
     zone = _daytime_zone()
-    cases = list(
-        CollectionCase.objects.filter(state__in=["early", "active"])
-        .select_related("account", "customer")
-        .order_by("pk")[: count + 100]
-    )
+    cases = _fresh_cases(count + 200)
+    if len(cases) < count + 200:
+        raise BenchFailed(f"only {len(cases)} open cases without a recent contact for {count} + 200 notices: "
+                          "build a larger N")  # fmt: skip
     Customer.objects.filter(pk__in=[c.customer_id for c in cases]).update(time_zone=zone)
     points = {
         p.customer_id: p
@@ -142,46 +248,65 @@ def measure_worker_throughput(*, count: int, concurrency: int, queue: str, row: 
     started = time.perf_counter()
     ids = queue_all(cases[:count])
     queued_seconds = time.perf_counter() - started
+    if _outcome(ids) != {"pending": len(ids)}:
+        raise BenchFailed(f"not every bench notice was queued pending: {_outcome(ids)}; {_blocked_by(ids)}")
     row(
         "notices queued (bulk path: gate check, render, outbox row, audit event, enqueue)",
         f"{len(ids) / queued_seconds:.0f}/s ({len(ids)} in {queued_seconds:.2f} s)",
     )
-    worker = _start_worker(queue=queue, concurrency=concurrency, sms_dir=sms_dir)
+    worker = _start_worker(
+        queue=queue, concurrency=concurrency, sms_dir=sms_dir,
+        sms_backend="notifications.channels.InMemorySmsBackend",
+    )  # fmt: skip
     try:
         started = time.perf_counter()
-        first_sent = None
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            left = Notice.objects.filter(pk__in=ids, status__in=["pending", "sending"]).count()
-            if first_sent is None and left < len(ids):
-                first_sent = time.perf_counter()
-            if left == 0:
-                break
-            time.sleep(0.05)
-        finished = time.perf_counter()
-        sent = Notice.objects.filter(pk__in=ids, status="sent").count()
-        busy = finished - (first_sent or started)
-        row(
-            f"notices dispatched by a real worker (prefork -c {concurrency}) on Redis",
-            f"{sent / busy:.0f}/s ({sent} sent in {busy:.2f} s from the first send to the last; "
-            f"{sent / (finished - started):.0f}/s with worker start-up)",
-            "≥ 1,000/s",
-        )
+        _wait_ready(worker, queue=queue, log=log)
+        _drain(ids, worker=worker, log=log)
+        with_startup = time.perf_counter() - started
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-    # One more batch, queued without a worker and sent here under a query counter.
-    batch = queue_all(cases[count : count + 100])
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]  # kombu Channel API
-    with CaptureQueriesContext(connection) as queries:
-        notice_send_many(notice_ids=batch)
+        _stop_worker(worker)
+    outcome = _outcome(ids)
+    if outcome != {"sent": len(ids)}:
+        raise BenchFailed(f"not every notice was sent: {outcome}; blocked by: {_blocked_by(ids)}", log)
+    span = Notice.objects.filter(pk__in=ids).aggregate(first=Min("claimed_at"), last=Max("sent_at"))
+    busy = (span["last"] - span["first"]).total_seconds()
+    events = AuditEvent.objects.filter(action="notice.sent", case_id__in=[c.pk for c in cases[:count]])
+    sent_events = [e for e in events.values_list("payload", flat=True) if e.get("notice") in set(ids)]
+    claims = Notice.objects.filter(pk__in=ids, attempts=1).count()
+    once = len({e["notice"] for e in sent_events})
+    if len(sent_events) != len(ids) or once != len(ids) or claims != len(ids):
+        raise BenchFailed(
+            f"{len(ids)} notices: {len(sent_events)} notice.sent events for {once}, {claims} claimed once",
+            log,
+        )
     row(
-        f"queries to send one batch of {len(batch)} notices (notice_send_many)",
-        f"{len(queries)}",
+        f"notices dispatched by a real worker (prefork -c {concurrency}, Redis, {SEND_BATCH} per task, "
+        "in-memory SMS provider)",
+        f"{len(ids) / busy:,.0f}/s ({len(ids)} sent once each in {busy:.2f} s from the first claim to the "
+        f"last send; {len(ids) / with_startup:,.0f}/s with worker start-up)",
+        "≥ 1,000/s",
+    )
+    # Two more batches, queued without a worker and sent here under a query counter (COPY, which
+    # appends the audit events on PostgreSQL, is not a query Django sees; commits are not counted).
+    counted = []
+    for blocked in (0, 20):
+        batch_cases = cases[count + 100 * len(counted) : count + 100 * (len(counted) + 1)]
+        batch = queue_all(batch_cases)
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]  # kombu Channel API
+        # A customer who asked us to stop since: blocked at send time (CEASE), recorded and audited.
+        Customer.objects.filter(pk__in=[c.customer_id for c in batch_cases[:blocked]]).update(
+            cease_communication=True
+        )
+        with CaptureQueriesContext(connection) as queries:
+            notice_send_many(notice_ids=batch)
+        got = _outcome(batch)
+        if got != {"sent": len(batch) - blocked, **({"blocked": blocked} if blocked else {})}:
+            raise BenchFailed(f"the counted batch ended {got}, expected {blocked} blocked")
+        counted.append(f"{len(queries)} ({got.get('sent', 0)} sent, {blocked} blocked)")
+    row(
+        "queries to send one batch of 100 notices (notice_send_many, in this process)",
+        " / ".join(counted),
         "constant, small",
     )
 
@@ -199,9 +324,7 @@ def measure_fanout(*, as_of: date, now: datetime, queue: str, concurrency: int) 
     sms_dir = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
     worker = _start_worker(queue=queue, concurrency=concurrency, sms_dir=sms_dir)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not app.control.ping(destination=[f"{queue}@bench"], timeout=1):
-            pass
+        _wait_ready(worker, queue=queue, log=sms_dir / "worker.log")
         # Warm both worker processes (imports, compiled templates) with chunks over an empty id range,
         # as the in-process runs it is compared with are warm.
         cycle_send_chunks(as_of=as_of, now=now, ranges=[(0, 0), (-1, -1)], run_id=None).get(timeout=120)
@@ -211,11 +334,7 @@ def measure_fanout(*, as_of: date, now: datetime, queue: str, concurrency: int) 
         cycle_send_chunks(as_of=as_of, now=now, ranges=ranges, run_id=None).get(timeout=600)
         return time.perf_counter() - started
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        _stop_worker(worker)
         app.conf.task_always_eager = eager
 
 

@@ -75,30 +75,32 @@ class InMemorySmsBackend:
     outbox: ClassVar[list[SentMessage]] = []
     fail_with: ClassVar[str | None] = None
     _lock: ClassVar[threading.Lock] = threading.Lock()
+    # Reference by key, so a worker process that has taken thousands of messages (the bench) still answers
+    # each call at once; ``outbox`` stays the list tests read (both change only here and in ``reset``).
+    _by_key: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def reset(cls) -> None:
         with cls._lock:
             cls.outbox.clear()
+            cls._by_key.clear()
             cls.fail_with = None
 
     def send(self, *, to: str, subject: str, body: str, idempotency_key: str, opt_out_url: str) -> str:
         with self._lock:
             if self.fail_with:
                 raise DeliveryError(self.fail_with)
-            for message in self.outbox:
-                if message.idempotency_key == idempotency_key:
-                    return message.reference
+            known = self._by_key.get(idempotency_key)
+            if known is not None:
+                return known
             ref = _ref("mem", idempotency_key)
             self.outbox.append(SentMessage(to, subject, body, idempotency_key, ref))
+            self._by_key[idempotency_key] = ref
             return ref
 
     def lookup(self, *, idempotency_key: str) -> str | None:
         with self._lock:
-            for message in self.outbox:
-                if message.idempotency_key == idempotency_key:
-                    return message.reference
-        return None
+            return self._by_key.get(idempotency_key)
 
 
 class FileSmsBackend:

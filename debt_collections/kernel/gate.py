@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
-from accounts.models import ContactPoint, QuarantinedContact, QuarantineRelease, User
+from accounts.models import ContactPoint, QuarantinedContact, QuarantineRelease, StoredPhoneNumber, User
 from debt_collections.models import CaseState, CollectionCase, ContactAttempt
 from debt_collections.policies import (
     ActorSnapshot,
@@ -131,11 +131,13 @@ def histories(*, people: set[tuple[int, str]], now: datetime) -> dict[tuple[int,
     since = now - HISTORY_WINDOW
     customers = {c for c, _ in people}
     values = {v for _, v in people if v}
+    # The values are the points' stored text (``ContactPoint.value``), so they are matched as stored:
+    # as plain strings each would be parsed again as a phone number (~0.1 ms each, every batch).
     same_value_points = (
         list(
-            ContactPoint.objects.filter(Q(phone__in=values) | Q(email__in=values)).values_list(
-                "pk", flat=True
-            )
+            ContactPoint.objects.filter(
+                Q(phone__in=[StoredPhoneNumber(v) for v in values]) | Q(email__in=values)
+            ).values_list("pk", flat=True)
         )
         if values
         else []

@@ -201,11 +201,13 @@ class RedisServer:
 
 
 class CeleryWorker:
-    """``celery -A config worker -P solo`` consuming one queue, configured through its environment."""
+    """``celery -A config worker`` (``-P solo``, or prefork with ``processes``) consuming one queue,
+    configured through its environment."""
 
     def __init__(self, *, name: str, broker_url: str, queue: str, database_url: str, sms_dir: Path,
-                 log_path: Path, extra_env: Mapping[str, str] | None = None) -> None:
+                 log_path: Path, extra_env: Mapping[str, str] | None = None, processes: int = 0) -> None:
         self.nodename = f"{name}@integration"
+        self.processes = processes  # 0: ``-P solo``; n: ``-P prefork -c n`` (as production runs it)
         self.broker_url = broker_url
         self.queue = queue
         self.log_path = log_path
@@ -225,7 +227,8 @@ class CeleryWorker:
 
     @property
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "--without-gossip",
+        pool = ["-P", "prefork", "-c", str(self.processes)] if self.processes else ["-P", "solo"]
+        return [sys.executable, "-m", "celery", "-A", "config", "worker", *pool, "--without-gossip",
                 "--without-mingle", "--without-heartbeat", "-Q", self.queue, "-n", self.nodename,
                 "--loglevel=INFO"]
 
@@ -321,12 +324,12 @@ class Harness:
 
     # --- workers -----------------------------------------------------------------------------
     def start_worker(self, *, broker_url: str, queue: str, name: str = "worker",
-                     extra_env: Mapping[str, str] | None = None) -> CeleryWorker:
+                     extra_env: Mapping[str, str] | None = None, processes: int = 0) -> CeleryWorker:
         self.sms_dir.mkdir(parents=True, exist_ok=True)
         node = f"{name}-{self.token}"
         worker = CeleryWorker(name=node, broker_url=broker_url, queue=queue, database_url=self.database_url,
                               sms_dir=self.sms_dir, log_path=self.workdir / f"{node}.log",
-                              extra_env=extra_env)
+                              extra_env=extra_env, processes=processes)
         self.workers.append(worker)
         return worker.start()
 
