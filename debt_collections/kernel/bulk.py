@@ -93,7 +93,13 @@ def bulk_set(
     if pk is None:  # only abstract models lack one
         raise TypeError(f"{meta.label} has no primary key")
     quote = connection.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
+    def concrete(name: str) -> models.Field[Any, Any]:
+        field = meta.get_field(name)
+        if not isinstance(field, models.Field) or not field.concrete:
+            raise TypeError(f"bulk_set writes concrete fields only, not {meta.label}.{name}")
+        return field
+
+    columns = [concrete(name) for name in fields]
     on_postgresql = connection.vendor == "postgresql"
 
     def cast(field: models.Field[Any, Any]) -> str:
@@ -106,16 +112,16 @@ def bulk_set(
         params.append(obj.pk)
         params.extend(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns)
     table = quote(meta.db_table)
-    sets = ", ".join(f"{quote(f.column)} = v.c{i}{cast(f)}" for i, f in enumerate(columns))  # type: ignore[arg-type]
-    conditions = [f"{table}.{quote(pk.column)} = v.pk"]
+    sets = ", ".join(f"{quote(str(f.column))} = v.c{i}{cast(f)}" for i, f in enumerate(columns))
+    conditions = [f"{table}.{quote(str(pk.column))} = v.pk"]
     for name, value in where:
-        field = meta.get_field(name)
-        conditions.append(f"{table}.{quote(field.column)} = %s")  # type: ignore[union-attr]
-        params.append(field.get_db_prep_value(value, connection))  # type: ignore[union-attr]
+        field = concrete(name)
+        conditions.append(f"{table}.{quote(str(field.column))} = %s")
+        params.append(field.get_db_prep_value(value, connection))
     sql = (
         f"WITH v({', '.join(names)}) AS (VALUES {', '.join(placeholders for _ in objs)}) "  # noqa: S608
         f"UPDATE {table} SET {sets} FROM v WHERE {' AND '.join(conditions)} "
-        f"RETURNING {table}.{quote(pk.column)}"
+        f"RETURNING {table}.{quote(str(pk.column))}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
