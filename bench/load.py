@@ -85,17 +85,19 @@ def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}"}
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     proc.log_path = log_path  # type: ignore[attr-defined]  # for the failure message
-    deadline = time.monotonic() + 60
+    # Workers import the whole app before their first answer: on a loaded 2-core machine that took
+    # more than a minute.
+    deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/admin/login/")
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/healthz")
             conn.getresponse().read()
             return proc
         except OSError:
             time.sleep(0.3)
     proc.terminate()
-    raise RuntimeError("gunicorn did not answer within 60 s")
+    raise RuntimeError(f"gunicorn did not answer within 240 s (its log: {log_path})")
 
 
 def client_address(index: int) -> str:
