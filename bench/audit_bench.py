@@ -55,7 +55,7 @@ def build(n: int, batch: int) -> float:
 
     from django.db import connection, transaction
 
-    from debt_collections.kernel.audit import compute_hash, event_fields
+    from debt_collections.kernel.audit import chain_for, compute_hash, event_fields
     from debt_collections.kernel.audit_keys import audit_keys
     from debt_collections.models import GENESIS_HASH, AuditChainHead, AuditEvent
     from debt_collections.models.audit_seals import canonical_json
@@ -63,22 +63,33 @@ def build(n: int, batch: int) -> float:
     keys = audit_keys()
     start = time.perf_counter()
     table = AuditEvent._meta.db_table
-    columns = "seq, at, actor, actor_user_id, action, case_id, payload, prev_hash, hash, mac"
+    columns = "chain, seq, at, actor, actor_user_id, action, case_id, payload, prev_hash, hash, mac"
     base = datetime(2026, 1, 1, tzinfo=UTC)
-    prev, seq = GENESIS_HASH, 0
-    while seq < n:
+    heads: dict[int, tuple[int, str]] = {}  # chain -> (seq, hash): events spread over chains as appends do
+    done = 0
+    while done < n:
         rows = []
-        for _ in range(min(batch, n - seq)):
+        for _ in range(min(batch, n - done)):
+            done += 1
+            at = base + timedelta(seconds=done)
+            payload = {"notice": done, "template": "reminder.soft", "amount": f"{done % 9973}.50"}
+            case_id = done % 50_000 or None
+            chain = chain_for(case_id)
+            seq, prev = heads.get(chain, (0, GENESIS_HASH))
             seq += 1
-            at = base + timedelta(seconds=seq)
-            payload = {"notice": seq, "template": "reminder.soft", "amount": f"{seq % 9973}.50"}
-            case_id = seq % 50_000 or None
             fields = event_fields(
-                seq=seq, at=at, actor="system:bench", action="notice.sent", case_id=case_id, payload=payload
+                seq=seq,
+                at=at,
+                actor="system:bench",
+                action="notice.sent",
+                case_id=case_id,
+                payload=payload,
+                chain=chain,
             )
             digest = compute_hash(prev, fields)
             rows.append(
                 (
+                    chain,
                     seq,
                     at,
                     "system:bench",
@@ -91,7 +102,7 @@ def build(n: int, batch: int) -> float:
                     keys.mac(digest),
                 )
             )
-            prev = digest
+            heads[chain] = (seq, digest)
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -101,10 +112,11 @@ def build(n: int, batch: int) -> float:
                 adapt = connection.ops.adapt_datetimefield_value
                 cursor.executemany(
                     f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 10)})",  # noqa: S608
-                    [(r[0], adapt(r[1]), *r[2:]) for r in rows],
+                    [(*r[:2], adapt(r[2]), *r[3:]) for r in rows],
                 )
-        print(f"  … {seq:,} events written", file=sys.stderr)
-    AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
+        print(f"  … {done:,} events written", file=sys.stderr)
+    for chain, (seq, digest) in heads.items():
+        AuditChainHead.objects.update_or_create(pk=chain, defaults={"last_seq": seq, "last_hash": digest})
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {table}")
@@ -147,15 +159,16 @@ def main() -> None:
     from debt_collections.models import AuditChainHead
 
     call_command("migrate", verbosity=0)
-    print(f"audit bench: {args.n:,} events on {where}", flush=True)
-    if args.reuse and AuditChainHead.objects.get(pk=1).last_seq == args.n:
+    from django.conf import settings
+
+    print(f"audit bench: {args.n:,} events on {settings.AUDIT_CHAINS} chains, {where}", flush=True)
+    heads = {c: (s, h) for c, s, h in AuditChainHead.objects.values_list("id", "last_seq", "last_hash")}
+    if args.reuse and sum(s for s, _h in heads.values()) == args.n:
         print("build: reused the events and the checkpoint of an earlier run")
     else:
         built = build(args.n, args.batch)
-        head = AuditChainHead.objects.get(pk=1)
-        checkpoint = checkpoint_sign(
-            audit_keys(), seq=head.last_seq, hash=head.last_hash, count=head.last_seq, at=timezone.now()
-        )
+        heads = {c: (s, h) for c, s, h in AuditChainHead.objects.values_list("id", "last_seq", "last_hash")}
+        checkpoint = checkpoint_sign(audit_keys(), heads=heads, at=timezone.now())
         checkpoint_store().put(checkpoint.name, checkpoint.to_bytes())
         print(f"build (hash + MAC in Python, COPY): {built:.1f} s ({args.n / built:,.0f} events/s)")
 

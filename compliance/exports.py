@@ -5,27 +5,29 @@ cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage retu
 a spreadsheet would otherwise run it as a formula (CSV injection). **XLSX** (openpyxl) gets the same
 neutralised text; numbers stay numbers there, since a numeric cell can never be a formula.
 
-**Audit export (JSON Lines)**, format ``collections-audit-export/2``, one JSON object per line:
+**Audit export (JSON Lines)**, format ``collections-audit-export/3``, one JSON object per line:
 
-1. ``{"type": "anchor", "seq": S, "hash": H, "public_key": FINGERPRINT, ...}``: the chain link just before
-   the export: the seq and stored hash of the last event before the first exported one (``0`` and 64
-   zeros at the start of the chain), plus what was asked for (range, case, who, when) and the fingerprint
-   of the key that signs the chain's checkpoints.
-2. ``{"type": "event", "seq", "at", "actor", "action", "case", "payload", "prev_hash", "hash"}`` for
-   every event of a *contiguous* seq span, in seq order. The first six are exactly the hashed fields
-   (``debt_collections.kernel.audit.event_fields``), so ``hash == sha256(prev_hash + canonical_json(fields))``
-   can be recomputed from the line alone. The span runs past the asked-for range to the first signed
-   checkpoint (those events carry ``"after_range": true``).
-3. ``{"type": "checkpoint", "checkpoint": {...}, "signature": ...}`` for every signed checkpoint the span
-   reaches (``debt_collections.kernel.checkpoints``): each names a seq and the hash the chain had there.
-4. ``{"type": "end", "count": N, "first_seq", "last_seq", "last_hash", "range_last_seq", "sealed_through",
-   "unsealed"}``: ``unsealed`` events are newer than the last checkpoint in the file (publishing failed).
+1. ``{"type": "anchor", "chains": [0, 3, ...], "public_key": FINGERPRINT, ...}``: what was asked for (range,
+   case, who, when), the chains in the file and the fingerprint of the key that signs the checkpoints.
+2. For each chain: ``{"type": "chain", "chain": C, "seq": S, "hash": H}``, the link just before the chain's
+   span (``0`` and 64 zeros at the start of the chain), then ``{"type": "event", "chain", "seq", "at",
+   "actor", "action", "case", "payload", "prev_hash", "hash"}`` for every event of a *contiguous* seq span
+   of that chain, in seq order. ``seq, at, actor, action, case, payload`` (and ``chain`` unless it is 0)
+   are exactly the hashed fields (``debt_collections.kernel.audit.event_fields``), so
+   ``hash == sha256(prev_hash + canonical_json(fields))`` can be recomputed from the line alone. The span
+   runs past the asked-for range to the first signed checkpoint (those events carry ``"after_range": true``).
+3. ``{"type": "checkpoint", "checkpoint": {...}, "signature": ...}`` for every signed checkpoint the spans
+   reach (``debt_collections.kernel.checkpoints``): each names, for every chain, a seq and its hash.
+4. ``{"type": "end", "count": N, "chains": {"C": {"count", "first_seq", "last_seq", "last_hash",
+   "range_last_seq"}}, "sealed_through", "unsealed"}``: ``unsealed`` events are newer than what the last
+   checkpoint in the file names (publishing failed).
 
 ``tools/verify_audit_export.py --public-key KEY.pem FILE`` (needs only ``cryptography``) checks a file:
-every hash, every link from the anchor on, contiguous seqs, the end record, every checkpoint's signature
-with the public key, and that each checkpoint's hash is the exported event's at its seq. The last
-checkpoint signs a hash that depends on every event before it, so an event changed, removed, added or
-reordered anywhere from the anchor to it, or a chain recomputed after an edit, fails the check.
+every hash, every link from each chain's anchor on, contiguous seqs, the end record, every checkpoint's
+signature with the public key, and that each checkpoint's hash for a chain is the exported event's at its
+seq. The last checkpoint signs hashes that depend on every event before them, so an event changed, removed,
+added, reordered or moved to another chain anywhere from an anchor to it, or a chain recomputed after an
+edit, fails the check.
 """
 
 from __future__ import annotations
@@ -39,12 +41,12 @@ from decimal import Decimal
 from typing import Any
 
 from compliance.reports import Cell, Report
-from compliance.selectors import ExportSpan
+from compliance.selectors import ChainSpan, ExportSpan
 from debt_collections.kernel.audit import canonical_time
 from debt_collections.kernel.checkpoints import Checkpoint
 from debt_collections.models import AuditEvent
 
-FORMAT = "collections-audit-export/2"
+FORMAT = "collections-audit-export/3"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -118,26 +120,26 @@ def anchor_record(span: ExportSpan, *, exported_at: datetime, exported_by: str) 
     return {
         "type": "anchor",
         "format": FORMAT,
-        "seq": span.anchor_seq,
-        "hash": span.anchor_hash,
+        "chains": [c.chain for c in span.chains],
         "from": span.date_from.isoformat(),
         "to": span.date_to.isoformat(),
         "case": span.case_id,
         "selection": span.selection,
         "exported_at": canonical_time(exported_at),
         "exported_by": exported_by,
-        "hashing": "sha256(prev_hash + json.dumps({seq, at, actor, action, case, payload}, "
-        "sort_keys=True, separators=(',', ':'), ensure_ascii=False))",
+        "hashing": "sha256(prev_hash + json.dumps({seq, at, actor, action, case, payload, and chain unless "
+        "it is 0}, sort_keys=True, separators=(',', ':'), ensure_ascii=False))",
         "public_key": span.key_fingerprint,
         "signatures": "Ed25519 over json.dumps(checkpoint, sort_keys=True, separators=(',', ':'), "
         "ensure_ascii=False); public_key is sha256 of the raw 32-byte key",
     }
 
 
-def event_record(row: tuple[Any, ...], *, span: ExportSpan) -> dict[str, Any]:
+def event_record(row: tuple[Any, ...], *, span: ExportSpan, chain: ChainSpan) -> dict[str, Any]:
     seq, at, actor, action, case, payload, prev_hash, digest = row
     record: dict[str, Any] = {
         "type": "event",
+        "chain": chain.chain,
         "seq": seq,
         "at": canonical_time(at),
         "actor": actor,
@@ -150,7 +152,7 @@ def event_record(row: tuple[Any, ...], *, span: ExportSpan) -> dict[str, Any]:
     if span.case_id is not None:
         # Not a hashed field: marks the case's own events among the others the span needs.
         record["in_case"] = case == span.case_id
-    if seq > span.range_last_seq:
+    if seq > chain.range_last_seq:
         # Not a hashed field: after the asked-for range, up to the checkpoint that seals it.
         record["after_range"] = True
     return record
@@ -161,40 +163,51 @@ def checkpoint_record(checkpoint: Checkpoint) -> dict[str, Any]:
 
 
 def audit_jsonl_lines(span: ExportSpan, *, exported_at: datetime, exported_by: str) -> Iterator[str]:
-    """The export, line by line (read in seq order in chunks, so memory stays flat for any range).
+    """The export, line by line (each chain read in seq order in chunks, so memory stays flat for any
+    range).
 
     Rows are read as plain values: a damaged row (a payload that is not JSON) is written as it is, for the
     checker to report, instead of stopping the export.
     """
     yield _line(anchor_record(span, exported_at=exported_at, exported_by=exported_by))
-    count, last_hash, last_seq = 0, span.anchor_hash, span.anchor_seq
-    after = span.anchor_seq
     columns = ("seq", "at", "actor", "action", "case_id", "payload", "prev_hash", "hash")
-    while span.count:
-        chunk = list(
-            AuditEvent.objects.filter(seq__gt=after, seq__lte=span.last_seq)
-            .order_by("seq")
-            .values_list(*columns)[:EXPORT_CHUNK]
+    ends: dict[str, dict[str, Any]] = {}
+    total = 0
+    for chain in span.chains:
+        yield _line(
+            {"type": "chain", "chain": chain.chain, "seq": chain.anchor_seq, "hash": chain.anchor_hash}
         )
-        if not chunk:
-            break
-        for row in chunk:
-            yield _line(event_record(row, span=span))
-            count, last_hash, last_seq = count + 1, row[7], row[0]
-        after = chunk[-1][0]
+        count, last_hash, last_seq = 0, chain.anchor_hash, chain.anchor_seq
+        after = chain.anchor_seq
+        while chain.count:
+            rows = list(
+                AuditEvent.objects.filter(chain=chain.chain, seq__gt=after, seq__lte=chain.last_seq)
+                .order_by("seq")
+                .values_list(*columns)[:EXPORT_CHUNK]
+            )
+            if not rows:
+                break
+            for row in rows:
+                yield _line(event_record(row, span=span, chain=chain))
+                count, last_hash, last_seq = count + 1, row[7], row[0]
+            after = rows[-1][0]
+        total += count
+        ends[str(chain.chain)] = {
+            "count": count,
+            "first_seq": chain.anchor_seq + 1,
+            "last_seq": last_seq,
+            "last_hash": last_hash,
+            "range_last_seq": chain.range_last_seq,
+        }
     for checkpoint in span.checkpoints:
         yield _line(checkpoint_record(checkpoint))
-    sealed = span.sealed_through
     yield _line(
         {
             "type": "end",
-            "count": count,
-            "first_seq": span.anchor_seq + 1,
-            "last_seq": last_seq,
-            "last_hash": last_hash,
-            "range_last_seq": span.range_last_seq,
-            "sealed_through": sealed,
-            "unsealed": max(0, last_seq - sealed),
+            "count": total,
+            "chains": ends,
+            "sealed_through": span.sealed_through,
+            "unsealed": span.unsealed,
         }
     )
 

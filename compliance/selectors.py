@@ -8,18 +8,15 @@ workspace never shows a case its user could not see elsewhere.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Agency, User
 from compliance.models import AuditVerification
-from debt_collections.kernel.checkpoints import Checkpoint
 from debt_collections.models import (
-    GENESIS_HASH,
     TERMINAL,
     AuditChainHead,
     AuditEvent,
@@ -90,8 +87,8 @@ def running_verification(now: datetime) -> AuditVerification | None:
 
 
 def chain_head_seq() -> int:
-    head = AuditChainHead.objects.filter(pk=1).first()
-    return head.last_seq if head is not None else 0
+    """Events in every audit chain (the sum of the chains' head seqs): what a verification covers."""
+    return int(AuditChainHead.objects.aggregate(n=Sum("last_seq"))["n"] or 0)
 
 
 @dataclass(frozen=True)
@@ -300,106 +297,5 @@ def template_versions(template: NoticeTemplate) -> QuerySet[NoticeTemplate]:
     ).order_by("-version")
 
 
-# --- audit export span ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExportSpan:
-    """A contiguous seq span of the audit chain, what an export writes (see ``compliance.exports``).
-
-    Without a case: every event whose time falls in the UTC days ``date_from``..``date_to``, widened to
-    the contiguous seq span from the first to the last of them (an event written with an earlier time
-    inside that span is included, so the chain between anchor and end has no hole).
-
-    With a case: the span from the case's first to its last event in those days, *with every other
-    event in between*: filtering out the others would break the hash chain, so the file would no longer
-    be verifiable. The case's own events are marked ``in_case``. The file therefore holds other cases'
-    events of that span too: treat it as confidential evidence.
-
-    Then the span runs on to the first signed checkpoint at or after its last event (``last_seq``; the
-    events past ``range_last_seq`` are marked ``after_range``): that checkpoint's signature covers every
-    hash before it, so a reader with the public key can trust the whole file, anchor included. Without
-    such a checkpoint (publishing failed) the span ends with the range and the file says it is unsealed.
-    """
-
-    date_from: date
-    date_to: date
-    case_id: int | None
-    anchor_seq: int
-    anchor_hash: str
-    last_seq: int
-    last_hash: str
-    count: int
-    case_events: int
-    range_last_seq: int = 0
-    checkpoints: tuple[Checkpoint, ...] = ()
-    key_fingerprint: str = ""
-
-    @property
-    def selection(self) -> str:
-        return "case span (all events between the case's first and last)" if self.case_id else "date range"
-
-    @property
-    def sealed_through(self) -> int:
-        """The last exported seq a checkpoint in the file signs (the anchor's if none)."""
-        return max((c.seq for c in self.checkpoints if c.seq <= self.last_seq), default=self.anchor_seq)
-
-    def as_payload(self) -> dict[str, object]:
-        return {
-            "from": self.date_from.isoformat(),
-            "to": self.date_to.isoformat(),
-            "case": self.case_id,
-            "first_seq": self.anchor_seq + 1,
-            "last_seq": self.last_seq,
-            "count": self.count,
-            "case_events": self.case_events,
-            "anchor_hash": self.anchor_hash,
-            "last_hash": self.last_hash,
-            "sealed_through": self.sealed_through,
-        }
-
-
-def audit_export_span(
-    *,
-    date_from: date,
-    date_to: date,
-    case_id: int | None = None,
-    checkpoints: Sequence[Checkpoint] = (),
-    upto: int | None = None,
-    key_fingerprint: str = "",
-) -> ExportSpan:
-    """The span to export: events up to ``upto`` (default: every stored row, rows past the chain head
-    included, so a stray row is exported and found), run on to the next of ``checkpoints``."""
-    if upto is None:
-        upto = AuditEvent.objects.aggregate(m=Max("seq"))["m"] or 0
-    start = datetime.combine(date_from, time.min, tzinfo=UTC)
-    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
-    chosen = AuditEvent.objects.filter(seq__lte=upto, at__gte=start, at__lt=end)
-    if case_id is not None:
-        chosen = chosen.filter(case_id=case_id)
-    bounds = chosen.aggregate(first=Min("seq"), last=Max("seq"), n=Count("id"))
-    if bounds["first"] is None:
-        before = AuditEvent.objects.filter(seq__lte=upto, at__lt=start).aggregate(m=Max("seq"))["m"] or 0
-        first, last = before + 1, before
-    else:
-        first, last = bounds["first"], bounds["last"]
-    anchor = AuditEvent.objects.filter(seq__lt=first).order_by("-seq").values("seq", "hash").first()
-    anchor_seq, anchor_hash = (anchor["seq"], anchor["hash"]) if anchor else (0, GENESIS_HASH)
-    sealing = min((c.seq for c in checkpoints if c.seq >= max(last, anchor_seq + 1)), default=last)
-    in_span = AuditEvent.objects.filter(seq__gte=first, seq__lte=sealing)
-    tail = in_span.order_by("-seq").values_list("seq", "hash").first()
-    return ExportSpan(
-        date_from=date_from,
-        date_to=date_to,
-        case_id=case_id,
-        anchor_seq=anchor_seq,
-        anchor_hash=anchor_hash,
-        last_seq=tail[0] if tail is not None else anchor_seq,
-        last_hash=tail[1] if tail is not None else anchor_hash,
-        count=in_span.count(),
-        case_events=bounds["n"] if case_id is not None else 0,
-        range_last_seq=last,
-        # Every checkpoint the span reaches, the one beyond the stored rows too: a cut tail shows there.
-        checkpoints=tuple(c for c in checkpoints if anchor_seq < c.seq <= sealing),
-        key_fingerprint=key_fingerprint,
-    )
+# The export span lives in its own module; re-exported here, where entry points look for reads.
+from compliance.export_span import ChainSpan, ExportSpan, audit_export_span  # noqa: E402, F401

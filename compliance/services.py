@@ -172,7 +172,7 @@ def audit_export_start(
         date_to=date_to,
         case_id=case_id,
         checkpoints=stored.valid,
-        upto=stored.last.seq if sealed and stored.last is not None else None,
+        upto=stored.last if sealed else None,
         key_fingerprint=keys.fingerprint,
     )
     export_record(

@@ -325,7 +325,7 @@ KINDS = ("audit", "attempt", "notice", "plan", "waiver", "payment", "dispute", "
 
 def case_timeline(case: CollectionCase, now: datetime) -> list[Entry]:
     """Every entry of the case (see the module docstring), oldest first."""
-    events = list(AuditEvent.objects.filter(case_id=case.pk).order_by("seq"))
+    events = list(AuditEvent.objects.filter(case_id=case.pk).order_by("chain", "seq"))
     actors = _audit_actors(events)
     entries = [
         *_audit_entries(events),

@@ -56,8 +56,9 @@ def _cases() -> QuerySet[CollectionCase]:
 
 
 def case_timeline(case: CollectionCase) -> QuerySet[AuditEvent]:
-    """Every audit event of a case, oldest first."""
-    return AuditEvent.objects.filter(case_id=case.pk).order_by("seq")
+    """Every audit event of a case, oldest first: a case's events are on one chain, in its order (after any on
+    chain 0, written before there were several chains; cases never go to chain 0 now)."""
+    return AuditEvent.objects.filter(case_id=case.pk).order_by("chain", "seq")
 
 
 # --- negotiation: options, plans, waivers, disputes ------------------------------------------------

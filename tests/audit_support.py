@@ -73,7 +73,8 @@ TARGET = 40  # the event the in-place rewrites touch
 
 
 def build_sealed_chain(length: int = CHAIN_LENGTH) -> None:
-    """``length`` events (one bulk append, as the cycle writes them), then a signed checkpoint of the head."""
+    """``length`` events without a case (so all on chain 0: one bulk append, as the cycle writes them), then a
+    signed checkpoint of the heads."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -107,8 +108,8 @@ def _table() -> str:
 def _head_to(seq: int) -> None:
     from debt_collections.models import AuditChainHead, AuditEvent
 
-    digest = AuditEvent.objects.filter(seq=seq).values_list("hash", flat=True).get()
-    AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=digest)
+    digest = AuditEvent.objects.filter(chain=0, seq=seq).values_list("hash", flat=True).get()
+    AuditChainHead.objects.filter(pk=0).update(last_seq=seq, last_hash=digest)
 
 
 def _recompute_from(seq: int) -> None:
@@ -117,8 +118,9 @@ def _recompute_from(seq: int) -> None:
     from debt_collections.kernel.audit import compute_hash, event_fields
     from debt_collections.models import AuditEvent
 
-    previous = AuditEvent.objects.filter(seq=seq - 1).values_list("hash", flat=True).first() or "0" * 64
-    for event in AuditEvent.objects.filter(seq__gte=seq).order_by("seq"):
+    before = AuditEvent.objects.filter(chain=0, seq=seq - 1)
+    previous = before.values_list("hash", flat=True).first() or "0" * 64
+    for event in AuditEvent.objects.filter(chain=0, seq__gte=seq).order_by("seq"):
         fields = event_fields(
             seq=event.seq,
             at=event.at,
@@ -130,7 +132,7 @@ def _recompute_from(seq: int) -> None:
         digest = compute_hash(previous, fields)
         AuditEvent.objects.filter(pk=event.pk).update(prev_hash=previous, hash=digest)
         previous = digest
-    _head_to(AuditEvent.objects.order_by("-seq").values_list("seq", flat=True)[0])
+    _head_to(AuditEvent.objects.filter(chain=0).order_by("-seq").values_list("seq", flat=True)[0])
 
 
 def _forged_row(seq: int, prev_hash: str) -> None:
@@ -194,7 +196,7 @@ def tail_cut_head_moved_back() -> int:
 def forged_row_appended() -> int:
     from debt_collections.models import AuditChainHead
 
-    head = AuditChainHead.objects.get(pk=1)
+    head = AuditChainHead.objects.get(pk=0)
     _forged_row(head.last_seq + 1, head.last_hash)
     _head_to(head.last_seq + 1)
     return CHAIN_LENGTH + 1
@@ -218,7 +220,7 @@ def deleted_renumbered_then_recomputed() -> int:
 def stray_row_past_the_head() -> int:
     from debt_collections.models import AuditChainHead
 
-    head = AuditChainHead.objects.get(pk=1)
+    head = AuditChainHead.objects.get(pk=0)
     _forged_row(head.last_seq + 1, "e" * 64)
     return CHAIN_LENGTH + 1
 

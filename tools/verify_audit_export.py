@@ -7,21 +7,26 @@ Needs Python 3.9+ and the ``cryptography`` package (for Ed25519), nothing else: 
 database or Django. The public key comes from the lender out of band (``manage.py audit_keygen`` prints it
 and its fingerprint); the file names the fingerprint of the key that signed it, and a different key fails.
 
-The file is ``{"type": "anchor", "seq": S, "hash": H, "public_key": F, ...}``, one ``{"type": "event", ...}``
-line per audit event, one ``{"type": "checkpoint", "checkpoint": {...}, "signature": ...}`` line per signed
-checkpoint, then ``{"type": "end", ...}``. Every event is recomputed exactly as the application does::
+The file is ``{"type": "anchor", "chains": [...], "public_key": F, ...}``, then for each audit chain a
+``{"type": "chain", "chain": C, "seq": S, "hash": H}`` record (the link before the chain's span) followed by
+one ``{"type": "event", ...}`` line per event of that chain, one ``{"type": "checkpoint", "checkpoint":
+{...}, "signature": ...}`` line per signed checkpoint, then ``{"type": "end", ...}``. (Files of the
+single-chain format 2 have the anchor's seq and hash on the anchor record and no chain records.) Every event
+is recomputed exactly as the application does::
 
     fields = {"seq", "at", "actor", "action", "case", "payload"}      # the event's own values
+    if chain != 0: fields["chain"] = chain
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     hash = sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
-and the chain is followed from the anchor: seqs must run S+1, S+2, … without a gap, each ``prev_hash``
-must be the hash before it. Each checkpoint's Ed25519 signature must verify with the public key, and the
-event at its seq must have the hash it names; a checkpoint past the last event means events were removed.
-The last checkpoint signs a hash that depends on every event before it (and on the anchor's hash), so a
-changed, removed, added or reordered event, or a chain recomputed after an edit, fails here even when the
-file is self-consistent. Events after the last checkpoint are not covered by any signature: the file fails
-unless ``--allow-unsealed`` is given (then it passes with a warning naming them).
+and each chain is followed from its anchor: seqs must run S+1, S+2, … without a gap, each ``prev_hash``
+must be the hash before it. Each checkpoint's Ed25519 signature must verify with the public key, and for
+every chain the event at the seq it names must have the hash it names; a checkpoint past a chain's last
+event means events were removed. The last checkpoint signs hashes that depend on every event before them
+(and on the anchors' hashes), so a changed, removed, added, reordered or moved event, or a chain
+recomputed after an edit, fails here even when the file is self-consistent. Events after the last
+checkpoint are not covered by any signature: the file fails unless ``--allow-unsealed`` is given (then it
+passes with a warning naming them).
 
 Prints ``OK …`` and exits 0, or ``FAILED …`` naming the line and the event and exits 1.
 """
@@ -68,8 +73,9 @@ class PublicKey:
         return True
 
 
-def check_checkpoint(line: int, record: dict[str, Any], key: PublicKey) -> tuple[int, str]:
-    """The (seq, hash) a checkpoint record signs, or ``Problem`` if its signature does not verify."""
+def check_checkpoint(line: int, record: dict[str, Any], key: PublicKey) -> dict[int, tuple[int, str]]:
+    """What a checkpoint record signs, ``chain -> (seq, hash)``, or ``Problem`` if its signature does not
+    verify."""
     body, signature = record.get("checkpoint"), record.get("signature")
     if not isinstance(body, dict) or not isinstance(signature, str):
         raise Problem(line, "a checkpoint record needs a checkpoint object and a signature")
@@ -86,7 +92,17 @@ def check_checkpoint(line: int, record: dict[str, Any], key: PublicKey) -> tuple
         )
     if not _is_seq(body.get("seq")) or not _is_hash(body.get("hash")):
         raise Problem(line, "the checkpoint needs a seq and a hash")
-    return body["seq"], body["hash"]
+    if "heads" not in body:  # format 1: the single chain, now chain 0
+        return {0: (body["seq"], body["hash"])}
+    heads = body["heads"]
+    if not isinstance(heads, dict) or not all(
+        isinstance(v, list) and len(v) == 2 and _is_seq(v[0]) and _is_hash(v[1]) for v in heads.values()
+    ):
+        raise Problem(line, "the checkpoint's heads are not [seq, hash] pairs")
+    text = json.dumps(heads, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != body["hash"]:
+        raise Problem(line, "the checkpoint's hash is not the hash of its heads")
+    return {int(c): (v[0], v[1]) for c, v in heads.items()}
 
 
 def canonical_json(fields: dict[str, Any]) -> str:
@@ -128,10 +144,6 @@ def verify(records: list[tuple[int, dict[str, Any]]], key: PublicKey, *, allow_u
     line, anchor = records[0]
     if anchor.get("type") != "anchor":
         raise Problem(line, 'the first record must be the anchor ({"type": "anchor", ...})')
-    if not _is_seq(anchor.get("seq")) or not _is_hash(anchor.get("hash")):
-        raise Problem(line, "the anchor needs a seq (integer ≥ 0) and a hash (64 hex digits)")
-    if anchor["seq"] == 0 and anchor["hash"] != GENESIS:
-        raise Problem(line, "an anchor at seq 0 (the start of the chain) must have the hash of 64 zeros")
     if anchor.get("public_key") != key.fingerprint:
         raise Problem(
             line,
@@ -141,25 +153,106 @@ def verify(records: list[tuple[int, dict[str, Any]]], key: PublicKey, *, allow_u
     last_line, end = records[-1]
     if end.get("type") != "end":
         raise Problem(last_line, "the last record must be the end record: the file is truncated")
-
-    signed: dict[int, tuple[int, str]] = {}  # seq -> (line, hash)
-    events: list[tuple[int, dict[str, Any]]] = []
+    several = "chains" in anchor  # format 3; format 2 had one chain anchored on the anchor record
+    sections: list[tuple[int, dict[str, Any], list[tuple[int, dict[str, Any]]]]] = []
+    if not several:
+        sections.append((line, {"chain": 0, "seq": anchor.get("seq"), "hash": anchor.get("hash")}, []))
+    signed: dict[int, dict[int, tuple[int, str]]] = {}  # chain -> seq -> (line, hash)
     for line, record in records[1:-1]:
         kind = record.get("type")
-        if kind == "event":
-            events.append((line, record))
+        if kind == "chain" and several:
+            sections.append((line, record, []))
+        elif kind == "event" and sections:
+            sections[-1][2].append((line, record))
         elif kind == "checkpoint":
-            seq, digest = check_checkpoint(line, record, key)
-            signed[seq] = (line, digest)
+            for chain, (seq, digest) in check_checkpoint(line, record, key).items():
+                signed.setdefault(chain, {})[seq] = (line, digest)
         else:
             raise Problem(line, f"unexpected {kind!r} record between the anchor and the end")
+    named = [s[1].get("chain") for s in sections]
+    if several and named != anchor["chains"]:
+        raise Problem(last_line, f"the anchor names chains {anchor['chains']} but the file holds {named}")
 
-    expected_seq, expected_prev = anchor["seq"] + 1, anchor["hash"]
+    count = in_case = in_range = 0
+    ends: dict[str, dict[str, Any]] = {}
+    unsealed: list[str] = []
+    for section_line, head, events in sections:
+        number = head.get("chain")
+        if not _is_seq(number):
+            raise Problem(section_line, "a chain record needs a chain number")
+        totals = _verify_chain(section_line, head, events, signed.get(number, {}))
+        count += totals["count"]
+        in_case += totals["in_case"]
+        in_range += totals["in_range"]
+        ends[str(number)] = totals
+        if totals["count"] and totals["sealed"] < totals["last_seq"]:
+            unsealed.append(f"chain {number} seq {totals['sealed'] + 1}–{totals['last_seq']}")
+    if end.get("count") != count:
+        raise Problem(
+            last_line,
+            f"the end record says {end.get('count')} events but the file holds {count}: events were "
+            + ("removed" if isinstance(end.get("count"), int) and end["count"] > count else "added"),
+        )
+    claimed = end.get("chains") if several else {"0": end}
+    for name, totals in ends.items():
+        said = (claimed or {}).get(name) or {}
+        if said.get("last_hash") != totals["last_hash"]:
+            raise Problem(
+                last_line,
+                f"the end record's last_hash of chain {name} {str(said.get('last_hash'))[:16]}… is not the "
+                f"hash of its last event ({totals['last_hash'][:16]}…)",
+            )
+        if "last_seq" in said and said["last_seq"] != totals["last_seq"]:
+            raise Problem(
+                last_line,
+                f"the end record's last_seq of chain {name} {said['last_seq']} ≠ {totals['last_seq']}",
+            )
+    warning = ""
+    if unsealed:
+        if not allow_unsealed:
+            raise Problem(
+                last_line,
+                f"events {', '.join(unsealed)} are not covered by any signed checkpoint in the file: they "
+                "cannot be trusted (the chain could not be sealed when exporting; check the lender's chain "
+                "status). --allow-unsealed accepts them with a warning",
+            )
+        warning = (
+            f"\nWARNING: events {', '.join(unsealed)} are newer than the last signed checkpoint: not covered"
+        )
+    marked = f", {in_case} of them marked in_case (case {anchor.get('case')})" if anchor.get("case") else ""
+    checkpoints = len({line for seqs in signed.values() for line, _h in seqs.values()})
+    spans = "\n".join(
+        f"chain {c}: seq {t['first_seq']}–{t['last_seq']}, last hash {t['last_hash']}"
+        for c, t in ends.items()
+    )
+    return (
+        f"OK: {count} events on {len(ends)} chains, {in_range} in the requested range{marked}; every hash "
+        f"recomputed, every link intact, {checkpoints} checkpoint signatures verified.\n"
+        f"{spans}\n"
+        f"key:    {key.fingerprint}" + warning
+    )
+
+
+def _verify_chain(
+    line: int,
+    head: dict[str, Any],
+    events: list[tuple[int, dict[str, Any]]],
+    signed: dict[int, tuple[int, str]],
+) -> dict[str, Any]:
+    """Follow one chain's events from its anchor; return its totals, or raise ``Problem``."""
+    chain = head["chain"]
+    if not _is_seq(head.get("seq")) or not _is_hash(head.get("hash")):
+        raise Problem(line, "the anchor needs a seq (integer ≥ 0) and a hash (64 hex digits)")
+    if head["seq"] == 0 and head["hash"] != GENESIS:
+        raise Problem(line, "an anchor at seq 0 (the start of the chain) must have the hash of 64 zeros")
+    expected_seq, expected_prev = head["seq"] + 1, head["hash"]
     count = in_case = in_range = 0
     for line, record in events:
         missing = [f for f in (*HASHED_FIELDS, "prev_hash", "hash") if f not in record]
         if missing:
             raise Problem(line, f"event lacks {', '.join(missing)}")
+        if record.get("chain", 0) != chain:
+            raise Problem(line, f"an event of chain {record.get('chain')} in the section of chain {chain}")
         seq = record["seq"]
         if not _is_seq(seq):
             raise Problem(line, f"seq {seq!r} is not a non-negative integer")
@@ -176,6 +269,8 @@ def verify(records: list[tuple[int, dict[str, Any]]], key: PublicKey, *, allow_u
                 "duplicated",
             )
         fields = {name: record[name] for name in HASHED_FIELDS}
+        if chain:
+            fields["chain"] = chain
         recomputed = compute_hash(record["prev_hash"], fields)
         if recomputed != record["hash"]:
             raise Problem(
@@ -200,51 +295,24 @@ def verify(records: list[tuple[int, dict[str, Any]]], key: PublicKey, *, allow_u
         count += 1
         in_case += 1 if record.get("in_case") else 0
         in_range += 0 if record.get("after_range") else 1
-
     last_seq = expected_seq - 1
     beyond = sorted(seq for seq in signed if seq > last_seq)
     if beyond:
         raise Problem(
             signed[beyond[0]][0],
-            f"a signed checkpoint names seq {beyond[0]} but the export ends at seq {last_seq}: events "
-            "were removed from the end of the chain",
+            f"a signed checkpoint names seq {beyond[0]} of chain {chain} but the export ends at seq "
+            f"{last_seq}: events were removed from the end of the chain",
         )
-    if end.get("count") != count:
-        raise Problem(
-            last_line,
-            f"the end record says {end.get('count')} events but the file holds {count}: events were "
-            + ("removed" if isinstance(end.get("count"), int) and end["count"] > count else "added"),
-        )
-    if end.get("last_hash") != expected_prev:
-        raise Problem(
-            last_line,
-            f"the end record's last_hash {str(end.get('last_hash'))[:16]}… is not the hash of the last event "
-            f"({expected_prev[:16]}…)",
-        )
-    if "last_seq" in end and end["last_seq"] != last_seq:
-        raise Problem(last_line, f"the end record's last_seq {end['last_seq']} ≠ {last_seq}")
-    sealed = max((seq for seq in signed if seq > anchor["seq"]), default=None)
-    warning = ""
-    if count and (sealed is None or sealed < last_seq):
-        unsealed = f"seq {(sealed or anchor['seq']) + 1}–{last_seq}"
-        if not allow_unsealed:
-            raise Problem(
-                last_line,
-                f"events {unsealed} are not covered by any signed checkpoint in the file: they cannot be "
-                "trusted (the chain could not be sealed when exporting; check the lender's chain status). "
-                "--allow-unsealed accepts them with a warning",
-            )
-        warning = f"\nWARNING: events {unsealed} are newer than the last signed checkpoint: not covered"
-    span = f"seq {anchor['seq'] + 1}–{last_seq}" if count else "no events"
-    marked = f", {in_case} of them marked in_case (case {anchor.get('case')})" if anchor.get("case") else ""
-    seal = f"seq {sealed}" if sealed is not None else "none"
-    return (
-        f"OK: {count} events ({span}), {in_range} in the requested range{marked}; every hash recomputed, "
-        f"every link intact, {len(signed)} checkpoint signatures verified (last: {seal}).\n"
-        f"anchor: seq {anchor['seq']} hash {anchor['hash']}\n"
-        f"last:   seq {last_seq} hash {expected_prev}\n"
-        f"key:    {key.fingerprint}" + warning
-    )
+    sealed = max((seq for seq in signed if seq > head["seq"]), default=head["seq"])
+    return {
+        "count": count,
+        "in_case": in_case,
+        "in_range": in_range,
+        "first_seq": head["seq"] + 1,
+        "last_seq": last_seq,
+        "last_hash": expected_prev,
+        "sealed": sealed,
+    }
 
 
 def main(argv: list[str]) -> int:

@@ -4,15 +4,20 @@
 stored as that same canonical text (so verification hashes stored bytes, ``audit_verify``), and
 ``mac = HMAC-SHA-256(key, hash)`` with a key the database never holds (``audit_keys``): someone who can
 write the table can recompute hashes, not MACs. Signed checkpoints outside the database (``sealing``,
-``checkpoints``) seal the head every ``AUDIT_CHECKPOINT_EVERY_EVENTS`` events, so a cut tail is found too.
+``checkpoints``) seal the heads every ``AUDIT_CHECKPOINT_EVERY_EVENTS`` events, so a cut tail is found too.
 
-Appends lock the single ``AuditChainHead`` row ``FOR UPDATE``, so two concurrent writers on PostgreSQL
-queue instead of both reading the same head and forking the chain. On SQLite,
-``transaction_mode=IMMEDIATE`` already serializes writers. The database refuses UPDATE and DELETE on events
-(``db_triggers``) and, on PostgreSQL, the runtime role may only INSERT and SELECT them (``db_roles``).
-A stray row someone inserted past the head never blocks an append: the next seq is taken past it (and
-verification reports the stray row).
-"""
+There are ``AUDIT_CHAINS`` chains (issue 13): events without a case on chain 0, a case's events all on chain
+``1 + case_id % (AUDIT_CHAINS - 1)`` (``chain_for``), so one case's order is its chain's order. An append
+locks its chain's ``AuditChainHead`` row ``FOR UPDATE``: two writers on one chain queue instead of both
+reading the same head and forking it, writers on different chains never wait for each other. A signed
+checkpoint seals every chain's head at once (``sealing``). On SQLite, ``transaction_mode=IMMEDIATE`` already
+serializes writers. A transaction that appends to several chains locks them in ascending order when it appends
+them together (``audit_append_many``); one that calls ``audit_append`` for cases on different chains in turn
+can meet another doing the opposite, and PostgreSQL then aborts one of the two (a deadlock error, as with any
+two row locks taken in opposite orders). The database refuses UPDATE and DELETE on events (``db_triggers``)
+and, on PostgreSQL, the runtime role may only INSERT and SELECT them (``db_roles``). A stray row someone
+inserted past the head never blocks an append: the next seq is taken past it (and verification reports the
+stray row)."""
 
 from __future__ import annotations
 
@@ -41,6 +46,7 @@ __all__ = [
     "audit_append",
     "audit_append_many",
     "canonical_json",
+    "chain_for",
     "canonical_time",
     "compute_hash",
     "event_fields",
@@ -100,10 +106,29 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
+def chain_for(case_id: int | None) -> int:
+    """The chain an event goes on: 0 without a case, else one of chains 1..N-1 by the case's id (a case's
+    events are all on one chain; cases never share chain 0 with the events of the single-chain past)."""
+    chains = int(settings.AUDIT_CHAINS)
+    if case_id is None or chains <= 1:
+        return 0
+    return 1 + case_id % (chains - 1)
+
+
 def event_fields(
-    *, seq: int, at: datetime, actor: str, action: str, case_id: int | None, payload: Any
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    case_id: int | None,
+    payload: Any,
+    chain: int = 0,
 ) -> dict[str, Any]:
-    return {
+    """The hashed fields. ``chain`` is among them except on chain 0, whose text is the single-chain one (so
+    the events written before there were several chains keep their hashes); a row moved to another chain
+    therefore no longer hashes to its stored hash either way."""
+    fields = {
         "seq": seq,
         "at": canonical_time(at),
         "actor": actor,
@@ -111,14 +136,18 @@ def event_fields(
         "case": case_id,
         "payload": payload,
     }
+    if chain:
+        fields["chain"] = chain
+    return fields
 
 
 def compute_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
 
 
-def _lock_head() -> tuple[int, str]:
-    """Lock the chain head; return the ``(seq, hash)`` the next event links to, in one round trip.
+def _lock_head(chain: int) -> tuple[int, str]:
+    """Lock the head of ``chain``; return the ``(seq, hash)`` the next event links to, in one round trip
+    (the head row is created on a chain's first event).
 
     That is the head's, unless rows lie past it: rows someone inserted behind the application's back, or
     a head moved back. Then the next event follows the last stored row instead of failing on the unique seq
@@ -127,20 +156,26 @@ def _lock_head() -> tuple[int, str]:
     head = connection.ops.quote_name(AuditChainHead._meta.db_table)
     events = connection.ops.quote_name(AuditEvent._meta.db_table)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    last_row = f"FROM {events} ORDER BY seq DESC LIMIT 1"
+    last_row = f"FROM {events} WHERE chain = %s ORDER BY seq DESC LIMIT 1"
+    sql = (
+        f"SELECT h.last_seq, h.last_hash, (SELECT seq {last_row}), (SELECT hash {last_row}) "  # noqa: S608
+        f"FROM {head} h WHERE h.id = %s{lock}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT h.last_seq, h.last_hash, (SELECT seq {last_row}), (SELECT hash {last_row}) "  # noqa: S608
-            f"FROM {head} h WHERE h.id = 1{lock}"
-        )
+        cursor.execute(sql, [chain, chain, chain])
         row = cursor.fetchone()
+        if row is None:
+            AuditChainHead.objects.bulk_create([AuditChainHead(id=chain)], ignore_conflicts=True)
+            cursor.execute(sql, [chain, chain, chain])
+            row = cursor.fetchone()
     if row is None:
-        raise RuntimeError("the audit chain head row is missing (migration 0002 creates it)")
+        raise RuntimeError(f"the head row of audit chain {chain} is missing and could not be created")
     last_seq, last_hash, stored_seq, stored_hash = row
     if stored_seq is not None and stored_seq > last_seq:
         logger.error(
-            "audit chain: rows up to seq %s lie past the chain head (seq %s); appending after them. "
+            "audit chain %s: rows up to seq %s lie past the chain head (seq %s); appending after them. "
             "Run verify_audit.",
+            chain,
             stored_seq,
             last_seq,
         )
@@ -148,12 +183,17 @@ def _lock_head() -> tuple[int, str]:
     return int(last_seq), str(last_hash)
 
 
-def _request_seal(before: int, after: int) -> None:
-    """Every ``AUDIT_CHECKPOINT_EVERY_EVENTS`` events, publish a signed checkpoint after this commit."""
+def _move_head(chain: int, seq: int, digest: str) -> None:
+    AuditChainHead.objects.filter(pk=chain).update(last_seq=seq, last_hash=digest)
+
+
+def _request_seal(chain: int, before: int, after: int) -> None:
+    """Every ``AUDIT_CHECKPOINT_EVERY_EVENTS`` events of a chain, publish a signed checkpoint of every chain
+    after this commit (the per-chain cadence keeps the window of unsealed events per chain bounded)."""
     every = settings.AUDIT_CHECKPOINT_EVERY_EVENTS
     if every <= 0 or before // every == after // every:
         return
-    seal_after_commit(reason="cadence", expect_seq=after)
+    seal_after_commit(reason="cadence", expect={chain: after})
 
 
 def audit_append(
@@ -173,14 +213,22 @@ def audit_append(
         raise RuntimeError("audit_append must run inside the transaction of the change it records")
     clean_payload = to_jsonable(dict(payload or {}))
     keys = audit_keys()
-    last_seq, last_hash = _lock_head()
-    seq = last_seq + 1
     case_id = case.pk if case is not None else None
+    chain = chain_for(case_id)
+    last_seq, last_hash = _lock_head(chain)
+    seq = last_seq + 1
     fields = event_fields(
-        seq=seq, at=at, actor=actor.label, action=action, case_id=case_id, payload=clean_payload
+        seq=seq,
+        at=at,
+        actor=actor.label,
+        action=action,
+        case_id=case_id,
+        payload=clean_payload,
+        chain=chain,
     )
     digest = compute_hash(last_hash, fields)
-    event = AuditEvent.objects.create(
+    event = AuditEvent(
+        chain=chain,
         seq=seq,
         at=at,
         actor=actor.label,
@@ -192,12 +240,50 @@ def audit_append(
         hash=digest,
         mac=keys.mac(digest),
     )
-    AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=digest)
-    _request_seal(last_seq, seq)
+    if connection.vendor == "postgresql":
+        # The insert and the head's move in one round trip (the lock was the first): the chain head is held
+        # from the lock to the commit, so every round trip saved is throughput on this chain.
+        event.pk = _insert_and_move_head(event)
+        event._state.adding = False
+        event._state.db = connection.alias
+    else:
+        event.save(force_insert=True)
+        _move_head(chain, seq, digest)
+    _request_seal(chain, last_seq, seq)
     return event
 
 
+def _insert_and_move_head(event: AuditEvent) -> int:
+    quote = connection.ops.quote_name
+    table, head = quote(AuditEvent._meta.db_table), quote(AuditChainHead._meta.db_table)
+    columns = ", ".join(quote(c) for c in _EVENT_COLUMNS)
+    placeholders = ", ".join("%s" for _ in _EVENT_COLUMNS)
+    user = event.actor_user_id
+    values: list[Any] = [
+        event.chain,
+        event.seq,
+        event.at,
+        event.actor,
+        user,
+        event.action,
+        event.case_id,
+        canonical_json(event.payload),
+        event.prev_hash,
+        event.hash,
+        event.mac,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH e AS (INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING id) "  # noqa: S608
+            f"UPDATE {head} SET last_seq = %s, last_hash = %s WHERE id = %s RETURNING (SELECT id FROM e)",
+            [*values, event.seq, event.hash, event.chain],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
 _EVENT_COLUMNS = (
+    "chain",
     "seq",
     "at",
     "actor",
@@ -227,14 +313,14 @@ def _insert_events(rows: list[tuple[Any, ...]]) -> None:
             copy_sql = f"COPY {table} ({columns}) FROM STDIN"
             with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
-                    copy.write_row((*row[:6], canonical_json(row[6]), *row[7:]))
+                    copy.write_row((*row[:7], canonical_json(row[7]), *row[8:]))
         else:
             # The same text the ORM would store for an aware datetime (naive UTC on SQLite).
             adapt = connection.ops.adapt_datetimefield_value
             placeholders = ", ".join("%s" for _ in _EVENT_COLUMNS)
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608 (constants only)
-                [(row[0], adapt(row[1]), *row[2:6], canonical_json(row[6]), *row[7:]) for row in rows],
+                [(*row[:2], adapt(row[2]), *row[3:7], canonical_json(row[7]), *row[8:]) for row in rows],
             )
 
 
@@ -249,48 +335,59 @@ class PendingEvent:
 
 
 def audit_append_many(events: list[PendingEvent], *, at: datetime) -> int:
-    """Append many events under one lock of the chain head (the daily cycle's bulk steps).
+    """Append many events, one lock per chain they go on (the daily cycle's bulk steps).
 
-    Same chain, same hashes as calling ``audit_append`` once per event; one round trip for the lock,
-    one bulk insert, one head update. Must run inside the transaction of the changes it records.
+    Same chains, same hashes as calling ``audit_append`` once per event (each event on its case's chain, in
+    the given order within a chain); the chains' heads are locked in ascending order (two batches never
+    deadlock on each other), one bulk insert, one head update per chain. Must run inside the transaction
+    of the changes it records.
     """
     if not events:
         return 0
     if not connection.in_atomic_block:
         raise RuntimeError("audit_append_many must run inside the transaction of the changes it records")
     keys = audit_keys()
-    start_seq, prev = _lock_head()
-    seq = start_seq
-    rows: list[tuple[Any, ...]] = []
+    by_chain: dict[int, list[PendingEvent]] = {}
     for pending in events:
-        seq += 1
-        payload = to_jsonable(dict(pending.payload))
-        fields = event_fields(
-            seq=seq,
-            at=at,
-            actor=pending.actor.label,
-            action=pending.action,
-            case_id=pending.case_id,
-            payload=payload,
-        )
-        digest = compute_hash(prev, fields)
-        user = pending.actor.user
-        rows.append(
-            (
-                seq,
-                at,
-                pending.actor.label,
-                user.pk if user is not None else None,
-                pending.action,
-                pending.case_id,
-                payload,
-                prev,
-                digest,
-                keys.mac(digest),
+        by_chain.setdefault(chain_for(pending.case_id), []).append(pending)
+    rows: list[tuple[Any, ...]] = []
+    heads: list[tuple[int, int, int, str]] = []  # (chain, seq before, seq after, hash after)
+    for chain in sorted(by_chain):
+        start_seq, prev = _lock_head(chain)
+        seq = start_seq
+        for pending in by_chain[chain]:
+            seq += 1
+            payload = to_jsonable(dict(pending.payload))
+            fields = event_fields(
+                seq=seq,
+                at=at,
+                actor=pending.actor.label,
+                action=pending.action,
+                case_id=pending.case_id,
+                payload=payload,
+                chain=chain,
             )
-        )
-        prev = digest
+            digest = compute_hash(prev, fields)
+            user = pending.actor.user
+            rows.append(
+                (
+                    chain,
+                    seq,
+                    at,
+                    pending.actor.label,
+                    user.pk if user is not None else None,
+                    pending.action,
+                    pending.case_id,
+                    payload,
+                    prev,
+                    digest,
+                    keys.mac(digest),
+                )
+            )
+            prev = digest
+        heads.append((chain, start_seq, seq, prev))
     _insert_events(rows)
-    AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
-    _request_seal(start_seq, seq)
+    for chain, before, after, digest in heads:
+        _move_head(chain, after, digest)
+        _request_seal(chain, before, after)
     return len(rows)

@@ -1,13 +1,18 @@
 """Signed checkpoints of the audit chain, and the append-only stores that keep them outside the database.
 
-A checkpoint says "the chain had ``count`` events and ended at ``seq`` with ``hash``, at ``at``", signed with
-the Ed25519 key the database never holds (``audit_keys``). Stored as one JSON document per checkpoint::
+A checkpoint says "at ``at`` each chain ``c`` ended at seq ``heads[c][0]`` with hash ``heads[c][1]``,
+``count`` events in all", signed with the Ed25519 key the database never holds (``audit_keys``): one
+signature seals every chain, so a cut tail on any of them is found. Stored as one JSON document per
+checkpoint::
 
-    {"checkpoint": {"format": FORMAT, "seq": S, "hash": H, "count": N, "at": "...", "key": FINGERPRINT},
+    {"checkpoint": {"format": FORMAT, "seq": N, "count": N, "hash": sha256(canonical_json(heads)),
+                    "heads": {"0": [S0, H0], "1": [S1, H1], ...}, "at": "...", "key": FINGERPRINT},
      "signature": "<base64 Ed25519 signature over canonical_json(checkpoint)>"}
 
-under the name ``<seq, 20 digits>.json`` (names sort in seq order). Whoever can rewrite the audit table
-cannot produce such a document, and cannot remove one from the store: a rewrite before a checkpoint's seq
+under the name ``<count, 20 digits>.json`` (names sort in order: events are only ever added). Checkpoints of
+the single-chain format (``FORMAT_V1``: ``seq`` and ``hash`` of the one chain, now chain 0) still verify.
+Whoever can rewrite the audit table cannot produce such a document, and cannot remove one from the store: a
+rewrite before a checkpoint's seq
 changes the hash the checkpoint names, a cut tail loses the seq it names.
 
 Stores are append-only behind ``CheckpointStore``: ``put`` refuses a name that exists
@@ -20,10 +25,11 @@ overwrite a version before its retention ends) and a conditional put (``If-None-
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,7 +40,8 @@ from django.conf import settings
 
 from debt_collections.kernel.audit_keys import AuditKeys, public_key_fingerprint
 
-FORMAT = "collections-audit-checkpoint/1"
+FORMAT = "collections-audit-checkpoint/2"
+FORMAT_V1 = "collections-audit-checkpoint/1"
 
 
 class CheckpointExists(Exception):
@@ -57,26 +64,35 @@ class CheckpointStore(Protocol):
 
 @dataclass(frozen=True)
 class Checkpoint:
-    seq: int
-    hash: str
+    seq: int  # events in all chains (the sum of the heads' seqs): the checkpoint's order and name
+    hash: str  # format 2: sha256 of the heads' canonical JSON; format 1: the one chain's head hash
     count: int
     at: str
     key: str
     signature: str
+    heads: dict[int, tuple[int, str]] = field(default_factory=dict)  # chain -> (seq, hash)
+    format: str = FORMAT
 
     @property
     def name(self) -> str:
         return checkpoint_name(self.seq)
 
+    def head(self, chain: int) -> tuple[int, str]:
+        """What this checkpoint signs for ``chain``: ``(0, genesis)`` for a chain without events then."""
+        return self.heads.get(chain, (0, "0" * 64))
+
     def body(self) -> dict[str, Any]:
-        return {
-            "format": FORMAT,
+        body: dict[str, Any] = {
+            "format": self.format,
             "seq": self.seq,
             "hash": self.hash,
             "count": self.count,
             "at": self.at,
             "key": self.key,
         }
+        if self.format != FORMAT_V1:
+            body["heads"] = {str(c): [s, h] for c, (s, h) in sorted(self.heads.items())}
+        return body
 
     def document(self) -> dict[str, Any]:
         return {"checkpoint": self.body(), "signature": self.signature}
@@ -93,17 +109,26 @@ def _signed_bytes(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def checkpoint_sign(keys: AuditKeys, *, seq: int, hash: str, count: int, at: datetime) -> Checkpoint:
+def heads_digest(heads: dict[int, tuple[int, str]]) -> str:
+    """The hash a checkpoint names for all its chains' heads together."""
+    text = {str(c): [s, h] for c, (s, h) in sorted(heads.items())}
+    return hashlib.sha256(_signed_bytes(text)).hexdigest()
+
+
+def checkpoint_sign(keys: AuditKeys, *, heads: dict[int, tuple[int, str]], at: datetime) -> Checkpoint:
+    """Sign every chain's head (``chain -> (seq, hash)``) at once."""
+    total = sum(seq for seq, _hash in heads.values())
     unsigned = Checkpoint(
-        seq=seq,
-        hash=hash,
-        count=count,
+        seq=total,
+        hash=heads_digest(heads),
+        count=total,
         at=at.astimezone(UTC).isoformat(timespec="microseconds"),
         key=keys.fingerprint,
         signature="",
+        heads=dict(heads),
     )
     signature = base64.b64encode(keys.sign(_signed_bytes(unsigned.body()))).decode("ascii")
-    return Checkpoint(**{**unsigned.__dict__, "signature": signature})
+    return replace(unsigned, signature=signature)
 
 
 def checkpoint_parse(data: bytes, public_key: Ed25519PublicKey) -> Checkpoint:
@@ -112,9 +137,15 @@ def checkpoint_parse(data: bytes, public_key: Ed25519PublicKey) -> Checkpoint:
     try:
         document = json.loads(data)
         body, signature = document["checkpoint"], document["signature"]
-        if body.get("format") != FORMAT:
+        if body.get("format") not in (FORMAT, FORMAT_V1):
             raise InvalidCheckpoint(f"unknown format {body.get('format')!r}")
         public_key.verify(base64.b64decode(signature, validate=True), _signed_bytes(body))
+        if body["format"] == FORMAT_V1:
+            heads = {0: (int(body["seq"]), str(body["hash"]))}
+        else:
+            heads = {int(c): (int(s), str(h)) for c, (s, h) in body["heads"].items()}
+            if heads_digest(heads) != body["hash"] or sum(s for s, _h in heads.values()) != body["seq"]:
+                raise InvalidCheckpoint("signed, but its heads do not add up to its seq and hash")
         checkpoint = Checkpoint(
             seq=int(body["seq"]),
             hash=str(body["hash"]),
@@ -122,6 +153,8 @@ def checkpoint_parse(data: bytes, public_key: Ed25519PublicKey) -> Checkpoint:
             at=str(body["at"]),
             key=str(body["key"]),
             signature=signature,
+            heads=heads,
+            format=str(body["format"]),
         )
     except InvalidCheckpoint:
         raise

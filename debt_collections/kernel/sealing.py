@@ -1,8 +1,9 @@
 """Sealing: sign the chain head into a checkpoint and publish it to the store, after commit.
 
-A checkpoint is signed only over a chain that verifies from the previous checkpoint to the head (links,
-hashes, MACs): a rewrite made since the last checkpoint is refused a seal instead of being blessed by one,
-and ``expect_seq`` (the seq the caller just committed) catches a tail cut in that window. Cadence: every
+A checkpoint signs every chain's head at once, and only over chains that verify from the previous
+checkpoint to their heads (links, hashes, MACs): a rewrite made since the last checkpoint is refused a seal
+instead of being blessed by one, and ``expect`` (the seq the caller just committed, per chain) catches a
+tail cut in that window. Cadence: every
 ``AUDIT_CHECKPOINT_EVERY_EVENTS`` events (``audit._request_seal``, after commit), every
 ``AUDIT_CHECKPOINT_EVERY_MINUTES`` (the ``seal_audit_checkpoint`` beat task), at the end of the daily cycle
 and before every evidence export.
@@ -66,38 +67,42 @@ def checkpoint_seal(
     *,
     reason: str,
     now: datetime | None = None,
-    expect_seq: int | None = None,
+    expect: dict[int, int] | None = None,
     store: CheckpointStore | None = None,
     attempts: int = ATTEMPTS,
 ) -> AuditSeal | None:
-    """Verify the chain since the last checkpoint, then seal the head. Returns the ``AuditSeal`` recorded
-    (``ok`` or not), or ``None`` when the chain verifies and its head is already sealed. Never raises: a
-    failure is logged at ERROR and recorded. Safe to repeat."""
+    """Verify every chain since the last checkpoint, then seal their heads. Returns the ``AuditSeal``
+    recorded (``ok`` or not), or ``None`` when the chains verify and their heads are already sealed. Never
+    raises: a failure is logged at ERROR and recorded. Safe to repeat. ``expect`` maps a chain to a seq
+    the caller committed on it."""
     now = now or timezone.now()
     head_seq, head_hash = 0, ""
     try:
         keys = audit_keys()
         store = store or checkpoint_store()
-        head = AuditChainHead.objects.get(pk=1)
-        head_seq, head_hash = head.last_seq, head.last_hash
+        heads = {c: (s, h) for c, s, h in AuditChainHead.objects.values_list("id", "last_seq", "last_hash")}
+        head_seq = sum(s for s, _h in heads.values())
         previous = _retry(lambda: last_checkpoint(store, keys), attempts)
-        if expect_seq is not None and head_seq < expect_seq:
-            raise SealFailed(
-                f"seq {expect_seq} was committed but the chain head is now at seq {head_seq}: "
-                "events were removed before they could be sealed"
-            )
+        for chain, seq in sorted((expect or {}).items()):
+            if heads.get(chain, (0, ""))[0] < seq:
+                raise SealFailed(
+                    f"seq {seq} was committed on chain {chain} but its head is now at seq "
+                    f"{heads.get(chain, (0, ''))[0]}: events were removed before they could be sealed"
+                )
         if previous is not None:
             _check_previous_still_there(previous)
         stored = StoredCheckpoints(valid=[previous] if previous else [], invalid=[])
         report = verify_chain(stored=stored, keys=keys, after=previous)
         if not report.ok:
             raise SealFailed(f"the chain does not verify, so it is not sealed: {report.describe()}")
-        if previous is not None and (previous.seq, previous.hash) == (head_seq, head_hash):
-            return None  # verified (rows past the head included), and already sealed
-        checkpoint = checkpoint_sign(keys, seq=head_seq, hash=head_hash, count=head_seq, at=now)
+        live = {c: head for c, head in heads.items() if head[0] > 0}
+        if previous is not None and {c: h for c, h in previous.heads.items() if h[0] > 0} == live:
+            return None  # verified (rows past the heads included), and already sealed
+        checkpoint = checkpoint_sign(keys, heads=live, at=now)
+        head_hash = checkpoint.hash
         _retry(lambda: _publish(store, checkpoint), attempts)
     except Exception as exc:
-        logger.error("audit: checkpoint NOT published (%s, head seq %s): %s", reason, head_seq, exc)
+        logger.error("audit: checkpoint NOT published (%s, %s events): %s", reason, head_seq, exc)
         return AuditSeal.objects.create(
             at=now, reason=reason, ok=False, seq=head_seq or None, hash=head_hash, error=str(exc)[:2000]
         )
@@ -106,19 +111,23 @@ def checkpoint_seal(
     )
 
 
-def seal_after_commit(*, reason: str, expect_seq: int | None = None) -> None:
+def seal_after_commit(*, reason: str, expect: dict[int, int] | None = None) -> None:
     """Seal once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: checkpoint_seal(reason=reason, expect_seq=expect_seq))
+    transaction.on_commit(lambda: checkpoint_seal(reason=reason, expect=expect))
 
 
 def _check_previous_still_there(previous: Checkpoint) -> None:
     from debt_collections.models import AuditEvent
 
-    stored = AuditEvent.objects.filter(seq=previous.seq).values_list("hash", flat=True).first()
-    if stored != previous.hash:
-        raise SealFailed(
-            f"seq {previous.seq} no longer has the hash its signed checkpoint names: the chain was rewritten"
-        )
+    for chain, (seq, digest) in sorted(previous.heads.items()):
+        if seq == 0:
+            continue
+        stored = AuditEvent.objects.filter(chain=chain, seq=seq).values_list("hash", flat=True).first()
+        if stored != digest:
+            where = f"seq {seq}" if not chain else f"chain {chain} seq {seq}"
+            raise SealFailed(
+                f"{where} no longer has the hash its signed checkpoint names: the chain was rewritten"
+            )
 
 
 def _publish(store: CheckpointStore, checkpoint: Checkpoint) -> None:

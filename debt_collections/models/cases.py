@@ -323,17 +323,15 @@ GENESIS_HASH = "0" * 64
 
 
 class AuditChainHead(models.Model):
-    """The single row every audit append locks, so appends are serialized and the chain cannot fork."""
+    """The head of one audit chain (``id`` is the chain's number): an append locks its chain's row, so appends
+    to one chain are serialized and it cannot fork, while appends to different chains run side by side."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    id = models.PositiveSmallIntegerField(primary_key=True, default=0)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
-    class Meta:
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_chain_head_singleton")]
-
     def __str__(self) -> str:
-        return f"audit head seq={self.last_seq}"
+        return f"audit chain {self.id} head seq={self.last_seq}"
 
 
 class AuditEvent(models.Model):
@@ -343,7 +341,9 @@ class AuditEvent(models.Model):
     ``debt_collections.kernel.audit``.
     """
 
-    seq = models.BigIntegerField(unique=True)
+    # Which chain (``kernel.audit.chain_for``: a case's events are all on one chain) and the position on it.
+    chain = models.PositiveSmallIntegerField(default=0)
+    seq = models.BigIntegerField()
     at = models.DateTimeField(db_index=True)
     actor = models.CharField(max_length=120, help_text="user:<id>:<username>, link:<id>, system:<task>")
     actor_user = models.ForeignKey(
@@ -373,7 +373,8 @@ class AuditEvent(models.Model):
     mac = models.CharField(max_length=64, default="")
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["chain", "seq"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_chain_seq")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} by {self.actor}"
+        return f"#{self.chain}.{self.seq} {self.action} by {self.actor}"

@@ -52,6 +52,11 @@ def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def of_chain(records: list[dict[str, Any]], chain: int) -> list[int]:
+    """The positions in ``records`` of chain ``chain``'s event lines."""
+    return [i for i, r in enumerate(records) if r["type"] == "event" and r["chain"] == chain]
+
+
 def write(path: Path, records: list[dict[str, Any]]) -> None:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
 
@@ -109,41 +114,45 @@ def test_untouched_export_checks_ok_with_the_anchor_before_the_range_and_the_end
     result = check(path)
 
     assert result.returncode == 0, result.stdout
-    assert result.stdout.startswith("OK: 7 events")
+    assert result.stdout.startswith("OK: 7 events on 3 chains")
     assert "6 in the requested range" in result.stdout
     records = lines(path)
-    anchor, end = records[0], records[-1]
-    assert (anchor["type"], anchor["seq"], anchor["hash"]) == (
-        "anchor",
-        history["before"].seq,
-        history["before"].hash,
-    )
-    assert [e["seq"] for e in in_range(records)] == [e.seq for e in history["in_range"]]
-    # the file runs on to the checkpoint sealed for the export: the head, the event after the range
-    checkpoint = records[-2]
+    chains = sorted({e.chain for e in history["in_range"]})
+    assert records[0]["type"] == "anchor" and records[0]["chains"] == chains
+    # each chain is anchored at its event just before the range (case a's: the event of day 0)
+    a = history["before"].chain
+    anchors = {r["chain"]: (r["seq"], r["hash"]) for r in records if r["type"] == "chain"}
+    assert anchors[a] == (history["before"].seq, history["before"].hash)
+    for c in chains:
+        first = min(e.seq for e in history["in_range"] if e.chain == c)
+        before = AuditEvent.objects.filter(chain=c, seq=first - 1).values_list("hash", flat=True).first()
+        assert anchors[c] == (first - 1, before or GENESIS_HASH)
+    exported = [(e["chain"], e["seq"]) for e in in_range(records)]
+    assert sorted(exported) == sorted((e.chain, e.seq) for e in history["in_range"])
+    # the file runs on to the checkpoint sealed for the export: it names every chain's head, and on case a's
+    # chain that is the event after the range
+    checkpoint, end = records[-2], records[-1]
     assert checkpoint["type"] == "checkpoint"
-    assert (checkpoint["checkpoint"]["seq"], checkpoint["checkpoint"]["hash"]) == (
-        history["after"].seq,
-        history["after"].hash,
-    )
-    assert end == {
-        "type": "end",
-        "count": 7,
-        "first_seq": history["in_range"][0].seq,
+    assert checkpoint["checkpoint"]["heads"][str(a)] == [history["after"].seq, history["after"].hash]
+    assert end["count"] == 7 and end["unsealed"] == 0
+    assert end["sealed_through"] == checkpoint["checkpoint"]["seq"]
+    assert end["chains"][str(a)] == {
+        "count": 3,
+        "first_seq": history["before"].seq + 1,
         "last_seq": history["after"].seq,
         "last_hash": history["after"].hash,
-        "range_last_seq": history["in_range"][-1].seq,
-        "sealed_through": history["after"].seq,
-        "unsealed": 0,
+        "range_last_seq": history["in_range"][4].seq,
     }
 
 
 def test_each_exported_line_holds_every_hashed_field_and_rehashes_like_the_application(
     history: Any, tmp_path: Path
 ) -> None:
-    events = in_range(lines(export(tmp_path)))
+    events = {(r["chain"], r["seq"]): r for r in in_range(lines(export(tmp_path)))}
 
-    for record, stored in zip(events, history["in_range"], strict=True):
+    assert len(events) == len(history["in_range"])
+    for stored in history["in_range"]:
+        record = events[(stored.chain, stored.seq)]
         fields = event_fields(
             seq=stored.seq,
             at=stored.at,
@@ -151,6 +160,7 @@ def test_each_exported_line_holds_every_hashed_field_and_rehashes_like_the_appli
             action=stored.action,
             case_id=stored.case_id,
             payload=stored.payload,
+            chain=stored.chain,
         )
         assert {k: record[k] for k in fields} == fields
         assert record["hash"] == compute_hash(record["prev_hash"], fields) == stored.hash
@@ -159,35 +169,36 @@ def test_each_exported_line_holds_every_hashed_field_and_rehashes_like_the_appli
 def test_a_changed_event_is_detected_and_named(history: Any, tmp_path: Path) -> None:
     path = export(tmp_path)
     records = lines(path)
-    records[3]["payload"]["amount"] = "1.00"
+    changed = records[of_chain(records, history["before"].chain)[1]]
+    changed["payload"]["amount"] = "1.00"
     write(path, records)
 
     result = check(path)
 
     assert result.returncode == 1
-    assert f"event seq {records[3]['seq']} was changed" in result.stdout and "FAILED" in result.stdout
+    assert f"event seq {changed['seq']} was changed" in result.stdout and "FAILED" in result.stdout
 
 
 def test_a_changed_event_whose_hash_was_recomputed_breaks_the_next_link(history: Any, tmp_path: Path) -> None:
     path = export(tmp_path)
     records = lines(path)
-    forged = records[2]
+    on_a = of_chain(records, history["before"].chain)
+    forged, following = records[on_a[0]], records[on_a[1]]
     forged["actor"] = "user:1:someone-else"
-    forged["hash"] = compute_hash(
-        forged["prev_hash"], {k: forged[k] for k in ("seq", "at", "actor", "action", "case", "payload")}
-    )
+    fields = {k: forged[k] for k in ("seq", "at", "actor", "action", "case", "payload")}
+    forged["hash"] = compute_hash(forged["prev_hash"], {**fields, "chain": forged["chain"]})
     write(path, records)
 
     result = check(path)
 
     assert result.returncode == 1
-    assert f"event seq {records[3]['seq']} does not link to the event before it" in result.stdout
+    assert f"event seq {following['seq']} does not link to the event before it" in result.stdout
 
 
 def test_a_removed_event_is_detected(history: Any, tmp_path: Path) -> None:
     path = export(tmp_path)
     records = lines(path)
-    removed = records.pop(3)
+    removed = records.pop(of_chain(records, history["before"].chain)[0])
     write(path, records)
 
     result = check(path)
@@ -226,7 +237,8 @@ def test_a_removed_checkpoint_leaves_the_events_unsealed(history: Any, tmp_path:
 def test_reordered_events_are_detected(history: Any, tmp_path: Path) -> None:
     path = export(tmp_path)
     records = lines(path)
-    records[2], records[3] = records[3], records[2]
+    first, second = of_chain(records, history["before"].chain)[:2]
+    records[first], records[second] = records[second], records[first]
     write(path, records)
 
     result = check(path)
@@ -247,14 +259,15 @@ def test_a_truncated_file_is_detected(history: Any, tmp_path: Path) -> None:
 
 def test_an_export_from_the_start_of_the_chain_is_anchored_at_64_zeros(history: Any, tmp_path: Path) -> None:
     out = tmp_path / "all.jsonl"
-    first = AuditEvent.objects.order_by("seq").first()
+    first = AuditEvent.objects.order_by("at").first()
     assert first is not None
     start = min(first.at, DAY).date().isoformat()
     call_command("export_audit", "--from", start, "--to", "2030-01-01", "--out", str(out), stdout=StringIO())
 
-    anchor = lines(out)[0]
+    anchors = [r for r in lines(out) if r["type"] == "chain"]
 
-    assert (anchor["seq"], anchor["hash"]) == (0, GENESIS_HASH)
+    assert len(anchors) == 3
+    assert all((anchor["seq"], anchor["hash"]) == (0, GENESIS_HASH) for anchor in anchors)
     assert check(out).returncode == 0
 
 
@@ -269,10 +282,12 @@ def test_a_case_export_holds_the_cases_span_with_the_others_needed_to_verify_and
     records = lines(path)
     events = in_range(records)
     assert result.returncode == 0, result.stdout
-    # b1 (2nd in range) … b3 (6th): the span between the case's first and last event in the range
-    assert [e["seq"] for e in events] == [e.seq for e in history["in_range"][1:6]]
-    assert [e["in_case"] for e in events] == [True, False, True, False, True]
-    assert records[0]["seq"] == history["in_range"][0].seq and records[0]["case"] == case_b.pk
+    # b1, b2, b3: the span between the case's first and last event in the range, on the case's own chain
+    # (the other case and the system event are on other chains, so not needed to verify it)
+    b = [e for e in history["in_range"] if e.case_id == case_b.pk]
+    assert [(e["chain"], e["seq"]) for e in events] == [(x.chain, x.seq) for x in b]
+    assert [e["in_case"] for e in events] == [True, True, True]
+    assert records[0]["chains"] == [b[0].chain] and records[0]["case"] == case_b.pk
     assert "3 of them marked in_case" in result.stdout
 
 
@@ -287,9 +302,12 @@ def test_every_export_is_audited_with_its_span_and_is_not_inside_itself(history:
         "2026-03-04",
         None,
     )
-    assert event.payload["last_hash"] == lines(path)[-1]["last_hash"]
+    end = lines(path)[-1]
+    assert {c: v["last_hash"] for c, v in event.payload["chains"].items()} == {
+        c: v["last_hash"] for c, v in end["chains"].items()
+    }
     assert "manage.py export_audit" in event.payload["via"]
-    assert event.seq not in [r.get("seq") for r in lines(path)[1:-1]]
+    assert (event.chain, event.seq) not in [(r.get("chain"), r.get("seq")) for r in lines(path)[1:-1]]
 
 
 def test_export_refuses_a_range_that_ends_before_it_starts_and_an_unknown_case(

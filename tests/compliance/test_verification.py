@@ -33,7 +33,12 @@ def chain(db: Any) -> list[AuditEvent]:
     make_case(CaseState.ON_HOLD)
     make_case(CaseState.CHARGED_OFF)
     make_case(CaseState.NEGOTIATING)
-    return list(AuditEvent.objects.order_by("seq"))
+    return list(AuditEvent.objects.order_by("id"))
+
+
+def after_on_its_chain(events: list[AuditEvent], victim: AuditEvent) -> int:
+    """How many events of the victim's chain are at or after it (the rest verify)."""
+    return sum(1 for e in events if e.chain == victim.chain and e.seq >= victim.seq)
 
 
 def raw(sql: str, params: list[Any]) -> None:
@@ -75,14 +80,19 @@ def test_a_changed_event_is_reported_with_its_seq(
 ) -> None:
     become_insider()
     victim = chain[4]
-    raw(f"UPDATE {TABLE} SET action = %s WHERE seq = %s", ["case.nothing_to_see", victim.seq])
+    raw(
+        f"UPDATE {TABLE} SET action = %s WHERE chain = %s AND seq = %s",
+        ["case.nothing_to_see", victim.chain, victim.seq],
+    )
 
     verify_now(client_for(compliance), django_capture_on_commit_callbacks)
 
     run = AuditVerification.objects.get()
     assert run.ok is False
     assert run.broken_seq == victim.seq
-    assert run.count == victim.seq - 1
+    assert f"(chain {victim.chain})" in run.problem
+    # every event before it on its chain, and every event of the other chains, verified
+    assert run.count == len(chain) - after_on_its_chain(chain, victim)
     assert "content changed" in run.problem
 
 
@@ -91,7 +101,7 @@ def test_a_deleted_event_is_reported_as_missing(
 ) -> None:
     become_insider()
     victim = chain[6]
-    raw(f"DELETE FROM {TABLE} WHERE seq = %s", [victim.seq])
+    raw(f"DELETE FROM {TABLE} WHERE chain = %s AND seq = %s", [victim.chain, victim.seq])
 
     verify_now(client_for(compliance), django_capture_on_commit_callbacks)
 
@@ -104,7 +114,10 @@ def test_status_page_names_the_first_broken_event(
     chain: Any, client_for: Any, compliance: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     become_insider()
-    raw(f"UPDATE {TABLE} SET actor = %s WHERE seq = %s", ["user:999:mallory", chain[2].seq])
+    raw(
+        f"UPDATE {TABLE} SET actor = %s WHERE chain = %s AND seq = %s",
+        ["user:999:mallory", chain[2].chain, chain[2].seq],
+    )
     client = client_for(compliance)
     verify_now(client, django_capture_on_commit_callbacks)
 

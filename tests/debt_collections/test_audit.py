@@ -70,12 +70,22 @@ def test_each_event_links_to_the_hash_of_the_one_before_starting_from_64_zeros()
     make_case(CaseState.NEGOTIATING)
     _append(2)
 
-    # then seq runs 1..n, the first links to the genesis hash and each later one to its predecessor
-    events = _chain()
-    assert [e.seq for e in events] == list(range(1, 8))
-    assert events[0].prev_hash == GENESIS_HASH == "0" * 64
-    for previous, event in zip(events, events[1:], strict=False):
-        assert event.prev_hash == previous.hash
+    # then on each chain seq runs 1..n, the first links to the genesis hash and each later one to its
+    # predecessor (a case's events on its own chain, the plain events on chain 0)
+    events = list(AuditEvent.objects.order_by("chain", "seq"))
+    assert len(events) == 7
+    by_chain: dict[int, list[AuditEvent]] = {}
+    for event in events:
+        by_chain.setdefault(event.chain, []).append(event)
+    assert len(by_chain) == 3
+    for chain, chained in by_chain.items():
+        assert [e.seq for e in chained] == list(range(1, len(chained) + 1))
+        assert chained[0].prev_hash == GENESIS_HASH == "0" * 64
+        for previous, event in zip(chained, chained[1:], strict=False):
+            assert event.prev_hash == previous.hash
+        # and the chain's head names its last event
+        head = AuditChainHead.objects.get(pk=chain)
+        assert (head.last_seq, head.last_hash) == (chained[-1].seq, chained[-1].hash)
     # and each hash is sha256 over its own fields, so the stored values are self-consistent
     for event in events:
         fields = event_fields(
@@ -85,11 +95,9 @@ def test_each_event_links_to_the_hash_of_the_one_before_starting_from_64_zeros()
             action=event.action,
             case_id=event.case_id,
             payload=event.payload,
+            chain=event.chain,
         )
         assert event.hash == compute_hash(event.prev_hash, fields)
-    # and the chain head names the last event
-    head = AuditChainHead.objects.get(pk=1)
-    assert (head.last_seq, head.last_hash) == (events[-1].seq, events[-1].hash)
 
 
 @pytest.mark.django_db
@@ -254,15 +262,15 @@ def test_an_event_appended_while_the_chain_is_being_verified_is_not_reported_as_
 ) -> None:
     # given a verified chain of three
     _append(3)
-    original_rows = audit_verify._python_rows
+    original_rows = audit_verify.python_rows
 
     def rows_after_a_concurrent_append(*args: Any, **kwargs: Any) -> Any:
         # a service commits its event after verify_chain read the head but before it reads the events
         _append(1, start=4)
         return original_rows(*args, **kwargs)
 
-    monkeypatch.setattr(audit_verify, "_python_rows", rows_after_a_concurrent_append)
-    monkeypatch.setattr(audit_verify, "_pg_rows", rows_after_a_concurrent_append)
+    monkeypatch.setattr(audit_verify, "python_rows", rows_after_a_concurrent_append)
+    monkeypatch.setattr(audit_verify, "pg_rows", rows_after_a_concurrent_append)
 
     # when the chain is verified, then nothing was tampered with, so it must not say so
     report = verify_chain()
@@ -293,7 +301,7 @@ def test_floats_in_an_audit_payload_are_refused(payload: dict[str, Any]) -> None
         audit_append(actor=SYSTEM, action="test.float", at=timezone.now(), payload=payload)
 
     assert not AuditEvent.objects.exists()
-    assert AuditChainHead.objects.get(pk=1).last_seq == 0
+    assert AuditChainHead.objects.get(pk=0).last_seq == 0
 
 
 @pytest.mark.django_db

@@ -77,7 +77,7 @@ class FakeObjectLockS3:
 
 def test_a_checkpoint_verifies_with_its_key_and_not_with_another(tmp_path: Path) -> None:
     keys = audit_keys()
-    checkpoint = checkpoint_sign(keys, seq=7, hash="a" * 64, count=7, at=NOW)
+    checkpoint = checkpoint_sign(keys, heads={0: (7, "a" * 64)}, at=NOW)
 
     assert checkpoint_parse(checkpoint.to_bytes(), keys.public) == checkpoint
     other = generate_key_file(tmp_path / "other.pem").public_key()
@@ -87,7 +87,7 @@ def test_a_checkpoint_verifies_with_its_key_and_not_with_another(tmp_path: Path)
 
 def test_a_checkpoint_whose_seq_or_hash_was_edited_no_longer_verifies() -> None:
     keys = audit_keys()
-    data = checkpoint_sign(keys, seq=7, hash="a" * 64, count=7, at=NOW).to_bytes()
+    data = checkpoint_sign(keys, heads={0: (7, "a" * 64)}, at=NOW).to_bytes()
 
     for forged in (data.replace(b'"seq": 7', b'"seq": 6'), data.replace(b"a" * 64, b"b" * 64)):
         with pytest.raises(InvalidCheckpoint):
@@ -99,7 +99,7 @@ def test_the_s3_store_writes_locked_objects_once_and_lists_every_page() -> None:
     store = S3ObjectLockStore(client, "audit-bucket", prefix="checkpoints/", retention_days=30)
     keys = audit_keys()
     for seq in (1, 2, 3):
-        checkpoint = checkpoint_sign(keys, seq=seq, hash=f"{seq}" * 64, count=seq, at=NOW)
+        checkpoint = checkpoint_sign(keys, heads={0: (seq, f"{seq}" * 64)}, at=NOW)
         store.put(checkpoint.name, checkpoint.to_bytes())
 
     # a second write under a name is refused, and nobody can delete a locked checkpoint

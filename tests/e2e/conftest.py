@@ -96,7 +96,7 @@ def _fresh_reference_rows(live_server: Any) -> None:
     from debt_collections.models import AuditChainHead
     from notifications.services import templates_install_library
 
-    AuditChainHead.objects.get_or_create(pk=1)
+    AuditChainHead.objects.get_or_create(pk=0)
     templates_install_library()
 
 

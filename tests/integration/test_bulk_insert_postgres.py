@@ -119,21 +119,21 @@ def test_a_duplicate_is_an_integrity_error_and_nothing_of_the_batch_stays() -> N
 
 
 def test_a_stale_chain_head_neither_forks_the_chain_nor_blocks_the_append() -> None:
-    AuditChainHead.objects.get_or_create(pk=1)
+    AuditChainHead.objects.get_or_create(pk=0)
     event = PendingEvent(action="test.event", case_id=None, payload={"n": 1}, actor=Actor.system("test"))
     with transaction.atomic():
         audit_append_many([event], at=NOW)
     # Rewind the head as a writer that skipped the lock would see it (or as someone moved it back)
     from debt_collections.models import AuditEvent
 
-    last = AuditEvent.objects.get(seq=AuditChainHead.objects.get(pk=1).last_seq)
-    AuditChainHead.objects.filter(pk=1).update(last_seq=last.seq - 1, last_hash=last.prev_hash)
+    last = AuditEvent.objects.get(chain=0, seq=AuditChainHead.objects.get(pk=0).last_seq)
+    AuditChainHead.objects.filter(pk=0).update(last_seq=last.seq - 1, last_hash=last.prev_hash)
 
     # the next append follows the last stored event instead of reusing its seq and prev_hash
     with transaction.atomic():
         audit_append_many([event], at=NOW)
 
-    stored = list(AuditEvent.objects.order_by("seq").values_list("seq", "prev_hash", "hash"))
+    stored = list(AuditEvent.objects.filter(chain=0).order_by("seq").values_list("seq", "prev_hash", "hash"))
     assert [s for s, _p, _h in stored[-2:]] == [last.seq, last.seq + 1]
     assert stored[-1][1] == last.hash
     assert verify_chain().ok

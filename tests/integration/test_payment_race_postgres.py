@@ -27,7 +27,7 @@ CALLS = 20
 
 @pytest.fixture(autouse=True)
 def audit_chain_head() -> Iterator[None]:
-    AuditChainHead.objects.get_or_create(pk=1)
+    AuditChainHead.objects.get_or_create(pk=0)
     yield
 
 

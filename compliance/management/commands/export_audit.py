@@ -71,13 +71,17 @@ class Command(BaseCommand):
                     progress.update(written)
             progress.update(written)
         scope = f" (case {case_id}: {span.case_events} of its events)" if case_id is not None else ""
-        self.stdout.write(
-            f"{span.count} events, seq {span.anchor_seq + 1}–{span.last_seq}{scope} written to {out}; "
-            f"last hash {span.last_hash}; public key {span.key_fingerprint}"
+        chains = ", ".join(
+            f"chain {c.chain} seq {c.anchor_seq + 1}–{c.last_seq} (last hash {c.last_hash[:16]}…)"
+            for c in span.chains
         )
-        if span.sealed_through < span.last_seq:
+        self.stdout.write(
+            f"{span.count} events{scope} written to {out}: {chains or 'no chain'}; "
+            f"public key {span.key_fingerprint}"
+        )
+        if span.unsealed:
             # The seal before the export failed (see the chain status): say so where the operator looks.
             self.stderr.write(
-                f"WARNING: events after seq {span.sealed_through} are not covered by a signed checkpoint; "
+                f"WARNING: {span.unsealed} events are not covered by a signed checkpoint; "
                 "the file will not verify without --allow-unsealed. Check the chain status."
             )
