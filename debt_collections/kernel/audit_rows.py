@@ -14,14 +14,17 @@ import json
 import queue
 import re
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
 
 from debt_collections.models import AuditEvent
+
+T = TypeVar("T")
 
 TABLE = AuditEvent._meta.db_table
 # Above this many events, PostgreSQL checks hashes on a second connection while this one follows the links.
@@ -130,7 +133,12 @@ def _use_snapshot(snapshot: str) -> None:
 
 
 def prefetched(chain: int, start_seq: int, snapshot: str, size: int) -> Generator[Batch, None, None]:
-    """``pg_rows`` read ahead on another connection in the same snapshot, so the database builds the next
+    """``pg_rows`` of one chain read ahead (``read_ahead``)."""
+    return read_ahead(lambda: pg_rows(chain, start_seq, size), snapshot)
+
+
+def read_ahead(rows: Callable[[], Iterator[T]], snapshot: str) -> Generator[T, None, None]:
+    """``rows()`` read ahead on another connection in the same snapshot, so the database builds the next
     chunk while this thread walks the last one. Closing the iterator stops the reader."""
     batches: queue.Queue[Any] = queue.Queue(maxsize=3)
     stop = threading.Event()
@@ -139,7 +147,7 @@ def prefetched(chain: int, start_seq: int, snapshot: str, size: int) -> Generato
         try:
             with transaction.atomic():
                 _use_snapshot(snapshot)
-                for batch in pg_rows(chain, start_seq, size):
+                for batch in rows():
                     if stop.is_set():
                         break
                     batches.put(batch)
@@ -266,3 +274,69 @@ def _recomputed(
     )
     recomputed = hashlib.sha256((str(prev) + text).encode("utf-8")).hexdigest()
     return seq, str(prev), str(hash_), str(mac or ""), recomputed
+
+
+# Every chain at once, in the table's insertion order (``id``): rows of one chain lie spread over the whole
+# table, so reading chain after chain by the (chain, seq) index would visit every page once per chain. One
+# pass in id order reads each page once; within a chain, ids follow seqs (an append inserts under the
+# chain's head lock), so each chain's rows arrive in its order, and a chain whose rows do not is re-read by
+# ``pg_rows`` (a damaged chain: the exact walk names its first problem).
+_ALL_ROWS = (
+    f"SELECT id, chain, seq, prev_hash, hash, mac FROM {TABLE} WHERE id > %s AND id <= %s ORDER BY id"  # noqa: S608
+)
+_ALL_PACKED = (
+    "string_agg(chain || ' ' || seq || ' ' || prev_hash || ' ' || hash || ' ' || COALESCE(mac, ''), ' ' "
+    "ORDER BY id)"
+)
+PG_ALL_CHUNK_SQL = f"SELECT COUNT(*), MAX(id), {_ALL_PACKED} FROM ({_ALL_ROWS}) chunk"  # noqa: S608
+
+
+@dataclass(frozen=True)
+class ChainRun:
+    """Consecutive rows of one chain, in id order, as read from an interleaved chunk."""
+
+    chain: int
+    seqs: list[int]
+    prevs: tuple[str, ...]
+    hashes: tuple[str, ...]
+    macs: tuple[str, ...]
+    damaged: bool = False  # a value that did not split cleanly: re-read this chain exactly
+
+
+def pg_all_rows(size: int) -> Generator[list[ChainRun], None, None]:
+    """Every row of every chain, ``size`` ids at a time, each chunk split into one run per chain."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {TABLE}")  # noqa: S608
+        low, high = cursor.fetchone()
+        if low is None:
+            return
+        lo = low - 1
+        while lo < high:
+            cursor.execute(PG_ALL_CHUNK_SQL, [lo, lo + size])
+            count, _last, packed = cursor.fetchone()
+            lo += size
+            if not count:
+                continue
+            parts = packed.split(" ")
+            if len(parts) != 5 * count:
+                # A damaged value (a space, a NULL): every chain in this chunk is re-read exactly.
+                chains = {int(c) for c in parts[0::5] if c.isdigit()}
+                yield [ChainRun(c, [], (), (), (), damaged=True) for c in chains] or [
+                    ChainRun(0, [], (), (), (), damaged=True)
+                ]
+                continue
+            by_chain: dict[str, list[int]] = {}
+            for i, chain in enumerate(parts[0::5]):
+                by_chain.setdefault(chain, []).append(i)
+            seqs, prevs, hashes, macs = parts[1::5], parts[2::5], parts[3::5], parts[4::5]
+            runs = []
+            for chain, index in by_chain.items():
+                pick = itemgetter(*index)
+                if len(index) == 1:
+                    i = index[0]
+                    runs.append(ChainRun(int(chain), [int(seqs[i])], (prevs[i],), (hashes[i],), (macs[i],)))
+                    continue
+                runs.append(
+                    ChainRun(int(chain), list(map(int, pick(seqs))), pick(prevs), pick(hashes), pick(macs))
+                )
+            yield runs

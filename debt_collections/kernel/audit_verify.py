@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hmac
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,11 +41,13 @@ from debt_collections.kernel.audit_rows import (
     Batch,
     canonical_row_text,
     canonical_time,
+    pg_all_rows,
     pg_bad_hash,
     pg_bad_hash_in_thread,
     pg_rows,
     prefetched,
     python_rows,
+    read_ahead,
 )
 from debt_collections.kernel.checkpoints import (
     Checkpoint,
@@ -127,9 +129,6 @@ def verify_chain(
         stored = checkpoints_load(checkpoint_store(), keys.public)
     starts = dict(after.heads) if after is not None else {}
     findings: dict[int, _Findings] = {}
-    for name, why in stored.invalid:
-        seq = int(name[:-5]) if name[:-5].isdigit() else 0
-        findings.setdefault(0, _Findings()).add(seq, f"checkpoint {name} in the store does not verify: {why}")
     postgres = connection.vendor == "postgresql"
     own_snapshot = postgres and not connection.in_atomic_block
     with transaction.atomic() if own_snapshot else _nothing():
@@ -160,8 +159,25 @@ def verify_chain(
                 bad_hash.append(pg_bad_hash(starts))
         walked: dict[int, tuple[int, int, str]] = {}
         done = 0
+
+        def signed_on(chain: int, start_seq: int) -> dict[int, tuple[str, str]]:
+            return {
+                seq: (digest, cp.at)
+                for cp in stored.valid
+                if chain in cp.heads
+                for seq, digest in [cp.heads[chain]]
+                if seq > start_seq
+            }
+
+        exact = chains
         try:
-            for chain in chains:
+            if parallel and not starts:
+                # The whole table in one pass in insertion order, every chain's walk fed as its rows come;
+                # a chain whose rows arrive out of its order (damaged) is walked again exactly below.
+                exact, done = _interleaved(
+                    chains, heads, keys, signed_on, findings, snapshot, chunk, progress, walked
+                )
+            for chain in exact:
                 start_seq, start_hash = starts.get(chain, (0, GENESIS_HASH))
                 if parallel:
                     batches = prefetched(chain, start_seq, snapshot, chunk)
@@ -169,18 +185,19 @@ def verify_chain(
                     batches = pg_rows(chain, start_seq, chunk)
                 else:
                     batches = python_rows(chain, start_seq, chunk)
-                signed = {
-                    seq: (digest, cp.at)
-                    for cp in stored.valid
-                    if chain in cp.heads
-                    for seq, digest in [cp.heads[chain]]
-                    if seq > start_seq
-                }
-                found = findings.setdefault(chain, _Findings())
+                found = findings[chain] = _Findings()
                 report = None if progress is None else (lambda n, base=done: progress(base + n))
                 try:
                     walked[chain] = _walk(
-                        batches, start_seq, start_hash, keys, signed, heads.get(chain), found, chunk, report
+                        batches,
+                        start_seq,
+                        start_hash,
+                        keys,
+                        signed_on(chain, start_seq),
+                        heads.get(chain),
+                        found,
+                        chunk,
+                        report,
                     )
                 finally:
                     batches.close()  # stop reading when the walk stopped at a problem
@@ -190,6 +207,9 @@ def verify_chain(
                 worker.join()
     if bad_hash and isinstance(bad_hash[0], BaseException):
         raise bad_hash[0]
+    for name, why in stored.invalid:  # a document in the store that does not verify is a finding too
+        seq = int(name[:-5]) if name[:-5].isdigit() else 0
+        findings.setdefault(0, _Findings()).add(seq, f"checkpoint {name} in the store does not verify: {why}")
     for chain, seq in (bad_hash[0] if bad_hash else []):
         findings.setdefault(chain, _Findings()).add(seq, CONTENT_CHANGED)
     count = total = 0
@@ -221,6 +241,61 @@ def verify_chain(
     )
 
 
+def _interleaved(
+    chains: list[int],
+    heads: dict[int, tuple[int, str]],
+    keys: AuditKeys,
+    signed_on: Callable[[int, int], dict[int, tuple[str, str]]],
+    findings: dict[int, _Findings],
+    snapshot: str,
+    chunk: int,
+    progress: Callable[[int], Any] | None,
+    walked: dict[int, tuple[int, int, str]],
+) -> tuple[list[int], int]:
+    """Walk every chain from its start in one pass over the table (``audit_rows.pg_all_rows``), filling
+    ``walked``. Returns the chains to walk again exactly (their rows did not arrive in their order) and the
+    events walked."""
+    walkers: dict[int, Generator[bool, Batch | None, tuple[int, int, str]]] = {}
+    following: dict[int, int] = {}
+    redo: set[int] = set()
+    done = 0
+
+    def start(chain: int) -> None:
+        found = findings.setdefault(chain, _Findings())
+        walker = _walker(0, GENESIS_HASH, keys, signed_on(chain, 0), heads.get(chain), found, chunk, None)
+        next(walker)
+        walkers[chain], following[chain] = walker, 1
+
+    rows = read_ahead(lambda: pg_all_rows(chunk), snapshot)
+    try:
+        for runs in rows:
+            for run in runs:
+                chain = run.chain
+                if chain in redo:
+                    continue
+                if chain not in walkers:
+                    start(chain)
+                seqs = run.seqs
+                first = seqs[0] if seqs else -1
+                if run.damaged or first != following[chain] or seqs != list(range(first, first + len(seqs))):
+                    redo.add(chain)
+                    continue
+                following[chain] = seqs[-1] + 1
+                walkers[chain].send(Batch(first, list(run.prevs), list(run.hashes), list(run.macs)))
+                before, done = done, done + len(seqs)
+                if progress is not None and done // chunk > before // chunk:
+                    progress(done)
+    finally:
+        rows.close()
+    for chain in chains:
+        if chain in redo:
+            continue
+        if chain not in walkers:
+            start(chain)
+        walked[chain] = _finish(walkers[chain])
+    return sorted(redo), sum(walked[c][0] for c in walked)
+
+
 class _nothing:
     def __enter__(self) -> None:
         return None
@@ -241,12 +316,41 @@ def _walk(
     progress: Callable[[int], Any] | None,
 ) -> tuple[int, int, str]:
     """Follow the chain; record the first problem in ``findings``. Returns (count, last seq, last hash)."""
+    walker = _walker(start_seq, start_hash, keys, checkpoints, head, findings, chunk, progress)
+    next(walker)
+    for batch in batches:
+        if not walker.send(batch):
+            break
+    return _finish(walker)
+
+
+def _finish(walker: Generator[bool, Batch | None, tuple[int, int, str]]) -> tuple[int, int, str]:
+    try:
+        walker.send(None)
+    except StopIteration as done:
+        return done.value
+    raise AssertionError("the walker did not finish")
+
+
+def _walker(
+    start_seq: int,
+    start_hash: str,
+    keys: AuditKeys,
+    checkpoints: dict[int, tuple[str, str]],
+    head: tuple[int, str] | None,
+    findings: _Findings,
+    chunk: int,
+    progress: Callable[[int], Any] | None,
+) -> Generator[bool, Batch | None, tuple[int, int, str]]:
+    """The walk of one chain, fed batch by batch (``send``; ``None`` ends it): yields whether it wants more
+    (``False`` once it found a problem), returns (count, last seq, last hash). Pushed, so one pass over the
+    table can feed every chain's walk at once."""
     expected_seq, expected_prev = start_seq + 1, start_hash
     mac_key, digest = keys.mac_key, hmac.digest
     head_seq = head[0] if head is not None else 0
     head_row_hash: str | None = None
     count = 0
-    for batch in batches:
+    while (batch := (yield True)) is not None:
         if batch.first_seq != expected_seq:
             findings.add(
                 expected_seq,
@@ -254,7 +358,7 @@ def _walk(
                 "event was deleted, or seqs were swapped or renumbered",
             )
             break
-        hashes, first = batch.hashes, batch.first_seq
+        hashes, first = list(batch.hashes), batch.first_seq
         problems: list[tuple[int, int, str]] = []  # (index, rank, message): the first by seq, then rank
         if batch.recomputed is not None and (i := _first_difference(batch.recomputed, hashes)) is not None:
             problems.append((i, 0, CONTENT_CHANGED))
@@ -298,6 +402,11 @@ def _walk(
         before, count = count, count + len(hashes)
         if progress is not None and count // chunk > before // chunk:
             progress(count)
+    else:
+        batch = None  # ended by the caller
+    if batch is not None:  # stopped at a problem: take no more until the caller ends the walk
+        while (yield False) is not None:
+            pass
     last_seq = expected_seq - 1
     for cp_seq in sorted(checkpoints):
         if cp_seq > last_seq:
