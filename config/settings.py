@@ -278,9 +278,7 @@ AUDIT_CHECKPOINT_S3_PREFIX = os.environ.get("AUDIT_CHECKPOINT_S3_PREFIX", "check
 AUDIT_CHECKPOINT_S3_ENDPOINT = os.environ.get("AUDIT_CHECKPOINT_S3_ENDPOINT", "")
 AUDIT_CHECKPOINT_S3_RETENTION_DAYS = int(os.environ.get("AUDIT_CHECKPOINT_S3_RETENTION_DAYS", "3650"))
 # Cadence: a checkpoint after every N events or M minutes, whichever first (plus each cycle and export).
-# How many audit chains (issue 13): events without a case on chain 0, a case's events on chain
-# 1 + case_id % (AUDIT_CHAINS - 1). Appends to different chains never wait for each other. Fixed once chosen:
-# changing it moves cases to other chains (still verified, but a case's order would then need its event ids).
+# Audit chains (kernel.audit.chain_for: appends to different chains never wait). Fixed once chosen.
 AUDIT_CHAINS = int(os.environ.get("AUDIT_CHAINS", "8"))
 AUDIT_CHECKPOINT_EVERY_EVENTS = int(os.environ.get("AUDIT_CHECKPOINT_EVERY_EVENTS", "1000"))
 AUDIT_CHECKPOINT_EVERY_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_EVERY_MINUTES", "10"))

@@ -178,7 +178,7 @@ def verify(records: list[tuple[int, dict[str, Any]]], key: PublicKey, *, allow_u
     unsealed: list[str] = []
     for section_line, head, events in sections:
         number = head.get("chain")
-        if not _is_seq(number):
+        if not isinstance(number, int) or not _is_seq(number):
             raise Problem(section_line, "a chain record needs a chain number")
         totals = _verify_chain(section_line, head, events, signed.get(number, {}))
         count += totals["count"]

@@ -207,12 +207,23 @@ class AuditEventAdmin(CaseScopedReadOnlyAdminMixin, admin.ModelAdmin[AuditEvent]
 
     # System events (daily cycle, chain maintenance) have no case; in-house oversight sees them.
     include_caseless = True
-    list_display = ("seq", "at", "actor", "action", "case", "summary")
+    list_display = ("chain", "seq", "at", "actor", "action", "case", "summary")
     list_filter = ("action",)
     search_fields = ("actor",)
     list_select_related = ("case",)
-    ordering = ("-seq",)
-    readonly_fields = ("seq", "at", "actor", "actor_user", "action", "case", "payload", "prev_hash", "hash")
+    ordering = ("-id",)  # newest first across chains (ids follow the order of appends)
+    readonly_fields = (
+        "chain",
+        "seq",
+        "at",
+        "actor",
+        "actor_user",
+        "action",
+        "case",
+        "payload",
+        "prev_hash",
+        "hash",
+    )
 
     @admin.display(description=_("Payload"))
     def summary(self, obj: AuditEvent) -> str:

@@ -41,7 +41,9 @@ def _two_chains() -> tuple[int, int]:
     return first, second
 
 
-def _writer(case_ids: list[int], rounds: int, barrier: threading.Barrier, errors: list[BaseException]) -> None:
+def _writer(
+    case_ids: list[int], rounds: int, barrier: threading.Barrier, errors: list[BaseException]
+) -> None:
     try:
         barrier.wait()
         for i in range(rounds):
@@ -53,7 +55,8 @@ def _writer(case_ids: list[int], rounds: int, barrier: threading.Barrier, errors
                     )
                 else:
                     case = CollectionCase(pk=case_ids[i % len(case_ids)])
-                    audit_append(actor=ACTOR, action="test.one", at=timezone.now(), case=case, payload={"i": i})
+                    now = timezone.now()
+                    audit_append(actor=ACTOR, action="test.one", at=now, case=case, payload={"i": i})
     except BaseException as exc:  # handed back to the test thread
         errors.append(exc)
     finally:
@@ -85,7 +88,8 @@ def test_writers_on_two_chains_at_once_never_fork_nor_leave_a_gap() -> None:
             for case in plan if i % 5 == 4 else [plan[i % len(plan)]]:
                 expected[chain_for(case)] += 1
     for chain, count in expected.items():
-        rows = list(AuditEvent.objects.filter(chain=chain).order_by("seq").values_list("seq", "prev_hash", "hash"))
+        on_chain = AuditEvent.objects.filter(chain=chain).order_by("seq")
+        rows = list(on_chain.values_list("seq", "prev_hash", "hash"))
         assert [r[0] for r in rows] == list(range(1, count + 1))
         assert all(rows[i][1] == rows[i - 1][2] for i in range(1, len(rows)))
         assert len({r[1] for r in rows}) == len(rows)
