@@ -35,7 +35,7 @@ def install(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collections', '0012_delinquency_snapshots'),
+        ('collections', '0013_staff_sort_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
