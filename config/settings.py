@@ -257,6 +257,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.verify_audit_chain_nightly",
         "schedule": crontab(minute=0, hour=3),
     },
+    # The work queue's rows the clock has changed (a call stretch ends or starts, a callback or promise
+    # comes due): a bounded batch every few minutes, so no run ever recomputes the whole book.
+    "work-queue-refresh-due": {"task": "debt_collections.queue_refresh_due", "schedule": 300.0},
     # Seal the chain head in a signed checkpoint if it moved since the last one (the "every M minutes").
     "seal-audit-checkpoint": {
         "task": "debt_collections.seal_audit_checkpoint",

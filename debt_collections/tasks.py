@@ -68,3 +68,11 @@ def seal_audit_checkpoint(reason: str = "timer") -> int | None:
     sealed seq, or None (already sealed, or failed: a failure is logged and shown in the chain status)."""
     seal = checkpoint_seal(reason=reason)
     return seal.seq if seal is not None and seal.ok else None
+
+
+@shared_task(name="debt_collections.queue_refresh_due", ignore_result=True)
+def queue_refresh_due(limit: int = 20_000) -> int:
+    """The work queue's rows whose ``refresh_at`` has come (``services.queue.queue_refresh_due``)."""
+    from debt_collections.services.queue import queue_refresh_due as refresh
+
+    return refresh(now=timezone.now(), limit=limit)

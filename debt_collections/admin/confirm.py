@@ -34,8 +34,11 @@ def transition_consequences(case: CollectionCase, name: str, params: dict[str, s
     if name == "resolve":
         return [
             _("Case #%(id)s will be marked resolved as paid in full.") % {"id": case.pk},
-            _("Outstanding now: %(owed)s. The service refuses this unless nothing is owed or a settlement "
-              "has been paid in full.") % {"owed": owed},
+            _(
+                "Outstanding now: %(owed)s. The service refuses this unless nothing is owed or a settlement "
+                "has been paid in full."
+            )
+            % {"owed": owed},
             _("Collection stops and the case cannot be reopened; a later delinquency opens a new case."),
         ]
     if name == "charge_off":
@@ -66,8 +69,10 @@ def placement_consequences(cases: Iterable[CollectionCase], agency: Agency | Non
             "licence": agency.licence_number,
             "until": agency.licensed_until,
         },
-        _("The agency's staff will see the customer's name, contact points and balances; the assignee is "
-          "cleared."),
+        _(
+            "The agency's staff will see the customer's name, contact points and balances; the assignee is "
+            "cleared."
+        ),
     ]
 
 

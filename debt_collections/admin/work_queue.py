@@ -27,6 +27,7 @@ from debt_collections.admin.case_records import local_and_utc
 from debt_collections.admin.display import money
 from debt_collections.models import NextAction, QueueEntry
 from debt_collections.policies.localtime import customer_zone
+from debt_collections.services.queue import queue_refresh
 
 PAGE = 50
 WHO = {
@@ -60,11 +61,16 @@ def queue_rows(request: HttpRequest) -> dict[str, Any]:
     if action in NextAction.values:
         entries = entries.filter(next_action=action)
     start = (page - 1) * PAGE
-    rows = list(
-        entries.select_related("case__account", "case__customer", "case__assignee").order_by(
-            "-score", "case"
-        )[start : start + PAGE + 1]
+    page_of = entries.select_related("case__account", "case__customer", "case__assignee").order_by(
+        "-score", "case"
     )
+    rows = list(page_of[start : start + PAGE + 1])
+    stale = [e.case_id for e in rows if e.refresh_at is not None and e.refresh_at <= now]
+    if stale:
+        # The periodic refresh has not reached these rows yet: recompute them before showing them, so the
+        # page never shows a stretch that has ended (then read the page again: their scores may move).
+        queue_refresh(case_ids=stale, now=now)
+        rows = list(page_of[start : start + PAGE + 1])
     more = len(rows) > PAGE
     shown = []
     for entry in rows[:PAGE]:

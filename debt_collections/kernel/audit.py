@@ -34,8 +34,8 @@ from django.conf import settings
 from django.db import connection
 
 from debt_collections.kernel.audit_keys import audit_keys
-from debt_collections.kernel.bulk import bulk_set
 from debt_collections.kernel.audit_verify import ChainReport, canonical_time, verify_chain
+from debt_collections.kernel.bulk import bulk_set
 from debt_collections.kernel.sealing import seal_after_commit
 from debt_collections.models import AuditChainHead, AuditEvent, CollectionCase
 from debt_collections.models.audit_seals import canonical_json
@@ -225,7 +225,9 @@ def _lock_heads(chains: list[int]) -> dict[int, tuple[int, str]]:
             found[int(chain)] = (int(last_seq), str(last_hash))
     missing = set(chains) - set(found)
     if missing:
-        raise RuntimeError(f"the head rows of audit chains {sorted(missing)} are missing and could not be created")
+        raise RuntimeError(
+            f"the head rows of audit chains {sorted(missing)} are missing and could not be created"
+        )
     return found
 
 
@@ -393,8 +395,8 @@ def audit_append_many(events: list[PendingEvent], *, at: datetime) -> int:
 
     Same chains, same hashes as calling ``audit_append`` once per event (each event on its case's chain, in
     the given order within a chain); the chains' heads are locked in ascending order in one query (two
-    batches never deadlock on each other), one bulk insert, one statement moving every head. Must run inside the transaction
-    of the changes it records.
+    batches never deadlock on each other), one bulk insert, one statement moving every head. Must run
+    inside the transaction of the changes it records.
     """
     if not events:
         return 0

@@ -281,9 +281,7 @@ def _recomputed(
 # pass in id order reads each page once; within a chain, ids follow seqs (an append inserts under the
 # chain's head lock), so each chain's rows arrive in its order, and a chain whose rows do not is re-read by
 # ``pg_rows`` (a damaged chain: the exact walk names its first problem).
-_ALL_ROWS = (
-    f"SELECT id, chain, seq, prev_hash, hash, mac FROM {TABLE} WHERE id > %s AND id <= %s ORDER BY id"  # noqa: S608
-)
+_ALL_ROWS = f"SELECT id, chain, seq, prev_hash, hash, mac FROM {TABLE} WHERE id > %s AND id <= %s ORDER BY id"  # noqa: S608
 # No ORDER BY inside the aggregate: it would sort again (on disk) what the subquery already returns in id
 # order, as the single-chain reader relies on too; a row out of place only sends its chain to the exact walk.
 _ALL_PACKED = (

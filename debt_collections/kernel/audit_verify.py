@@ -71,6 +71,7 @@ __all__ = [
 # Above this many events, PostgreSQL checks hashes on a second connection while this one follows the links.
 PARALLEL_FROM = 100_000
 
+
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool
@@ -210,7 +211,7 @@ def verify_chain(
     for name, why in stored.invalid:  # a document in the store that does not verify is a finding too
         seq = int(name[:-5]) if name[:-5].isdigit() else 0
         findings.setdefault(0, _Findings()).add(seq, f"checkpoint {name} in the store does not verify: {why}")
-    for chain, seq in (bad_hash[0] if bad_hash else []):
+    for chain, seq in bad_hash[0] if bad_hash else []:
         findings.setdefault(chain, _Findings()).add(seq, CONTENT_CHANGED)
     count = total = 0
     broken: tuple[int, int, str] | None = None
@@ -430,4 +431,3 @@ CONTENT_CHANGED = (
     "content changed: the stored columns no longer hash to the stored hash "
     "(payload, action, actor, time, case, seq or hash edited)"
 )
-

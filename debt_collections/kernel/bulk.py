@@ -93,6 +93,7 @@ def bulk_set(
     if pk is None:  # only abstract models lack one
         raise TypeError(f"{meta.label} has no primary key")
     quote = connection.ops.quote_name
+
     def concrete(name: str) -> models.Field[Any, Any]:
         field = meta.get_field(name)
         if not isinstance(field, models.Field) or not field.concrete:

@@ -21,7 +21,7 @@ class NextAction(models.TextChoices):
 
 class QueueEntry(models.Model):
     """A call may be placed at ``t`` when ``call_from ≤ t < call_until`` or ``call_next_from ≤ t <
-    call_next_until`` (the gate's answer at ``computed_at`` for the next 24 hours, valid while the history
+    call_next_until`` (the gate's answer at ``computed_at``, valid until ``refresh_at`` while the history
     does not change: every attempt refreshes the row). A null ``call_from`` means no call until a person
     acts (``call_blocked_by`` names the rules)."""
 
@@ -37,6 +37,11 @@ class QueueEntry(models.Model):
     call_next_until = models.DateTimeField(null=True, blank=True)
     call_blocked_by = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField()
+    # The earliest instant this row may be wrong by the clock alone (a call stretch ends, a callback or a
+    # promise comes due, a broken promise or plan stops counting); null when only an event can change it.
+    # ``services.queue.queue_refresh_due`` recomputes rows whose instant has come, so nothing recomputes
+    # every row of the book on a schedule.
+    refresh_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-score", "case"]
@@ -46,6 +51,7 @@ class QueueEntry(models.Model):
             models.Index(fields=["-score", "case"], name="queue_score"),
             models.Index(fields=["call_from", "call_until"], name="queue_call_window"),
             models.Index(fields=["call_next_from", "call_next_until"], name="queue_call_next_window"),
+            models.Index(fields=["refresh_at"], name="queue_refresh_at"),
         ]
 
     def __str__(self) -> str:

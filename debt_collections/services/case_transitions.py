@@ -33,6 +33,7 @@ from debt_collections.models import CloseReason, CollectionCase, Dispute, HoldRe
 from debt_collections.policies import get_pack
 from debt_collections.services.case_guards import guard_paid_in_full
 from debt_collections.services.finished_cases import case_tasks_close_finished  # issue 14
+from debt_collections.services.queue import queue_refresh_cases_after_commit
 
 Params = Mapping[str, Any]
 Guard = Callable[[CollectionCase, datetime], None]
@@ -284,6 +285,8 @@ def case_transition_locked(
     else:
         audit_append_many(events, at=now)
     case_tasks_close_finished(cases=current, actor=actor, now=now)  # issue 14: a finished case's tasks close
+    # The work queue follows the state: a finished or held case leaves it, a resumed one returns.
+    queue_refresh_cases_after_commit(case_ids=[c.pk for c in current], now=now)
     for after, moved in afters:
         if moved:
             after(moved)

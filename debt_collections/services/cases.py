@@ -25,6 +25,7 @@ from debt_collections.services.case_transitions import (
     case_transition_many,
     case_transition_one,
 )
+from debt_collections.services.queue import queue_refresh_cases_after_commit
 
 
 def case_open(
@@ -48,6 +49,7 @@ def case_open(
             case=case,
             payload={"account": locked.account_number, "dpd": locked.days_past_due, "reason": reason},
         )
+        queue_refresh_cases_after_commit(case_ids=[case.pk], now=now)
     return case
 
 
@@ -320,6 +322,7 @@ def case_open_many(
             ],
             at=now,
         )
+        queue_refresh_cases_after_commit(case_ids=[c.pk for c in cases], now=now)
     return cases
 
 

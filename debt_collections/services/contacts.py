@@ -144,7 +144,9 @@ def contact_attempt_log(
         queue_refresh_after_commit(customer_ids=[case.customer_id], now=now)  # issue 14: the work queue
         if not allowed and next_at is not None:
             # The agent's queue ("next action due") shows when this case can be worked again.
-            CollectionCase.objects.filter(pk=case.pk).exclude(state__in=TERMINAL).update(next_action_at=next_at)
+            CollectionCase.objects.filter(pk=case.pk).exclude(state__in=TERMINAL).update(
+                next_action_at=next_at
+            )
     if not allowed:
         raise ComplianceBlocked(
             "The compliance gate blocked this call: " + "; ".join(reasons.values()),

@@ -1,4 +1,4 @@
-""""Send me a new link" from an expired link's page (issue 12).
+""" "Send me a new link" from an expired link's page (issue 12).
 
 The person holding an expired link has not proved who they are, so the new link goes only to a contact
 point of the case's customer that is verified (never to an address typed on the page), as the limited

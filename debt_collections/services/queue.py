@@ -1,8 +1,19 @@
 """The work queue (issue 14): who to work next, whether they may be called now, and what to do.
 
-One ``QueueEntry`` per workable case, refreshed in batches (``queue_refresh``): by the daily cycle for
-its chunk, and after every contact attempt and promise for the customer's cases. The list is then one
-indexed read ordered by score, with no gate evaluation per row.
+One ``QueueEntry`` per workable case, recomputed in batches (``queue_refresh``) when something changes it,
+and only then, so no step's cost grows with the size of the book:
+
+* an event: a transition or an opening (``queue_refresh_cases_after_commit``, from the one transition
+  path and ``case_open``), a contact attempt, a promise, a wrong-party report or its release
+  (``queue_refresh_after_commit``, every case of the customer: caps count per person);
+* the daily cycle's review of the account (``queue_refresh_range``: days past due or status written for
+  the date);
+* the clock: each row stores ``refresh_at``, the next instant time alone changes it (a call stretch starts
+  or ends, a callback comes within the hour, a promise comes due, a broken promise or plan stops
+  counting); ``queue_refresh_due`` (a periodic task every five minutes, and the queue page for the rows it
+  is about to show) recomputes rows whose instant has come.
+
+The list is then one indexed read ordered by score, with no gate evaluation per row.
 
 **The priority score** (higher first; every part is listed in ``reasons`` on the row):
 
@@ -22,7 +33,7 @@ a call is allowed (now, or the gate's ``next_allowed_at``), ``call_until`` the e
 on that local day, and ``call_next_from``/``call_next_until`` the next such stretch (the gate asked again
 at ``call_until``). With the same history nothing but the hours can block inside a stretch (the caps only
 count down as time passes), so "t is in one of the two stretches" is the gate's answer at any ``t`` for
-the next 24 hours: the daily cycle refreshes every row before then, and every attempt refreshes the
+the row's ``refresh_at`` (never later than the end of the second stretch); every attempt refreshes the
 customer's rows at once.
 
 **Next-best action**: a due callback; else a due promise to follow up; else a waiver request waiting
@@ -34,11 +45,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 
 from accounts.models import ContactPoint
 from debt_collections.kernel.gate import (
@@ -170,6 +180,7 @@ def _entry(
     promise_broken: bool,
     plan_broken: bool,
     waiver_pending: bool,
+    changes_at: list[datetime],
 ) -> QueueEntry:
     account = case.account
     reasons: list[str] = []
@@ -210,6 +221,11 @@ def _entry(
         action = NextAction.SEND_NOTICE
     else:
         action = NextAction.WAIT
+    # The next instant the clock alone changes this row: a stretch starts or ends (the +10 and the "may be
+    # called now" column), or one of the case's own instants (``changes_at``).
+    boundaries = [
+        t for t in (call_from, call_until, next_from, next_until, *changes_at) if t is not None and t > now
+    ]
     return QueueEntry(
         case=case,
         score=score,
@@ -221,6 +237,7 @@ def _entry(
         call_next_until=next_until,
         call_blocked_by=blocked,
         computed_at=now,
+        refresh_at=min(boundaries, default=None),
     )
 
 
@@ -262,25 +279,34 @@ def queue_refresh(*, case_ids: Iterable[int], now: datetime) -> int:
         for p in ps
         if p.value in blocked_values and (p.value, customer_id) not in released
     }
-    tasks = CaseTask.objects.filter(case_id__in=workable, done_at__isnull=True)
-    callbacks = set(
-        tasks.filter(kind=CaseTask.Kind.CALLBACK, due_at__lte=now + CALLBACK_AHEAD).values_list(
-            "case_id", flat=True
-        )
-    )
-    promises_due = set(
-        tasks.filter(kind=CaseTask.Kind.PROMISE_FOLLOW_UP, due_at__lte=now).values_list("case_id", flat=True)
-    )
-    broken_promises = set(
-        PromiseToPay.objects.filter(
-            case_id__in=workable, state=PromiseState.BROKEN, decided_at__gte=now - PROMISE_BROKEN_WITHIN
-        ).values_list("case_id", flat=True)
-    )
-    broken_plans = set(
-        RepaymentPlan.objects.filter(
-            case_id__in=workable, state=PlanState.BROKEN, ended_at__gte=now - PLAN_BROKEN_WITHIN
-        ).values_list("case_id", flat=True)
-    )
+    # Each flag, and the instant it will change by the clock alone (a callback comes within the hour, a
+    # promise comes due, a broken promise or plan stops counting): that instant is the row's refresh_at.
+    changes: dict[int, list[datetime]] = defaultdict(list)
+    callbacks: set[int] = set()
+    promises_due: set[int] = set()
+    for case_id, kind, due_at in CaseTask.objects.filter(
+        case_id__in=workable,
+        done_at__isnull=True,
+        kind__in=[CaseTask.Kind.CALLBACK, CaseTask.Kind.PROMISE_FOLLOW_UP],
+        due_at__isnull=False,
+    ).values_list("case_id", "kind", "due_at"):
+        comes = due_at - CALLBACK_AHEAD if kind == CaseTask.Kind.CALLBACK else due_at
+        if comes <= now:
+            (callbacks if kind == CaseTask.Kind.CALLBACK else promises_due).add(case_id)
+        else:
+            changes[case_id].append(comes)
+    broken_promises: set[int] = set()
+    for case_id, decided_at in PromiseToPay.objects.filter(
+        case_id__in=workable, state=PromiseState.BROKEN, decided_at__gte=now - PROMISE_BROKEN_WITHIN
+    ).values_list("case_id", "decided_at"):
+        broken_promises.add(case_id)
+        changes[case_id].append(decided_at + PROMISE_BROKEN_WITHIN)
+    broken_plans: set[int] = set()
+    for case_id, ended_at in RepaymentPlan.objects.filter(
+        case_id__in=workable, state=PlanState.BROKEN, ended_at__gte=now - PLAN_BROKEN_WITHIN
+    ).values_list("case_id", "ended_at"):
+        broken_plans.add(case_id)
+        changes[case_id].append(ended_at + PLAN_BROKEN_WITHIN)
     waivers = set(
         FeeWaiver.objects.filter(case_id__in=workable, state=WaiverState.REQUESTED).values_list(
             "case_id", flat=True
@@ -298,6 +324,7 @@ def queue_refresh(*, case_ids: Iterable[int], now: datetime) -> int:
             promise_broken=c.pk in broken_promises,
             plan_broken=c.pk in broken_plans,
             waiver_pending=c.pk in waivers,
+            changes_at=changes.get(c.pk, []),
         )
         for c in cases
     ]
@@ -317,24 +344,50 @@ def queue_refresh(*, case_ids: Iterable[int], now: datetime) -> int:
                 "call_next_until",
                 "call_blocked_by",
                 "computed_at",
+                "refresh_at",
             ],
             batch_size=2000,
         )
     return len(entries)
 
 
-def queue_refresh_range(*, lo: int, hi: int, now: datetime) -> int:
-    """The cycle's step: every case of the accounts with ids in [lo, hi] (open or just finished, so
-    finished ones lose their row), in batches."""
+def queue_refresh_range(*, lo: int, hi: int, as_of: date, now: datetime) -> int:
+    """The daily cycle's step for the accounts with ids in [lo, hi]: the open cases whose account the cycle
+    reviewed for ``as_of`` (days past due or status written today: ``dpd_on``, indexed), which includes the
+    cases it opened. Transitions and case openings refresh their own rows
+    (``queue_refresh_cases_after_commit``) and rows the clock changes are ``queue_refresh_due``'s, so the
+    step costs the day's changes, not the book."""
     ids = list(
-        CollectionCase.objects.filter(account_id__gte=lo, account_id__lte=hi)
-        .filter(Q(closed_at__isnull=True) | Q(queue_entry__isnull=False))
-        .values_list("pk", flat=True)
+        CollectionCase.objects.filter(
+            account_id__gte=lo, account_id__lte=hi, account__dpd_on=as_of, closed_at__isnull=True
+        ).values_list("pk", flat=True)
     )
     written = 0
     for start in range(0, len(ids), 2000):
         written += queue_refresh(case_ids=ids[start : start + 2000], now=now)
     return written
+
+
+def queue_refresh_due(*, now: datetime, limit: int = 20_000) -> int:
+    """Recompute up to ``limit`` rows whose ``refresh_at`` has come, the longest-waiting first (the
+    periodic task's body and the work queue page's, for the rows it is about to show). Returns how many
+    rows it looked at; a row that comes due again later is picked up by a later run."""
+    ids = list(
+        QueueEntry.objects.filter(refresh_at__lte=now)
+        .order_by("refresh_at")
+        .values_list("case_id", flat=True)[:limit]
+    )
+    for start in range(0, len(ids), 2000):
+        queue_refresh(case_ids=ids[start : start + 2000], now=now)
+    return len(ids)
+
+
+def queue_refresh_cases_after_commit(*, case_ids: Iterable[int], now: datetime) -> None:
+    """After the caller's transaction commits, recompute these cases' rows (a transition or an opening:
+    a finished or held case loses its row, a new or resumed one gets one)."""
+    ids = sorted(set(case_ids))
+    if ids:
+        transaction.on_commit(lambda: queue_refresh(case_ids=ids, now=now))
 
 
 def queue_refresh_after_commit(*, customer_ids: Iterable[int], now: datetime) -> None:

@@ -22,6 +22,6 @@ def cycle_step(*, as_of: date, now: datetime, lo: int, hi: int) -> list[str]:
     Safe to repeat for the same date."""
     step = promises_decide_due(as_of=as_of, now=now, lo=lo, hi=hi)
     payment_intents_abandon_stale(now=now, lo=lo, hi=hi)
-    queue_refresh_range(lo=lo, hi=hi, now=now)
+    queue_refresh_range(lo=lo, hi=hi, as_of=as_of, now=now)
     delinquency_snapshot_range(as_of=as_of, lo=lo, hi=hi)
     return step.errors
