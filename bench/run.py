@@ -83,6 +83,16 @@ def recreate_database() -> str:
     return bench_name
 
 
+def fresh_checkpoint_store() -> None:
+    """An empty checkpoint directory for each new database: the signed checkpoints of an earlier bench
+    database would otherwise read as a chain cut back (and the seal refuses to publish, correctly)."""
+    from django.conf import settings
+
+    path = tempfile.mkdtemp(prefix="bench-checkpoints-")
+    os.environ["AUDIT_CHECKPOINT_DIR"] = path  # the workers and gunicorn this bench starts
+    settings.AUDIT_CHECKPOINT_DIR = Path(path)
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -127,6 +137,7 @@ def one_size(n: int, args: argparse.Namespace, queue: str) -> dict[str, float]:
 
     connections.close_all()
     name = recreate_database()
+    fresh_checkpoint_store()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -235,6 +246,7 @@ def dispatch_only(args: argparse.Namespace, queue: str) -> None:
     n = int(args.sizes.split(",")[0])
     connections.close_all()
     name = recreate_database()
+    fresh_checkpoint_store()
     call_command("migrate", verbosity=0)
     print(f"\n== notices only, N = {n:,} (database {name}) ==")
     t0 = time.perf_counter()

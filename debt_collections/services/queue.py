@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -356,11 +356,16 @@ def queue_refresh_range(*, lo: int, hi: int, as_of: date, now: datetime) -> int:
     reviewed for ``as_of`` (days past due or status written today: ``dpd_on``, indexed), which includes the
     cases it opened. Transitions and case openings refresh their own rows
     (``queue_refresh_cases_after_commit``) and rows the clock changes are ``queue_refresh_due``'s, so the
-    step costs the day's changes, not the book."""
+    step costs the day's changes, not the book. Rows already computed on the date are left alone, so a
+    second run for the date recomputes nothing (a row computed just before the review is at most wrong
+    until its own ``refresh_at``)."""
+    day_start = datetime.combine(as_of, time.min, tzinfo=UTC)
     ids = list(
         CollectionCase.objects.filter(
             account_id__gte=lo, account_id__lte=hi, account__dpd_on=as_of, closed_at__isnull=True
-        ).values_list("pk", flat=True)
+        )
+        .exclude(queue_entry__computed_at__gte=day_start)
+        .values_list("pk", flat=True)
     )
     written = 0
     for start in range(0, len(ids), 2000):

@@ -3,13 +3,14 @@ and the cycle's month-end snapshot."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from accounts.models import User
+from debt_collections.cycle import cycle_run
 from debt_collections.measures import cure_rate, promise_kept, roll_rates, transitions
 from debt_collections.models import DelinquencySnapshot
 from debt_collections.services.snapshots import delinquency_snapshot_range
@@ -149,3 +150,18 @@ def test_supervisors_land_on_the_dashboard_after_logging_in(supervisor: User) ->
     supervisor.save()
     response = Client().post("/admin/login/", {"username": supervisor.username, "password": "pw-for-test-1"})
     assert response.status_code == 302 and response["Location"] == URL
+
+
+def test_the_cycle_takes_the_snapshot_on_the_months_last_day_only(time_machine: Any) -> None:
+    """The snapshot reads every account of a chunk: a daily cycle whose cost follows the day's changes
+    takes it once a month, on the day whose state the roll and cure rates compare."""
+    late = CreditAccountFactory.create(due_date=date(2026, 3, 1))
+    for day in (date(2026, 3, 2), date(2026, 3, 30)):
+        time_machine.move_to(datetime.combine(day, NOW.timetz()), tick=False)
+        cycle_run(as_of=day, now=datetime.combine(day, NOW.timetz()))
+        assert not DelinquencySnapshot.objects.exists()
+    last = date(2026, 3, 31)
+    time_machine.move_to(datetime.combine(last, NOW.timetz()), tick=False)
+    cycle_run(as_of=last, now=datetime.combine(last, NOW.timetz()).astimezone(UTC))
+
+    assert DelinquencySnapshot.objects.get(account=late).month == MAR
