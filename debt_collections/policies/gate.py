@@ -105,11 +105,20 @@ def decide_contact(
     )
 
 
+# The search looks at the next two days first: nearly every block (hours, a daily cap) ends within them,
+# and listing a month of candidate instants (about 130 time-zone conversions) cost the work queue 1.3 ms
+# per phone. The windows are consecutive, so the first allowed instant found is the same as in one pass.
+_FIRST_LOOK = timedelta(days=2)
+
+
 def _earliest_allowed(timing: TimeContext, now: datetime) -> datetime | None:
     """The first candidate instant after ``now`` at which no time rule blocks (None past the horizon)."""
-    for instant in timing.candidates(now, now + SEARCH_HORIZON):
-        if not TIME_RULES.intersection(timing.blockers(instant)):
-            return instant
+    start = now
+    for end in (now + _FIRST_LOOK, now + SEARCH_HORIZON):
+        for instant in timing.candidates(start, end):
+            if not TIME_RULES.intersection(timing.blockers(instant)):
+                return instant
+        start = end
     return None
 
 
