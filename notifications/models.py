@@ -173,6 +173,8 @@ class Notice(FSMModelMixin, models.Model):
             models.Index(fields=["status", "not_before"]),
             # The gate's history looks back a few days by claim time, for every notice it decides.
             models.Index(fields=["claimed_at"]),
+            # Credit-report registration reads the recent pre-notices (credit.reporting.REGISTER_LOOKBACK).
+            models.Index(fields=["template", "queued_at"], name="notice_template_queued"),
         ]
 
     def __str__(self) -> str:

@@ -75,20 +75,35 @@ class _RowAccount:
 # --- 1. registration and delivery -----------------------------------------------------------------
 
 
+# Pre-notices queued this long ago or less are looked at for registration: the cycle registers a pre-notice
+# the day it is queued (or the next run), so a week covers missed runs without reading every pre-notice
+# ever sent (an anti-join of every case without a record was the cycle's last read of the whole book).
+REGISTER_LOOKBACK = timedelta(days=7)
+
+
 def credit_report_register(*, now: datetime, lo: int | None = None, hi: int | None = None) -> int:
     """Create the ``CreditReportNotice`` of every case (accounts ``lo``..``hi``) that has a pre-notice
-    queued, being sent or sent, and no record yet. Returns how many were created. Safe to repeat."""
-    # From the chunk's cases without a record to their notices (by the case index), rather than from
-    # every pre-notice ever sent to the cases in range.
-    unregistered = CollectionCase.objects.filter(
-        credit_report_notices__isnull=True, **in_range(lo, hi, prefix="")
-    ).values("pk")
-    candidates = (
-        pre_notices().filter(case_id__in=unregistered).order_by("case_id", "pk").values_list("case_id", "pk")
+    queued, being sent or sent in the last ``REGISTER_LOOKBACK``, and no record yet. Returns how many were
+    created. Safe to repeat."""
+    from notifications.models import NoticeTemplate
+
+    templates = list(NoticeTemplate.objects.filter(key=PRE_NOTICE_KEY).values_list("pk", flat=True))
+    # By the index on (template, queued_at): the recent pre-notices only, whatever the book's size.
+    candidates = list(
+        pre_notices(**in_range(lo, hi))
+        .filter(template_id__in=templates, queued_at__gte=now - REGISTER_LOOKBACK)
+        .order_by("case_id", "pk")
+        .values_list("case_id", "pk")
+    )
+    registered = set(
+        CreditReportNotice.objects.filter(case_id__in={c for c, _n in candidates}).values_list(
+            "case_id", flat=True
+        )
     )
     first: dict[int, int] = {}
     for case_id, notice_id in candidates:
-        first.setdefault(case_id, notice_id)
+        if case_id not in registered:
+            first.setdefault(case_id, notice_id)
     if not first:
         return 0
     with transaction.atomic():

@@ -22,7 +22,11 @@ from django.core.management import call_command
 from accounts.models import ContactPoint, CreditAccount, User
 from debt_collections import credit, services
 from debt_collections.credit.feed import bureau_feed_export
-from debt_collections.credit.reporting import credit_report_notice_delivered
+from debt_collections.credit.reporting import (
+    REGISTER_LOOKBACK,
+    credit_report_notice_delivered,
+    credit_report_register,
+)
 from debt_collections.cycle import cycle_run
 from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.kernel.audit import Actor
@@ -120,6 +124,21 @@ def test_the_cycle_registers_the_pre_notice_and_the_next_run_records_its_deliver
     assert record.status == S.PENDING
     assert report.credit_reports_delivered == 1
     assert AuditEvent.objects.filter(case=case, action="credit_report.pre_notice_delivered").count() == 1
+
+
+def test_registration_reads_the_recent_pre_notices_and_a_missed_run_within_the_lookback_catches_up(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The cycle finds unregistered pre-notices by their queue time (an index), not by reading every case
+    without a record: one queued within ``REGISTER_LOOKBACK`` is registered by a later run, one older is
+    not looked at."""
+    case = pre_noticed(django_capture_on_commit_callbacks)
+    CreditReportNotice.objects.filter(case=case).delete()  # as if the run that queued it never registered it
+    week = REGISTER_LOOKBACK.days
+
+    assert credit_report_register(now=NOW + timedelta(days=week)) == 1
+    CreditReportNotice.objects.filter(case=case).delete()
+    assert credit_report_register(now=NOW + timedelta(days=week, seconds=1)) == 0
 
 
 def test_the_pre_notice_says_what_will_be_reported_when_and_for_how_long() -> None:
