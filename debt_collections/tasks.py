@@ -4,6 +4,7 @@ same steps, the same order, the same clock."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 
 from celery import shared_task
@@ -71,8 +72,17 @@ def seal_audit_checkpoint(reason: str = "timer") -> int | None:
 
 
 @shared_task(name="debt_collections.queue_refresh_due", ignore_result=True)
-def queue_refresh_due(limit: int = 20_000) -> int:
-    """The work queue's rows whose ``refresh_at`` has come (``services.queue.queue_refresh_due``)."""
+def queue_refresh_due(batch: int = 5_000, budget_seconds: float = 240.0) -> int:
+    """The work queue's rows whose ``refresh_at`` has come (``services.queue.queue_refresh_due``), batch
+    after batch until none is due or the budget (under the five-minute schedule) is spent; the next run
+    goes on where this one stopped. Returns the rows recomputed."""
     from debt_collections.services.queue import queue_refresh_due as refresh
 
-    return refresh(now=timezone.now(), limit=limit)
+    started = time.monotonic()
+    done = 0
+    while time.monotonic() - started < budget_seconds:
+        n = refresh(now=timezone.now(), limit=batch)
+        done += n
+        if n < batch:
+            break
+    return done

@@ -7,7 +7,8 @@ and only then, so no step's cost grows with the size of the book:
   path and ``case_open``), a contact attempt, a promise, a wrong-party report or its release
   (``queue_refresh_after_commit``, every case of the customer: caps count per person);
 * the daily cycle's review of the account (``queue_refresh_range``: days past due or status written for
-  the date);
+  the date) and bulk changes of more than ``IMMEDIATE_MAX`` cases mark their rows due (``queue_mark_due``)
+  instead of computing them inline;
 * the clock: each row stores ``refresh_at``, the next instant time alone changes it (a call stretch starts
   or ends, a callback comes within the hour, a promise comes due, a broken promise or plan stops
   counting); ``queue_refresh_due`` (a periodic task every five minutes, and the queue page for the rows it
@@ -49,6 +50,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import ContactPoint
 from debt_collections.kernel.gate import (
@@ -351,14 +353,51 @@ def queue_refresh(*, case_ids: Iterable[int], now: datetime) -> int:
     return len(entries)
 
 
+# A change to at most this many cases recomputes their rows when it commits (an agent's action: the queue
+# must show it at once); a bulk change (the cycle's openings, escalations, charge-offs; a bulk admin action)
+# marks them due instead, and ``queue_refresh_due`` computes them within minutes on the workers, so the
+# cycle's own time is the accounts' and cases' changes, not the read model's.
+IMMEDIATE_MAX = 50
+PENDING_REASON = "not computed yet"
+
+
+def queue_mark_due(*, case_ids: Iterable[int], now: datetime) -> int:
+    """Make these cases' rows due for ``queue_refresh_due`` (in the caller's transaction): existing rows
+    get ``refresh_at = now`` unless already due; a case without a row gets a placeholder (score 0,
+    "not computed yet") so that the refresh finds it by the same index. Returns the rows marked."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return 0
+    marked = (
+        QueueEntry.objects.filter(case_id__in=ids)
+        .filter(Q(refresh_at__isnull=True) | Q(refresh_at__gt=now))
+        .update(refresh_at=now)
+    )
+    have = set(QueueEntry.objects.filter(case_id__in=ids).values_list("case_id", flat=True))
+    placeholders = [
+        QueueEntry(
+            case_id=case_id,
+            score=0,
+            reasons=[PENDING_REASON],
+            next_action=NextAction.WAIT,
+            computed_at=now,
+            refresh_at=now,
+        )
+        for case_id in ids
+        if case_id not in have
+    ]
+    QueueEntry.objects.bulk_create(placeholders, ignore_conflicts=True, batch_size=2000)
+    return marked + len(placeholders)
+
+
 def queue_refresh_range(*, lo: int, hi: int, as_of: date, now: datetime) -> int:
     """The daily cycle's step for the accounts with ids in [lo, hi]: the open cases whose account the cycle
-    reviewed for ``as_of`` (days past due or status written today: ``dpd_on``, indexed), which includes the
-    cases it opened. Transitions and case openings refresh their own rows
-    (``queue_refresh_cases_after_commit``) and rows the clock changes are ``queue_refresh_due``'s, so the
-    step costs the day's changes, not the book. Rows already computed on the date are left alone, so a
-    second run for the date recomputes nothing (a row computed just before the review is at most wrong
-    until its own ``refresh_at``)."""
+    reviewed for ``as_of`` (days past due or status written today: ``dpd_on``, indexed) are marked due
+    (``queue_mark_due``). Transitions and openings mark or refresh their own rows
+    (``queue_refresh_cases_after_commit``) and rows the clock changes come due by themselves, so the step
+    costs the day's changes, not the book. Rows already computed on the date are left alone, so a second
+    run for the date changes nothing (a row computed just before the review is at most wrong until its
+    own ``refresh_at``)."""
     day_start = datetime.combine(as_of, time.min, tzinfo=UTC)
     ids = list(
         CollectionCase.objects.filter(
@@ -367,32 +406,39 @@ def queue_refresh_range(*, lo: int, hi: int, as_of: date, now: datetime) -> int:
         .exclude(queue_entry__computed_at__gte=day_start)
         .values_list("pk", flat=True)
     )
-    written = 0
-    for start in range(0, len(ids), 2000):
-        written += queue_refresh(case_ids=ids[start : start + 2000], now=now)
-    return written
+    return queue_mark_due(case_ids=ids, now=now)
 
 
 def queue_refresh_due(*, now: datetime, limit: int = 20_000) -> int:
     """Recompute up to ``limit`` rows whose ``refresh_at`` has come, the longest-waiting first (the
     periodic task's body and the work queue page's, for the rows it is about to show). Returns how many
     rows it looked at; a row that comes due again later is picked up by a later run."""
-    ids = list(
-        QueueEntry.objects.filter(refresh_at__lte=now)
-        .order_by("refresh_at")
-        .values_list("case_id", flat=True)[:limit]
-    )
+    due = QueueEntry.objects.filter(refresh_at__lte=now).order_by("refresh_at")
+    ids = list(due.values_list("case_id", flat=True)[:limit])
     for start in range(0, len(ids), 2000):
         queue_refresh(case_ids=ids[start : start + 2000], now=now)
     return len(ids)
 
 
+def queue_refresh_due_all(*, now: datetime, batch: int = 5_000) -> int:
+    """Every row due at ``now``, batch after batch (the cycle command's last step in-process)."""
+    done = 0
+    while (n := queue_refresh_due(now=now, limit=batch)) == batch:
+        done += n
+    return done + n
+
+
 def queue_refresh_cases_after_commit(*, case_ids: Iterable[int], now: datetime) -> None:
-    """After the caller's transaction commits, recompute these cases' rows (a transition or an opening:
-    a finished or held case loses its row, a new or resumed one gets one)."""
+    """A transition's or an opening's cases: up to ``IMMEDIATE_MAX`` recomputed after the caller's
+    transaction commits (a finished or held case leaves the queue, a new or resumed one enters it); more
+    are marked due in the caller's transaction (``queue_mark_due``)."""
     ids = sorted(set(case_ids))
-    if ids:
-        transaction.on_commit(lambda: queue_refresh(case_ids=ids, now=now))
+    if not ids:
+        return
+    if len(ids) > IMMEDIATE_MAX:
+        queue_mark_due(case_ids=ids, now=now)
+        return
+    transaction.on_commit(lambda: queue_refresh(case_ids=ids, now=now))
 
 
 def queue_refresh_after_commit(*, customer_ids: Iterable[int], now: datetime) -> None:

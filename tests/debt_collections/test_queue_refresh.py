@@ -20,7 +20,9 @@ from debt_collections.cycle import cycle_run
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import CaseState, CollectionCase, HoldReason, QueueEntry
 from debt_collections.services.promises import promise_take, promises_decide_due
-from debt_collections.services.queue import queue_refresh, queue_refresh_due
+from debt_collections.services import cases as case_services
+from debt_collections.services import queue as queue_services
+from debt_collections.services.queue import queue_refresh, queue_refresh_due, queue_refresh_due_all
 from tests.debt_collections.negotiation_support import NOW, case_with_phone, negotiation_env
 from tests.debt_collections.test_queue import can_call_now, gate_allows_a_call, log_call
 from tests.factories import SYSTEM, CreditAccountFactory, CustomerFactory, PhoneFactory
@@ -130,9 +132,11 @@ D = date(2026, 3, 2)
 CYCLE_AT = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 
 
-def test_the_cycle_recomputes_the_rows_of_the_accounts_it_changed_only(
-    time_machine: Any, django_capture_on_commit_callbacks: Any
+def test_the_cycle_touches_the_queue_rows_of_the_days_changes_only(
+    time_machine: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
+    """The cycle computes the rows of the cases it changed one by one (here: an escalation) and marks the
+    rows of the accounts it reviewed due; every other row is left to its own ``refresh_at``."""
     time_machine.move_to(CYCLE_AT, tick=False)
     accounts = []
     for dpd in (3, 6, 9, 14, 20, 40):  # day 15 is the escalation rung: the 14 crosses a threshold tomorrow
@@ -146,6 +150,15 @@ def test_the_cycle_recomputes_the_rows_of_the_accounts_it_changed_only(
     first = dict(QueueEntry.objects.values_list("case_id", "computed_at"))
     assert len(first) == len(accounts) and set(first.values()) == {CYCLE_AT}
 
+    computed: list[int] = []
+    marked: list[int] = []
+    real_refresh, real_mark = queue_services.queue_refresh, queue_services.queue_mark_due
+    monkeypatch.setattr(
+        queue_services, "queue_refresh", lambda **kw: (computed.extend(kw["case_ids"]), real_refresh(**kw))[1]
+    )
+    monkeypatch.setattr(
+        queue_services, "queue_mark_due", lambda **kw: (marked.extend(kw["case_ids"]), real_mark(**kw))[1]
+    )
     next_day = CYCLE_AT + timedelta(days=1)
     time_machine.move_to(next_day, tick=False)
     with django_capture_on_commit_callbacks(execute=True):
@@ -154,12 +167,12 @@ def test_the_cycle_recomputes_the_rows_of_the_accounts_it_changed_only(
     reviewed = set(
         CollectionCase.objects.filter(account__dpd_on=D + timedelta(days=1)).values_list("pk", flat=True)
     )
-    second = dict(QueueEntry.objects.values_list("case_id", "computed_at"))
-    recomputed = {case_id for case_id, at in second.items() if at == next_day}
-    assert recomputed == reviewed
-    assert reviewed and len(reviewed) < len(accounts)  # some crossed a threshold, the rest were left alone
     escalated = CollectionCase.objects.get(account=accounts[3])
-    assert escalated.state == CaseState.ACTIVE and escalated.pk in recomputed
+    assert escalated.state == CaseState.ACTIVE
+    assert set(computed) == {escalated.pk}
+    assert set(marked) | set(computed) == reviewed
+    assert reviewed and len(reviewed) < len(accounts)  # some crossed a threshold, the rest were left alone
+    assert QueueEntry.objects.get(case=escalated).computed_at == next_day
 
 
 def test_the_page_recomputes_stale_rows_before_showing_them(
@@ -176,3 +189,40 @@ def test_the_page_recomputes_stale_rows_before_showing_them(
 
     row.refresh_from_db()
     assert row.computed_at == later and row.refresh_at is not None and row.refresh_at > later
+
+
+def test_a_bulk_change_marks_its_rows_due_and_the_refresh_computes_them(
+    monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """More than ``IMMEDIATE_MAX`` cases in one change (the cycle, a bulk action): their rows are marked due
+    in the change's transaction, a new case gets a placeholder, and the due refresh computes them all."""
+    monkeypatch.setattr(queue_services, "IMMEDIATE_MAX", 1)
+    held, _ = case_with_phone()
+    queue_refresh(case_ids=[held.pk], now=NOW)
+    customers = [CustomerFactory.create() for _ in range(2)]
+    for customer in customers:
+        PhoneFactory.create(customer=customer)
+    accounts = [CreditAccountFactory.create(customer=c, days_past_due=20) for c in customers]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        opened = case_services.case_open_many(
+            account_ids=[a.pk for a in accounts], actor=SYSTEM, now=NOW, reason="test"
+        )
+        services.case_transition_many(
+            case_ids=[held.pk, opened[0].pk],
+            name="hold",
+            actor=SYSTEM,
+            now=NOW,
+            params={"hold_reason": "hardship"},
+        )
+
+    assert set(QueueEntry.objects.filter(refresh_at__lte=NOW).values_list("case_id", flat=True)) == {
+        held.pk,
+        *(c.pk for c in opened),
+    }
+    assert QueueEntry.objects.get(case=opened[1]).reasons == [queue_services.PENDING_REASON]
+
+    assert queue_refresh_due_all(now=NOW) == 3
+
+    assert set(QueueEntry.objects.values_list("case_id", flat=True)) == {opened[1].pk}  # the held ones left
+    assert QueueEntry.objects.get(case=opened[1]).reasons != [queue_services.PENDING_REASON]

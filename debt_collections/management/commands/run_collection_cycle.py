@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import CreditAccount
 from debt_collections.cycle import CHUNK_SIZE, CycleReport, chunks, cycle_run, cycle_send_chunks, cycle_start
+from debt_collections.services.queue import queue_refresh_due_all
 from ops.logs import log_context, new_id
 from ops.progress import Progress
 from ops.services import cycle_record_finish, cycle_record_start
@@ -73,6 +74,9 @@ class Command(BaseCommand):
                     raise
             counts = report.as_dict()
             cycle_record_finish(run_id=run.pk, now=timezone.now(), report=counts, errors=len(report.errors))
+            # The work queue's rows the day's changes marked due, computed here as the periodic task
+            # (debt_collections.queue_refresh_due) would on the workers: the queue is right when this returns.
+            counts["queue_rows_refreshed"] = queue_refresh_due_all(now=timezone.now())
         finished = timezone.now()
         if options["json"]:
             self.stdout.write(json.dumps(counts))
