@@ -191,6 +191,16 @@ def one_size(n: int, args: argparse.Namespace, queue: str) -> dict[str, float]:
         target,
         f"floor {floor:.2f} s, cycle/floor {cycle / floor:.2f}×",
     )
+    from debt_collections.services.queue import queue_refresh_due_all
+
+    t0 = time.perf_counter()
+    due_rows = queue_refresh_due_all(now=NOW)
+    queue_seconds = time.perf_counter() - t0
+    row(
+        f"work-queue rows the day marked due, computed after the cycle N={n:,} (queue_refresh_due: the "
+        "workers' periodic task in production)",
+        f"{queue_seconds:.2f} s for {due_rows:,} rows ({due_rows / queue_seconds if queue_seconds else 0:,.0f}/s)",
+    )
     t0 = time.perf_counter()
     again = cycle_run(as_of=TODAY, now=NOW + timedelta(hours=1))
     second = time.perf_counter() - t0
