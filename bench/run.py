@@ -199,7 +199,7 @@ def one_size(n: int, args: argparse.Namespace, queue: str) -> dict[str, float]:
     row(
         f"work-queue rows the day marked due, computed after the cycle N={n:,} (queue_refresh_due: the "
         "workers' periodic task in production)",
-        f"{queue_seconds:.2f} s for {due_rows:,} rows ({due_rows / queue_seconds if queue_seconds else 0:,.0f}/s)",
+        f"{queue_seconds:.2f} s for {due_rows:,} rows ({due_rows / max(queue_seconds, 1e-9):,.0f}/s)",
     )
     t0 = time.perf_counter()
     again = cycle_run(as_of=TODAY, now=NOW + timedelta(hours=1))
