@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from debt_collections.credit.common import CYCLE, S, cutoff_of, in_range, pack_at
@@ -89,21 +90,16 @@ def credit_report_register(*, now: datetime, lo: int | None = None, hi: int | No
 
     templates = list(NoticeTemplate.objects.filter(key=PRE_NOTICE_KEY).values_list("pk", flat=True))
     # By the index on (template, queued_at): the recent pre-notices only, whatever the book's size.
-    candidates = list(
+    candidates = (
         pre_notices(**in_range(lo, hi))
         .filter(template_id__in=templates, queued_at__gte=now - REGISTER_LOOKBACK)
+        .exclude(Exists(CreditReportNotice.objects.filter(case_id=OuterRef("case_id"))))
         .order_by("case_id", "pk")
         .values_list("case_id", "pk")
     )
-    registered = set(
-        CreditReportNotice.objects.filter(case_id__in={c for c, _n in candidates}).values_list(
-            "case_id", flat=True
-        )
-    )
     first: dict[int, int] = {}
     for case_id, notice_id in candidates:
-        if case_id not in registered:
-            first.setdefault(case_id, notice_id)
+        first.setdefault(case_id, notice_id)
     if not first:
         return 0
     with transaction.atomic():
