@@ -19,9 +19,9 @@ from debt_collections import services
 from debt_collections.cycle import cycle_run
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import CaseState, CollectionCase, HoldReason, QueueEntry
-from debt_collections.services.promises import promise_take, promises_decide_due
 from debt_collections.services import cases as case_services
 from debt_collections.services import queue as queue_services
+from debt_collections.services.promises import promise_take, promises_decide_due
 from debt_collections.services.queue import queue_refresh, queue_refresh_due, queue_refresh_due_all
 from tests.debt_collections.negotiation_support import NOW, case_with_phone, negotiation_env
 from tests.debt_collections.test_queue import can_call_now, gate_allows_a_call, log_call
