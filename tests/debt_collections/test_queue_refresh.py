@@ -153,12 +153,17 @@ def test_the_cycle_touches_the_queue_rows_of_the_days_changes_only(
     computed: list[int] = []
     marked: list[int] = []
     real_refresh, real_mark = queue_services.queue_refresh, queue_services.queue_mark_due
-    monkeypatch.setattr(
-        queue_services, "queue_refresh", lambda **kw: (computed.extend(kw["case_ids"]), real_refresh(**kw))[1]
-    )
-    monkeypatch.setattr(
-        queue_services, "queue_mark_due", lambda **kw: (marked.extend(kw["case_ids"]), real_mark(**kw))[1]
-    )
+
+    def spy_refresh(**kw: Any) -> int:
+        computed.extend(kw["case_ids"])
+        return real_refresh(**kw)
+
+    def spy_mark(**kw: Any) -> int:
+        marked.extend(kw["case_ids"])
+        return real_mark(**kw)
+
+    monkeypatch.setattr(queue_services, "queue_refresh", spy_refresh)
+    monkeypatch.setattr(queue_services, "queue_mark_due", spy_mark)
     next_day = CYCLE_AT + timedelta(days=1)
     time_machine.move_to(next_day, tick=False)
     with django_capture_on_commit_callbacks(execute=True):
