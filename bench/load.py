@@ -100,6 +100,9 @@ def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"gunicorn did not answer within 240 s (its log: {log_path})")
 
 
+WARM_UP_PER_PATH = 2
+
+
 def client_address(index: int) -> str:
     """Simulated client ``index``'s own address (loopback range: it is only a header value)."""
     return f"127.0.{1 + index // 250}.{1 + index % 250}"
@@ -122,6 +125,10 @@ def run_clients(
         headers = {"X-Forwarded-For": client_address(index)}
         if cookie:
             headers["Cookie"] = cookie
+        if think:
+            # Customers arrive spread over a think time, not all in the same millisecond (a burst of 50
+            # first requests measured the queue in front of 5 workers, not the page).
+            time.sleep(think * index / max(clients, 1))
         while True:
             with lock:
                 if budget[0] <= 0:
@@ -151,6 +158,20 @@ def run_clients(
             if think:
                 time.sleep(think)
 
+    # Warm-up, untimed: each path once per gunicorn worker (templates compiled, connections opened, as in a
+    # server that has been up for a while).
+    for index, path in enumerate(paths[:clients]):
+        for _ in range(WARM_UP_PER_PATH):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                headers = {"X-Forwarded-For": client_address(index)}
+                if cookies[index % len(cookies)]:
+                    headers["Cookie"] = cookies[index % len(cookies)]
+                conn.request("GET", path, headers=headers)
+                conn.getresponse().read()
+                conn.close()
+            except OSError:
+                pass
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     started = time.perf_counter()
     for t in threads:
