@@ -171,7 +171,13 @@ def _lock_head(chain: int) -> tuple[int, str]:
             row = cursor.fetchone()
     if row is None:
         raise RuntimeError(f"the head row of audit chain {chain} is missing and could not be created")
-    last_seq, last_hash, stored_seq, stored_hash = row
+    return _link_point(chain, *row)
+
+
+def _link_point(
+    chain: int, last_seq: int, last_hash: str, stored_seq: int | None, stored_hash: str | None
+) -> tuple[int, str]:
+    """What the next event links to: the head, or the last stored row when rows lie past the head."""
     if stored_seq is not None and stored_seq > last_seq:
         logger.error(
             "audit chain %s: rows up to seq %s lie past the chain head (seq %s); appending after them. "
@@ -211,18 +217,8 @@ def _lock_heads(chains: list[int]) -> dict[int, tuple[int, str]]:
             cursor.execute(sql, chains)
             rows = cursor.fetchall()
     found: dict[int, tuple[int, str]] = {}
-    for chain, last_seq, last_hash, stored_seq, stored_hash in rows:
-        if stored_seq is not None and stored_seq > last_seq:
-            logger.error(
-                "audit chain %s: rows up to seq %s lie past the chain head (seq %s); appending after them. "
-                "Run verify_audit.",
-                chain,
-                stored_seq,
-                last_seq,
-            )
-            found[int(chain)] = (int(stored_seq), str(stored_hash))
-        else:
-            found[int(chain)] = (int(last_seq), str(last_hash))
+    for chain, *link in rows:
+        found[int(chain)] = _link_point(int(chain), *link)
     missing = set(chains) - set(found)
     if missing:
         raise RuntimeError(
