@@ -14,6 +14,9 @@ class CollectionsConfig(AppConfig):
     verbose_name = "Collections"
 
     def ready(self) -> None:
+        from debt_collections.kernel.lookups import register
+
+        register()  # ``field__any=[...]`` for the bulk steps' long id lists
         post_migrate.connect(_grant_runtime_role, sender=self)
 
 

@@ -332,7 +332,7 @@ def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, repor
             cases__account_id__gte=lo,
             cases__account_id__lte=hi,
             cases__state__in=[CaseState.EARLY, CaseState.ACTIVE],
-            cases__id__in=sorted(changed),
+            cases__id__any=sorted(changed),
         )
         .annotate(rung=Case(*whens, default=Value(""), output_field=CharField()), open_case=F("cases__id"))
         .exclude(rung="")
@@ -343,7 +343,7 @@ def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, repor
     # A higher rung sent earlier (a case whose days past due went back down) also means nothing is due.
     sent: dict[int, set[str]] = {}
     for case_id, purpose in Notice.objects.filter(
-        case_id__in=[r[0] for r in rows], purpose__startswith="ladder:"
+        case_id__any=[r[0] for r in rows], purpose__startswith="ladder:"
     ).values_list("case_id", "purpose"):
         sent.setdefault(case_id, set()).add(purpose)
     due = {
@@ -352,12 +352,12 @@ def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, repor
         if (rung := _due_rung(ladders[code], dpd, sent.get(case_id, set()))) is not None
     }
     cases = list(
-        CollectionCase.objects.filter(pk__in=list(due)).select_related("account", "customer").order_by("pk")
+        CollectionCase.objects.filter(pk__any=list(due)).select_related("account", "customer").order_by("pk")
     )
     # One query for the points of every customer (a prefetch costs a queryset per customer).
     points: dict[int, list[ContactPoint]] = {}
     for p in ContactPoint.objects.filter(
-        customer_id__in={c.customer_id for c in cases},
+        customer_id__any={c.customer_id for c in cases},
         status__in=[ContactPoint.Status.VERIFIED, ContactPoint.Status.UNVERIFIED],
     ).order_by("customer_id", "kind", "pk"):
         points.setdefault(p.customer_id, []).append(p)

@@ -299,7 +299,7 @@ def credit_report_refresh(
         current = {
             pk: (status, reason)
             for pk, status, reason in CreditReportNotice.objects.select_for_update()
-            .filter(pk__in=[n.pk for n, _status, _reason in changed])
+            .filter(pk__any=[n.pk for n, _status, _reason in changed])
             .order_by("pk")
             .values_list("pk", "status", "suppressed_reason")
         }
@@ -309,7 +309,7 @@ def credit_report_refresh(
         for notice, status, reason in still:
             targets.setdefault((status, reason), []).append(notice.pk)
         for (status, reason), ids in targets.items():
-            CreditReportNotice.objects.filter(pk__in=ids).update(status=status, suppressed_reason=reason)
+            CreditReportNotice.objects.filter(pk__any=ids).update(status=status, suppressed_reason=reason)
         events = []
         for notice, status, reason in still:
             eligible += status == S.ELIGIBLE

@@ -53,7 +53,7 @@ def report_facts(case_ids: Iterable[int]) -> ReportFacts:
     open_disputes: dict[int, list[str]] = {}
     upheld: set[int] = set()
     resolved: set[int] = set()
-    for case_id, kind, status in Dispute.objects.filter(case_id__in=ids).values_list(
+    for case_id, kind, status in Dispute.objects.filter(case_id__any=ids).values_list(
         "case_id", "kind", "status"
     ):
         if status == Dispute.Status.OPEN:
@@ -63,7 +63,7 @@ def report_facts(case_ids: Iterable[int]) -> ReportFacts:
         elif kind != CONDUCT_COMPLAINT:
             resolved.add(case_id)
     plans = set(
-        RepaymentPlan.objects.filter(case_id__in=ids, state__in=LIVE_PLAN_STATES).values_list(
+        RepaymentPlan.objects.filter(case_id__any=ids, state__in=LIVE_PLAN_STATES).values_list(
             "case_id", flat=True
         )
     )

@@ -154,10 +154,12 @@ def verify_chain(
             # A long chain: hashes checked in SQL on one connection, chunks read on another, links and MACs
             # followed here, all three at once and all in this transaction's snapshot.
             if parallel:
-                worker = threading.Thread(target=pg_bad_hash_in_thread, args=(starts, snapshot, bad_hash))
+                worker = threading.Thread(
+                    target=pg_bad_hash_in_thread, args=(starts, chains, snapshot, bad_hash)
+                )
                 worker.start()
             else:
-                bad_hash.append(pg_bad_hash(starts))
+                bad_hash.append(pg_bad_hash(starts, chains))
         walked: dict[int, tuple[int, int, str]] = {}
         done = 0
 

@@ -68,14 +68,14 @@ def released_for(values: set[str]) -> set[tuple[str, int]]:
     """(value, customer id) pairs whose active quarantine was released for that customer only."""
     return set(
         QuarantineRelease.objects.filter(
-            quarantine__value__in=values, quarantine__lifted_at__isnull=True
+            quarantine__value__any=values, quarantine__lifted_at__isnull=True
         ).values_list("quarantine__value", "customer_id")
     )
 
 
 def quarantined_values(values: set[str]) -> set[str]:
     return set(
-        QuarantinedContact.objects.filter(value__in=values, lifted_at__isnull=True).values_list(
+        QuarantinedContact.objects.filter(value__any=values, lifted_at__isnull=True).values_list(
             "value", flat=True
         )
     )
@@ -136,7 +136,7 @@ def histories(*, people: set[tuple[int, str]], now: datetime) -> dict[tuple[int,
     same_value_points = (
         list(
             ContactPoint.objects.filter(
-                Q(phone__in=[StoredPhoneNumber(v) for v in values]) | Q(email__in=values)
+                Q(phone__any=[StoredPhoneNumber(v) for v in values]) | Q(email__any=values)
             ).values_list("pk", flat=True)
         )
         if values
@@ -145,11 +145,11 @@ def histories(*, people: set[tuple[int, str]], now: datetime) -> dict[tuple[int,
     # The people's own cases, so the notice query filters on the outbox's own indexed columns (an OR
     # across a join to the case table makes PostgreSQL scan every notice in the window).
     customer_of_case = dict(
-        CollectionCase.objects.filter(customer_id__in=customers).values_list("pk", "customer_id")
+        CollectionCase.objects.filter(customer_id__any=customers).values_list("pk", "customer_id")
     )
     found: list[tuple[int | None, str, PastContact]] = []
     attempts = ContactAttempt.objects.filter(
-        Q(customer_id__in=customers) | Q(contact_point_id__in=same_value_points),
+        Q(customer_id__any=customers) | Q(contact_point_id__any=same_value_points),
         placed_at__gte=since,
         placed_at__lte=now,
     ).select_related("contact_point")
@@ -172,7 +172,7 @@ def histories(*, people: set[tuple[int, str]], now: datetime) -> dict[tuple[int,
             )
         )
     notices = Notice.objects.filter(
-        Q(case_id__in=list(customer_of_case)) | Q(contact_point_id__in=same_value_points),
+        Q(case_id__any=list(customer_of_case)) | Q(contact_point_id__any=same_value_points),
         status__in=[Notice.Status.SENT, Notice.Status.SENDING],
         claimed_at__gte=since,
         claimed_at__lte=now,

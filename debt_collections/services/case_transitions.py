@@ -301,7 +301,7 @@ def _save(changed: list[tuple[CollectionCase, str]], now: datetime) -> None:
         key = (previous, *(getattr(case, f) for f in TRANSITION_FIELDS))
         groups.setdefault(key, []).append(case)
     for (previous, *values), group in groups.items():
-        updated = CollectionCase.objects.filter(pk__in=[c.pk for c in group], state=previous).update(
+        updated = CollectionCase.objects.filter(pk__any=[c.pk for c in group], state=previous).update(
             updated_at=now, **dict(zip(TRANSITION_FIELDS, values, strict=True))
         )
         if updated != len(group):

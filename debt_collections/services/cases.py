@@ -296,11 +296,11 @@ def case_open_many(
     with transaction.atomic():
         accounts = list(
             CreditAccount.objects.select_for_update()
-            .filter(pk__in=account_ids)
+            .filter(pk__any=account_ids)
             .exclude(
                 # Only these accounts' cases: a subquery over every open case costs the cycle a scan of
                 # the whole table per chunk.
-                cases__in=CollectionCase.objects.filter(account_id__in=account_ids).exclude(
+                cases__in=CollectionCase.objects.filter(account_id__any=account_ids).exclude(
                     state__in=[CaseState.RESOLVED, CaseState.CLOSED]
                 )
             )

@@ -348,8 +348,8 @@ def links_for_notices(
         return {}
     urls: dict[tuple[int, int], str] = {}
     reusable = NegotiationLink.objects.filter(
-        case_id__in={c for c, _ in wanted},
-        contact_point_id__in={p for _, p in wanted},
+        case_id__any={c for c, _ in wanted},
+        contact_point_id__any={p for _, p in wanted},
         revoked_at__isnull=True,
         locked_at__isnull=True,
         expires_at__gt=now + REUSE_MARGIN,

@@ -369,11 +369,11 @@ def queue_mark_due(*, case_ids: Iterable[int], now: datetime) -> int:
     if not ids:
         return 0
     marked = (
-        QueueEntry.objects.filter(case_id__in=ids)
+        QueueEntry.objects.filter(case_id__any=ids)
         .filter(Q(refresh_at__isnull=True) | Q(refresh_at__gt=now))
         .update(refresh_at=now)
     )
-    have = set(QueueEntry.objects.filter(case_id__in=ids).values_list("case_id", flat=True))
+    have = set(QueueEntry.objects.filter(case_id__any=ids).values_list("case_id", flat=True))
     placeholders = [
         QueueEntry(
             case_id=case_id,

@@ -237,7 +237,7 @@ def notice_queue_many(
         # One gate decision at a time per person, so two notices cannot both slip under a cap.
         list(
             Customer.objects.select_for_update()
-            .filter(pk__in={r.case.customer_id for r in requests})
+            .filter(pk__any={r.case.customer_id for r in requests})
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -253,7 +253,7 @@ def notice_queue_many(
             )
             keyed.append((key, r))
         existing = {
-            n.idempotency_key: n for n in Notice.objects.filter(idempotency_key__in=[k for k, _ in keyed])
+            n.idempotency_key: n for n in Notice.objects.filter(idempotency_key__any=[k for k, _ in keyed])
         }
         if retry_blocked:
             # Only the newest attempt counts: a retry that went through is returned, one still blocked

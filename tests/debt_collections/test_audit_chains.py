@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -201,3 +202,24 @@ def test_a_chain_written_before_there_were_several_stays_valid_with_its_old_chec
         last_seq=10, last_hash=AuditEvent.objects.get(chain=0, seq=10).hash
     )
     assert verify_chain().broken_seq == 11
+
+
+def test_a_batch_crossing_the_cadence_on_several_chains_is_sealed_once_for_all_of_them(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from debt_collections.models import AuditSeal
+
+    a, b = _cases_on_two_chains()
+    with override_settings(AUDIT_CHECKPOINT_EVERY_EVENTS=5):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+            audit_append_many(
+                [PendingEvent("test.step", case.pk, {"i": i}, ACTOR) for case in (a, b) for i in range(6)]
+                + [PendingEvent("test.step", None, {"i": i}, ACTOR) for i in range(6)],
+                at=timezone.now(),
+            )
+
+    # one seal after the commit, signing the three heads that crossed (not one seal per chain)
+    assert len(callbacks) == 1
+    seal = AuditSeal.objects.get()
+    assert seal.ok and seal.reason == "cadence" and seal.seq == AuditEvent.objects.count()
+    assert verify_chain().ok
