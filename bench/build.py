@@ -16,7 +16,7 @@ import json
 import multiprocessing
 import random
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection, connections, models
@@ -182,7 +182,6 @@ def _load(start: int, stop: int, as_of: date, templates: dict[str, int]) -> dict
     case_rows = []
     notice_rows = []
     record_rows = []
-    sent = now - timedelta(days=3)
     for i, dpd in zip(ids, dpds, strict=True):
         due = as_of - timedelta(days=dpd) if dpd else as_of + timedelta(days=rng.randint(0, 25))
         status = "current" if not dpd else "charged_off" if dpd >= charge_off else "delinquent"
@@ -200,6 +199,9 @@ def _load(start: int, stop: int, as_of: date, templates: dict[str, int]) -> dict
             continue
         threshold, key = reached[-1]
         rung_date = due + timedelta(days=threshold)
+        # Queued by the cycle of the day the rung came due and sent within the hour, as a running system
+        # has them (all of them "3 days ago" made every recent-notice query read the whole outbox).
+        sent = min(datetime.combine(rung_date, time(1, 0), tzinfo=UTC), now - timedelta(hours=1))
         notice_rows.append(
             (i, i, templates[key], i, "sms", f"+86139{i:08d}", "", "(bench)", "0" * 64, rung_date,
              f"{i}:{key}:{i}:{rung_date.isoformat()}", "sent", '{"allowed": true}', sent, sent, sent, "bench",

@@ -44,12 +44,13 @@ that needs a person (no callable phone); else wait.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts.models import ContactPoint
@@ -364,7 +365,11 @@ PENDING_REASON = "not computed yet"
 def queue_mark_due(*, case_ids: Iterable[int], now: datetime) -> int:
     """Make these cases' rows due for ``queue_refresh_due`` (in the caller's transaction): existing rows
     get ``refresh_at = now`` unless already due; a case without a row gets a placeholder (score 0,
-    "not computed yet") so that the refresh finds it by the same index. Returns the rows marked."""
+    "not computed yet") so that the refresh finds it by the same index. Returns the rows marked.
+
+    Two statements whatever the number of cases, the ids as one parameter (the cycle marks 10,000s: as
+    model objects through ``bulk_create`` that cost 2 s at 1,000,000 accounts).
+    """
     ids = sorted(set(case_ids))
     if not ids:
         return 0
@@ -373,21 +378,28 @@ def queue_mark_due(*, case_ids: Iterable[int], now: datetime) -> int:
         .filter(Q(refresh_at__isnull=True) | Q(refresh_at__gt=now))
         .update(refresh_at=now)
     )
-    have = set(QueueEntry.objects.filter(case_id__any=ids).values_list("case_id", flat=True))
-    placeholders = [
-        QueueEntry(
-            case_id=case_id,
-            score=0,
-            reasons=[PENDING_REASON],
-            next_action=NextAction.WAIT,
-            computed_at=now,
-            refresh_at=now,
-        )
-        for case_id in ids
-        if case_id not in have
-    ]
-    QueueEntry.objects.bulk_create(placeholders, ignore_conflicts=True, batch_size=2000)
-    return marked + len(placeholders)
+    return marked + _insert_placeholders(ids, now)
+
+
+def _insert_placeholders(ids: list[int], now: datetime) -> int:
+    """``INSERT … SELECT`` a placeholder row for each id without one (a row another transaction inserted
+    meanwhile wins: ``ON CONFLICT DO NOTHING``)."""
+    table = connection.ops.quote_name(QueueEntry._meta.db_table)
+    at = QueueEntry._meta.get_field("computed_at").get_db_prep_value(now, connection)
+    reasons = json.dumps([PENDING_REASON])
+    ids_param: object
+    if connection.vendor == "postgresql":
+        source, ids_param, cast = "unnest(%s::bigint[]) AS v(id)", ids, "::jsonb"
+    else:
+        source, ids_param, cast = "(SELECT value AS id FROM json_each(%s)) AS v", json.dumps(ids), ""
+    sql = (
+        f"INSERT INTO {table} (case_id, score, reasons, next_action, call_blocked_by, computed_at, "  # noqa: S608
+        f"refresh_at) SELECT v.id, 0, %s{cast}, %s, %s{cast}, %s, %s FROM {source} WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {table} q WHERE q.case_id = v.id) ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [reasons, NextAction.WAIT, "[]", at, at, ids_param])
+        return max(cursor.rowcount, 0)
 
 
 def queue_refresh_range(*, lo: int, hi: int, as_of: date, now: datetime) -> int:
