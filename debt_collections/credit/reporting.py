@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from debt_collections.credit.common import CYCLE, S, cutoff_of, in_range, pack_at
@@ -36,7 +36,7 @@ from debt_collections.credit.selectors import pre_notices, report_facts
 from debt_collections.errors import InvalidInput
 from debt_collections.kernel.audit import PendingEvent, audit_append, audit_append_many
 from debt_collections.kernel.locking import lock_case
-from debt_collections.models import CollectionCase, CreditReportNotice
+from debt_collections.models import CollectionCase, CreditRefreshMark, CreditReportNotice
 from debt_collections.policies.credit_impact import PRE_NOTICE_KEY
 from debt_collections.policies.credit_reporting import (
     OPEN_STATUSES,
@@ -254,12 +254,24 @@ def credit_report_refresh(
     of ``as_of`` (or ``now``): ``pending``, ``eligible`` or ``suppressed`` with its reason. Writes and
     audits only the rows that change, so a second run for the date writes nothing. Returns (now
     eligible, now suppressed) counts of the rows changed into those statuses.
+
+    For a range (the cycle's chunks) the first run of a date evaluates every open record and leaves a
+    ``CreditRefreshMark``; a later run for the date reads only the records touched since
+    (``_touched_since``). A change committed while a run reads is picked up by the next date's run at the
+    latest, and the feed export evaluates every record again before it reports one.
     """
     cutoff = cutoff_of(as_of, now)
+    records = CreditReportNotice.objects.filter(status__in=OPEN_STATUSES, **in_range(lo, hi))
+    mark = (
+        CreditRefreshMark.objects.filter(as_of=as_of, lo=lo, hi=hi).first()
+        if lo is not None and hi is not None
+        else None
+    )
+    if mark is not None:
+        records = records.filter(_touched_since(mark.at, cutoff))
     notices = [
         _Row(*values)
-        for values in CreditReportNotice.objects.filter(status__in=OPEN_STATUSES, **in_range(lo, hi))
-        .order_by("pk")
+        for values in records.order_by("pk")
         .values_list(
             "pk",
             "case_id",
@@ -272,7 +284,10 @@ def credit_report_refresh(
             "case__customer__jurisdiction",
         )
     ]
+    ranged = lo is not None and hi is not None
     if not notices:
+        if ranged:
+            _mark_evaluated(as_of=as_of, lo=lo, hi=hi, now=now, mark=mark)
         return 0, 0
     facts = report_facts(n.case_id for n in notices)
     changed = [
@@ -291,9 +306,13 @@ def credit_report_refresh(
         != (n.status, n.suppressed_reason)
     ]
     if not changed:
+        if ranged:
+            _mark_evaluated(as_of=as_of, lo=lo, hi=hi, now=now, mark=mark)
         return 0, 0
     eligible = suppressed = 0
     with transaction.atomic():
+        if ranged:  # with the changes it stands for: a failed write leaves the range to be evaluated again
+            _mark_evaluated(as_of=as_of, lo=lo, hi=hi, now=now, mark=mark)
         # Re-read under the lock: the export or a correction may have moved a record meanwhile; those are
         # left alone (the next run sees them as they are now).
         current = {
@@ -330,6 +349,42 @@ def credit_report_refresh(
             )
         audit_append_many(events, at=now)
     return eligible, suppressed
+
+
+def _touched_since(at: datetime, cutoff: datetime) -> Q:
+    """The open records whose status may differ from the one given at ``at`` for the same date: what
+    ``evaluate`` reads changed after ``at`` (the case's state or hold: ``updated_at``; a dispute or a plan
+    opened, accepted or ended; a record registered or delivered, which sets its times), or its waiting
+    period ended by ``cutoff``. The days past due and the pack are the same for the same date."""
+    from debt_collections.models import Dispute, RepaymentPlan
+
+    disputes = Dispute.objects.filter(case_id=OuterRef("case_id")).filter(
+        Q(opened_at__gt=at) | Q(resolved_at__gt=at)
+    )
+    plans = RepaymentPlan.objects.filter(case_id=OuterRef("case_id")).filter(
+        Q(offered_at__gt=at) | Q(accepted_at__gt=at) | Q(ended_at__gt=at)
+    )
+    return (
+        Q(status=S.PENDING, eligible_at__lte=cutoff)
+        | Q(created_at__gt=at)
+        | Q(delivered_at__gt=at)
+        | Q(case__updated_at__gt=at)
+        | Exists(disputes)
+        | Exists(plans)
+    )
+
+
+def _mark_evaluated(
+    *, as_of: date, lo: int | None, hi: int | None, now: datetime, mark: CreditRefreshMark | None
+) -> None:
+    """Remember that every open record of the range was evaluated for ``as_of`` at ``now`` (the records read
+    above were: all of them, or all that something touched since the last mark)."""
+    if lo is None or hi is None:
+        return
+    if mark is None:
+        CreditRefreshMark.objects.get_or_create(as_of=as_of, lo=lo, hi=hi, defaults={"at": now})
+    elif now > mark.at:
+        CreditRefreshMark.objects.filter(pk=mark.pk, at=mark.at).update(at=now)
 
 
 # --- the daily cycle's step ------------------------------------------------------------------------

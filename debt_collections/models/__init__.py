@@ -31,7 +31,12 @@ from debt_collections.models.negotiation import (
 )
 from debt_collections.models.promises import PromiseChannel, PromiseState, PromiseToPay  # issue 14
 from debt_collections.models.queue import NextAction, QueueEntry  # issue 14
-from debt_collections.models.reporting import BureauRecord, CreditReportNotice, LimitChangeAppeal
+from debt_collections.models.reporting import (
+    BureauRecord,
+    CreditRefreshMark,
+    CreditReportNotice,
+    LimitChangeAppeal,
+)
 from debt_collections.models.snapshots import DelinquencySnapshot  # issue 14
 
 __all__ = [
@@ -47,6 +52,7 @@ __all__ = [
     "CloseReason",
     "CollectionCase",
     "ContactAttempt",
+    "CreditRefreshMark",
     "CreditReportNotice",
     "DelinquencySnapshot",
     "Dispute",

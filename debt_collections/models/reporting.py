@@ -74,6 +74,26 @@ class CreditReportNotice(models.Model):
         return f"credit report notice for case {self.case_id} ({self.status})"
 
 
+class CreditRefreshMark(models.Model):
+    """The daily cycle evaluated every open ``CreditReportNotice`` of the accounts ``lo``..``hi`` for
+    ``as_of`` at ``at`` (its ``now``). A later run for the same date and range evaluates only the records
+    something touched since (``credit.reporting.credit_report_refresh``), so a second run costs what changed
+    in between, not every open record. Written only by ``credit.reporting``."""
+
+    as_of = models.DateField()
+    lo = models.BigIntegerField()
+    hi = models.BigIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["as_of", "lo", "hi"], name="credit_refresh_once_per_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"credit records {self.lo}..{self.hi} evaluated for {self.as_of} at {self.at:%Y-%m-%d %H:%M}"
+
+
 class BureauRecord(models.Model):
     """One line of the credit-bureau feed. Unique per (account, kind, as_of): a date is reported once."""
 

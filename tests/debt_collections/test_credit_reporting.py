@@ -246,6 +246,48 @@ def test_the_cycle_marks_a_record_eligible_once_its_period_has_passed(
     assert again.credit_reports_eligible == 0
 
 
+@pytest.mark.parametrize("held_first", [False, True])
+def test_a_second_run_for_the_date_reads_only_the_records_touched_since_and_catches_each_change(
+    django_capture_on_commit_callbacks: Any, clock: Any, agent: User, monkeypatch: Any, held_first: bool
+) -> None:
+    from debt_collections.credit import reporting
+
+    case = delivered(django_capture_on_commit_callbacks)
+    other = delivered(django_capture_on_commit_callbacks)  # eligible too, and nothing touches it
+    day = D + timedelta(days=N)
+    if held_first:  # then the dispute changes nothing on the case itself, only the reason
+        services.case_hold(
+            case_id=case.pk, actor=Actor.for_user(agent), hold_reason="hardship", now=clock(NOW)
+        )
+    cycle_run(as_of=day, now=clock(NOW + timedelta(days=N)))
+    assert crn(other).status == S.ELIGIBLE
+    services.dispute_open(
+        case_id=case.pk,
+        kind="credit_report",
+        description="I was never told",
+        channel="phone",
+        actor=Actor.for_user(agent),
+        now=clock(NOW + timedelta(days=N, hours=1)),
+    )
+    evaluated: list[int] = []
+    real = reporting.evaluate
+
+    def spy(notice: Any, *args: Any) -> tuple[str, str]:
+        evaluated.append(notice.case_id)
+        return real(notice, *args)
+
+    monkeypatch.setattr(reporting, "evaluate", spy)
+
+    cycle_run(as_of=day, now=clock(NOW + timedelta(days=N, hours=2)))
+
+    assert evaluated == [case.pk]  # not every open record again
+    assert (crn(case).status, crn(case).suppressed_reason) == (
+        S.SUPPRESSED,
+        "a dispute is open (credit_report)",
+    )
+    assert crn(other).status == S.ELIGIBLE
+
+
 # --- suppression ---------------------------------------------------------------------------------------
 
 
