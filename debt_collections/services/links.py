@@ -330,14 +330,19 @@ REUSE_MARGIN = timedelta(days=3)
 
 
 def links_for_notices(
-    *, pairs: list[tuple[CollectionCase, ContactPoint]], actor: Actor, now: datetime
+    *,
+    pairs: list[tuple[CollectionCase, ContactPoint]],
+    actor: Actor,
+    now: datetime,
+    events: list[PendingEvent] | None = None,
 ) -> dict[tuple[int, int], str]:
     """The negotiation-link URL each (case, contact point) notice should carry, in the caller's transaction.
 
     Reuses a usable link for the same case and point (not revoked or locked, with at least
     ``REUSE_MARGIN`` left), else creates one (audited ``link.create``), in a fixed number of queries so the
     daily cycle can call it for thousands of notices. Points reported as wrong party get no link (the gate
-    blocks those notices anyway).
+    blocks those notices anyway). With ``events`` the ``link.create`` events are added to it for the
+    caller to append in this transaction (``links_create_many``).
     """
     wanted = {
         (case.pk, point.pk): (case, point)
@@ -359,7 +364,7 @@ def links_for_notices(
         if key in wanted and key not in urls:
             urls[key] = link_url(link)
     missing = [pair for key, pair in wanted.items() if key not in urls]
-    for link in links_create_many(pairs=missing, actor=actor, now=now, purpose="notice"):
+    for link in links_create_many(pairs=missing, actor=actor, now=now, purpose="notice", events=events):
         urls[(link.case_id, link.contact_point_id or 0)] = link_url(link)
     return urls
 
@@ -370,10 +375,16 @@ def links_create_many(
     actor: Actor,
     now: datetime,
     purpose: str = "",
+    events: list[PendingEvent] | None = None,
 ) -> list[NegotiationLink]:
     """New links for these (case, contact point) pairs, each expiring after its pack's
     ``link_expiry_days``, audited ``link.create``: the one write path for links (``link_create`` is this
-    with one pair after its checks). In the caller's transaction; a fixed number of queries."""
+    with one pair after its checks). In the caller's transaction; a fixed number of queries.
+
+    ``events``: add the ``link.create`` events to this list instead of appending them now; the caller
+    appends them in the same transaction with its own (``notice_queue_many``: one append at the end, so
+    the audit chains' heads stay locked only for the end of the transaction, not through rendering).
+    """
     rows = []
     versions: list[str] = []
     for case, point in pairs:
@@ -389,22 +400,23 @@ def links_create_many(
             )
         )
     created = bulk_insert(NegotiationLink, rows)
-    audit_append_many(
-        [
-            PendingEvent(
-                action="link.create",
-                case_id=link.case_id,
-                actor=actor,
-                payload={
-                    "link": str(link.id),
-                    "contact_point": link.contact_point_id,
-                    "expires_at": link.expires_at,
-                    "policy_version": version,
-                    **({"for": purpose} if purpose else {}),
-                },
-            )
-            for link, version in zip(created, versions, strict=True)
-        ],
-        at=now,
-    )
+    pending = [
+        PendingEvent(
+            action="link.create",
+            case_id=link.case_id,
+            actor=actor,
+            payload={
+                "link": str(link.id),
+                "contact_point": link.contact_point_id,
+                "expires_at": link.expires_at,
+                "policy_version": version,
+                **({"for": purpose} if purpose else {}),
+            },
+        )
+        for link, version in zip(created, versions, strict=True)
+    ]
+    if events is not None:
+        events.extend(pending)
+    else:
+        audit_append_many(pending, at=now)
     return created

@@ -46,10 +46,16 @@ SERVICE_ONLY_KEYS: frozenset[str] = frozenset(
 
 class LinkMaker(Protocol):
     """Gives the negotiation-link URL each (case, contact point) notice should carry, in the caller's
-    transaction (``links_for_notices``); pairs it cannot link (a wrong party) are left out."""
+    transaction (``links_for_notices``); pairs it cannot link (a wrong party) are left out. The audit
+    events of the links it creates go to ``events`` when given (appended by the caller)."""
 
     def __call__(
-        self, *, pairs: list[tuple[CollectionCase, ContactPoint]], actor: Actor, now: datetime
+        self,
+        *,
+        pairs: list[tuple[CollectionCase, ContactPoint]],
+        actor: Actor,
+        now: datetime,
+        events: list[PendingEvent] | None = None,
     ) -> dict[tuple[int, int], str]: ...
 
 
@@ -310,7 +316,13 @@ def _create(
     decisions = gate_decide_many(requests=gate_requests, actor_user=actor.user, now=now)
     # A notice that brings its own link (the admin's "send a new link") needs no other.
     wanted = [(r.case, r.contact_point) for _k, r, _e in todo if "portal_url" not in r.extra_context]
-    urls = links(pairs=wanted, actor=actor, now=now) if links is not None and wanted else {}
+    # The links' audit events are appended with the notices' at the end: the chains' heads are locked
+    # from the first append to the commit, and two cycle chunks on two workers would otherwise take turns
+    # for the whole rendering in between.
+    link_events: list[PendingEvent] = []
+    urls = (
+        links(pairs=wanted, actor=actor, now=now, events=link_events) if links is not None and wanted else {}
+    )
     rows: list[Notice] = []
     for (key, r, earlier), gate, decision in zip(todo, gate_requests, decisions, strict=True):
         template = cast(NoticeTemplate, gate.template)  # None was refused above
@@ -347,7 +359,8 @@ def _create(
         rows.append(notice)
     created = bulk_insert(Notice, rows)
     audit_append_many(
-        [
+        link_events
+        + [
             PendingEvent(
                 action="notice.queued" if notice.status == Notice.Status.PENDING else "notice.blocked",
                 case_id=notice.case_id,
