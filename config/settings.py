@@ -242,6 +242,18 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
+# Optionally, notices are sent from a queue of their own (a worker per queue, or one worker with
+# ``-Q celery,<name>``): the daily cycle's chunks then never wait behind the day's 10,000s of sends, nor the
+# sends behind the cycle. Unset, every task shares the default queue.
+NOTICE_SEND_QUEUE = os.environ.get("NOTICE_SEND_QUEUE", "")
+CELERY_TASK_ROUTES = (
+    {
+        name: {"queue": NOTICE_SEND_QUEUE}
+        for name in ("notifications.send_notice", "notifications.send_notice_batch")
+    }
+    if NOTICE_SEND_QUEUE
+    else {}
+)
 # Numbers are stored and shown as E.164 (accounts.models.StoredPhoneNumberField relies on the two matching).
 PHONENUMBER_DB_FORMAT = "E164"
 PHONENUMBER_DEFAULT_FORMAT = "E164"

@@ -89,3 +89,26 @@ def test_production_settings_refuse_to_load_with_the_development_key() -> None:
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
+
+
+@pytest.mark.parametrize("queue", ["", "notices"])
+def test_notices_are_sent_from_their_own_queue_when_one_is_named(queue: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    snippet = (
+        "import django; django.setup()\n"
+        "from config.celery import app\n"
+        "route = lambda name: (app.amqp.router.route({}, name).get('queue') or app.amqp.default_queue).name\n"
+        "print(route('notifications.send_notice_batch'), route('notifications.send_notice'),"
+        " route('debt_collections.run_cycle_chunk'))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "NOTICE_SEND_QUEUE": queue}
+    result = subprocess.run(  # noqa: S603  (our own interpreter, a fixed snippet)
+        [sys.executable, "-c", snippet], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    sends = queue or "celery"
+    assert result.stdout.split() == [sends, sends, "celery"]
