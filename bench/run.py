@@ -213,8 +213,8 @@ def one_size(n: int, args: argparse.Namespace, queue: str) -> dict[str, float]:
         due = scenario.count_due(day)
         group = scenario.measure_fanout(as_of=day, now=NOW + timedelta(days=1), queue=queue, concurrency=2)
         row(
-            f"next day N={n:,} as a Celery group on a real worker (prefork -c 2, Redis; {due:,} due; "
-            "its sends on their own queue, not sent here)",
+            f"next day N={n:,} as a Celery group on a real worker (prefork -c 2, Redis; {due:,} due; chunks "
+            f"of {scenario.group_chunk_size(n):,}; its sends on their own queue, not sent here)",
             f"{group:.2f} s", "", f"cycle/floor {group / floor:.2f}×",
         )  # fmt: skip
         day += timedelta(days=1)
