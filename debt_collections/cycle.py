@@ -41,6 +41,7 @@ from django.utils import timezone
 from accounts.models import ContactPoint, CreditAccount
 from debt_collections.errors import DomainError
 from debt_collections.kernel.audit import Actor
+from debt_collections.kernel.cycle_marks import mark_done, mark_of
 from debt_collections.kernel.sealing import seal_after_commit
 from debt_collections.models import TERMINAL, CaseState, CollectionCase
 from debt_collections.policies import PACK_CODES, get_pack
@@ -50,6 +51,9 @@ from debt_collections.services import work_cycle  # issue 14: promises and the w
 # [D] early → active once the account is this many days past due (the firm reminder rung).
 ESCALATE_AT_DPD = 15
 ACTOR = Actor.system("collection_cycle")
+# The steps that look only at what changed since their last run for the same date (``CycleMark``).
+TRANSITIONS_STEP = "transitions"
+LADDER_STEP = "ladder"
 # Account ids per chunk. Every step finds its candidates through an index, so a chunk costs what changes in
 # it plus a fixed ~0.1 s of queries: wide chunks (a day at 1,000,000 accounts is 4 chunks for a group of
 # workers to share; 10,000,000 is 40).
@@ -224,9 +228,13 @@ def _charge_off_filter(as_of: date) -> Q:
 
 def _transitions(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleReport) -> None:
     in_range = CollectionCase.objects.filter(account_id__gte=lo, account_id__lte=hi)
+    # A second run for the date: days past due are the date's already, so only a case whose state changed
+    # since the first (index on updated_at) can have become due to escalate or charge off.
+    since = mark_of(TRANSITIONS_STEP, as_of=as_of, lo=lo, hi=hi)
+    changed = in_range if since is None else in_range.filter(updated_at__gt=since)
     # Early cases are the few opened in the last two weeks (index on state).
     to_escalate = list(
-        in_range.filter(state=CaseState.EARLY, account__days_past_due__gte=ESCALATE_AT_DPD)
+        changed.filter(state=CaseState.EARLY, account__days_past_due__gte=ESCALATE_AT_DPD)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -239,6 +247,7 @@ def _transitions(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleR
             cases__account_id__gte=lo,
             cases__account_id__lte=hi,
             cases__state=CaseState.ACTIVE,
+            **({} if since is None else {"cases__updated_at__gt": since}),
         )
         .order_by("cases__id")
         .values_list("cases__id", flat=True)
@@ -257,6 +266,7 @@ def _transitions(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleR
             report.holds_released += 1
         except DomainError as exc:  # e.g. the dispute behind the hold is still open: it stays held
             report.errors.append(f"case {case_id}: {exc.message}")
+    mark_done(TRANSITIONS_STEP, as_of=as_of, lo=lo, hi=hi, now=now)
 
 
 def _best_point(points: list[ContactPoint]) -> tuple[ContactPoint | None, bool]:
@@ -297,19 +307,20 @@ def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, repor
     # past due were written for this date, index on dpd_on), or a case that changed state today
     # (escalated, released from a hold, a plan broken; index on updated_at). Of those, the database
     # picks the working cases whose highest rung reached has no notice yet.
+    # A second run for the date (a mark): the accounts' days past due are the date's already, so only the
+    # cases changed since the first run.
+    since = mark_of(LADDER_STEP, as_of=as_of, lo=lo, hi=hi)
     start_of_day = datetime.combine(as_of, time.min, tzinfo=UTC)
-    changed = set(
-        CollectionCase.objects.filter(
-            account_id__gte=lo, account_id__lte=hi, account__dpd_on=as_of,
-            state__in=[CaseState.EARLY, CaseState.ACTIVE],
-        ).values_list("pk", flat=True)
-    ) | set(
-        CollectionCase.objects.filter(
-            account_id__gte=lo, account_id__lte=hi, updated_at__gte=start_of_day,
-            state__in=[CaseState.EARLY, CaseState.ACTIVE],
-        ).values_list("pk", flat=True)
-    )  # fmt: skip
+    working = CollectionCase.objects.filter(
+        account_id__gte=lo, account_id__lte=hi, state__in=[CaseState.EARLY, CaseState.ACTIVE]
+    )
+    if since is not None:
+        changed = set(working.filter(updated_at__gt=since).values_list("pk", flat=True))
+    else:
+        changed = set(working.filter(account__dpd_on=as_of).values_list("pk", flat=True))
+        changed |= set(working.filter(updated_at__gte=start_of_day).values_list("pk", flat=True))
     if not changed:
+        mark_done(LADDER_STEP, as_of=as_of, lo=lo, hi=hi, now=now)
         return
     if len({tuple(ladder) for ladder in ladders.values()}) == 1:
         # Every pack has the same ladder (today's packs do): no need to look up each customer's pack.
@@ -383,6 +394,7 @@ def _queue_ladder_notices(*, lo: int, hi: int, as_of: date, now: datetime, repor
             report.notices_blocked += 1
         else:
             report.notices_queued += 1
+    mark_done(LADDER_STEP, as_of=as_of, lo=lo, hi=hi, now=now)
 
 
 def cycle_run_chunk(*, as_of: date, lo: int, hi: int, now: datetime) -> CycleReport:

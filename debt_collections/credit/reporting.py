@@ -35,8 +35,9 @@ from debt_collections.credit.corrections import credit_report_corrections_due
 from debt_collections.credit.selectors import pre_notices, report_facts
 from debt_collections.errors import InvalidInput
 from debt_collections.kernel.audit import PendingEvent, audit_append, audit_append_many
+from debt_collections.kernel.cycle_marks import mark_done, mark_of
 from debt_collections.kernel.locking import lock_case
-from debt_collections.models import CollectionCase, CreditRefreshMark, CreditReportNotice
+from debt_collections.models import CollectionCase, CreditReportNotice
 from debt_collections.policies.credit_impact import PRE_NOTICE_KEY
 from debt_collections.policies.credit_reporting import (
     OPEN_STATUSES,
@@ -82,17 +83,25 @@ class _RowAccount:
 REGISTER_LOOKBACK = timedelta(days=7)
 
 
-def credit_report_register(*, now: datetime, lo: int | None = None, hi: int | None = None) -> int:
+REGISTER_STEP = "credit_report_register"
+
+
+def credit_report_register(
+    *, now: datetime, lo: int | None = None, hi: int | None = None, as_of: date | None = None
+) -> int:
     """Create the ``CreditReportNotice`` of every case (accounts ``lo``..``hi``) that has a pre-notice
     queued, being sent or sent in the last ``REGISTER_LOOKBACK``, and no record yet. Returns how many were
-    created. Safe to repeat."""
+    created. Safe to repeat. With ``as_of`` (the cycle's chunks), a later run for the date looks only at
+    the pre-notices queued since the last (``CycleMark``)."""
     from notifications.models import NoticeTemplate
 
     templates = list(NoticeTemplate.objects.filter(key=PRE_NOTICE_KEY).values_list("pk", flat=True))
-    # By the index on (template, queued_at): the recent pre-notices only, whatever the book's size.
+    # By the index on (template, queued_at): the recent pre-notices only, whatever the book's size; a
+    # second run for the date only those queued since the first (its mark).
+    since = mark_of(REGISTER_STEP, as_of=as_of, lo=lo, hi=hi) if as_of is not None else None
     candidates = (
         pre_notices(**in_range(lo, hi))
-        .filter(template_id__in=templates, queued_at__gte=now - REGISTER_LOOKBACK)
+        .filter(template_id__in=templates, queued_at__gte=now - REGISTER_LOOKBACK if since is None else since)
         .exclude(Exists(CreditReportNotice.objects.filter(case_id=OuterRef("case_id"))))
         .order_by("case_id", "pk")
         .values_list("case_id", "pk")
@@ -101,8 +110,12 @@ def credit_report_register(*, now: datetime, lo: int | None = None, hi: int | No
     for case_id, notice_id in candidates:
         first.setdefault(case_id, notice_id)
     if not first:
+        if as_of is not None:
+            mark_done(REGISTER_STEP, as_of=as_of, lo=lo, hi=hi, now=now)
         return 0
     with transaction.atomic():
+        if as_of is not None:  # with the records it stands for
+            mark_done(REGISTER_STEP, as_of=as_of, lo=lo, hi=hi, now=now)
         # Lock the cases so that a concurrent run cannot create a second record (the unique constraint
         # would refuse it anyway; this keeps a refused insert from aborting the whole batch).
         cases = list(
@@ -223,12 +236,12 @@ def credit_report_notice_delivered(
 def _record_deliveries(*, now: datetime, lo: int | None, hi: int | None) -> int:
     from notifications.models import Notice
 
-    waiting = CreditReportNotice.objects.filter(delivered_at__isnull=True, **in_range(lo, hi)).values_list(
-        "case_id", flat=True
-    )
+    waiting = CreditReportNotice.objects.filter(
+        delivered_at__isnull=True, **in_range(lo, hi, prefix="")
+    ).values_list("case_id", flat=True)
     sent = (
         Notice.objects.filter(
-            case_id__in=list(waiting),
+            case_id__any=list(waiting),
             template__key=PRE_NOTICE_KEY,
             status=Notice.Status.SENT,
             sent_at__isnull=False,
@@ -256,19 +269,15 @@ def credit_report_refresh(
     eligible, now suppressed) counts of the rows changed into those statuses.
 
     For a range (the cycle's chunks) the first run of a date evaluates every open record and leaves a
-    ``CreditRefreshMark``; a later run for the date reads only the records touched since
+    ``CycleMark``; a later run for the date reads only the records touched since
     (``_touched_since``). A change committed while a run reads is picked up by the next date's run at the
     latest, and the feed export evaluates every record again before it reports one.
     """
     cutoff = cutoff_of(as_of, now)
-    records = CreditReportNotice.objects.filter(status__in=OPEN_STATUSES, **in_range(lo, hi))
-    mark = (
-        CreditRefreshMark.objects.filter(as_of=as_of, lo=lo, hi=hi).first()
-        if lo is not None and hi is not None
-        else None
-    )
-    if mark is not None:
-        records = records.filter(_touched_since(mark.at, cutoff))
+    records = CreditReportNotice.objects.filter(status__in=OPEN_STATUSES, **in_range(lo, hi, prefix=""))
+    since = mark_of(MARK_STEP, as_of=as_of, lo=lo, hi=hi)
+    if since is not None:
+        records = records.filter(_touched_since(since, cutoff, lo=lo, hi=hi))
     notices = [
         _Row(*values)
         for values in records.order_by("pk")
@@ -284,10 +293,8 @@ def credit_report_refresh(
             "case__customer__jurisdiction",
         )
     ]
-    ranged = lo is not None and hi is not None
     if not notices:
-        if ranged:
-            _mark_evaluated(as_of=as_of, lo=lo, hi=hi, now=now, mark=mark)
+        mark_done(MARK_STEP, as_of=as_of, lo=lo, hi=hi, now=now)
         return 0, 0
     facts = report_facts(n.case_id for n in notices)
     changed = [
@@ -306,13 +313,12 @@ def credit_report_refresh(
         != (n.status, n.suppressed_reason)
     ]
     if not changed:
-        if ranged:
-            _mark_evaluated(as_of=as_of, lo=lo, hi=hi, now=now, mark=mark)
+        mark_done(MARK_STEP, as_of=as_of, lo=lo, hi=hi, now=now)
         return 0, 0
     eligible = suppressed = 0
     with transaction.atomic():
-        if ranged:  # with the changes it stands for: a failed write leaves the range to be evaluated again
-            _mark_evaluated(as_of=as_of, lo=lo, hi=hi, now=now, mark=mark)
+        # With the changes it stands for: a failed write leaves the range to be evaluated in full again.
+        mark_done(MARK_STEP, as_of=as_of, lo=lo, hi=hi, now=now)
         # Re-read under the lock: the export or a correction may have moved a record meanwhile; those are
         # left alone (the next run sees them as they are now).
         current = {
@@ -351,40 +357,38 @@ def credit_report_refresh(
     return eligible, suppressed
 
 
-def _touched_since(at: datetime, cutoff: datetime) -> Q:
+MARK_STEP = "credit_report_refresh"
+
+
+def _touched_since(at: datetime, cutoff: datetime, *, lo: int | None, hi: int | None) -> Q:
     """The open records whose status may differ from the one given at ``at`` for the same date: what
     ``evaluate`` reads changed after ``at`` (the case's state or hold: ``updated_at``; a dispute or a plan
     opened, accepted or ended; a record registered or delivered, which sets its times), or its waiting
-    period ended by ``cutoff``. The days past due and the pack are the same for the same date."""
+    period ended by ``cutoff``. The days past due and the pack are the same for the same date. The cases
+    are found by their own indexes first, so the records are read by ``case_id`` (an OR of joins made
+    PostgreSQL join every open record to its case).
+    """
     from debt_collections.models import Dispute, RepaymentPlan
 
-    disputes = Dispute.objects.filter(case_id=OuterRef("case_id")).filter(
-        Q(opened_at__gt=at) | Q(resolved_at__gt=at)
+    cases = set(
+        CollectionCase.objects.filter(updated_at__gt=at, **in_range(lo, hi, prefix="")).values_list(
+            "pk", flat=True
+        )
     )
-    plans = RepaymentPlan.objects.filter(case_id=OuterRef("case_id")).filter(
-        Q(offered_at__gt=at) | Q(accepted_at__gt=at) | Q(ended_at__gt=at)
+    cases.update(
+        Dispute.objects.filter(Q(opened_at__gt=at) | Q(resolved_at__gt=at)).values_list("case_id", flat=True)
+    )
+    cases.update(
+        RepaymentPlan.objects.filter(
+            Q(offered_at__gt=at) | Q(accepted_at__gt=at) | Q(ended_at__gt=at)
+        ).values_list("case_id", flat=True)
     )
     return (
-        Q(status=S.PENDING, eligible_at__lte=cutoff)
+        Q(case_id__any=sorted(cases))
+        | Q(status=S.PENDING, eligible_at__lte=cutoff)
         | Q(created_at__gt=at)
         | Q(delivered_at__gt=at)
-        | Q(case__updated_at__gt=at)
-        | Exists(disputes)
-        | Exists(plans)
     )
-
-
-def _mark_evaluated(
-    *, as_of: date, lo: int | None, hi: int | None, now: datetime, mark: CreditRefreshMark | None
-) -> None:
-    """Remember that every open record of the range was evaluated for ``as_of`` at ``now`` (the records read
-    above were: all of them, or all that something touched since the last mark)."""
-    if lo is None or hi is None:
-        return
-    if mark is None:
-        CreditRefreshMark.objects.get_or_create(as_of=as_of, lo=lo, hi=hi, defaults={"at": now})
-    elif now > mark.at:
-        CreditRefreshMark.objects.filter(pk=mark.pk, at=mark.at).update(at=now)
 
 
 # --- the daily cycle's step ------------------------------------------------------------------------
@@ -405,7 +409,7 @@ def credit_report_cycle(*, as_of: date, now: datetime, lo: int, hi: int) -> Repo
     deliveries, correct reports an upheld dispute proved wrong, and refresh each record's status as of
     ``as_of``. Makes no report itself (the feed export does). Safe to repeat for a date."""
     step = ReportingStep()
-    step.registered = credit_report_register(now=now, lo=lo, hi=hi)
+    step.registered = credit_report_register(now=now, lo=lo, hi=hi, as_of=as_of)
     step.delivered = _record_deliveries(now=now, lo=lo, hi=hi)
     try:
         step.corrected = len(credit_report_corrections_due(now=now, lo=lo, hi=hi))

@@ -19,6 +19,7 @@ from debt_collections.models.cases import (
     Payment,
 )
 from debt_collections.models.checkout import IntentPurpose, IntentState, PaymentIntent  # issue 14
+from debt_collections.models.cycle_marks import CycleMark
 from debt_collections.models.negotiation import (
     LIVE_PLAN_STATES,
     CaseTask,
@@ -31,12 +32,7 @@ from debt_collections.models.negotiation import (
 )
 from debt_collections.models.promises import PromiseChannel, PromiseState, PromiseToPay  # issue 14
 from debt_collections.models.queue import NextAction, QueueEntry  # issue 14
-from debt_collections.models.reporting import (
-    BureauRecord,
-    CreditRefreshMark,
-    CreditReportNotice,
-    LimitChangeAppeal,
-)
+from debt_collections.models.reporting import BureauRecord, CreditReportNotice, LimitChangeAppeal
 from debt_collections.models.snapshots import DelinquencySnapshot  # issue 14
 
 __all__ = [
@@ -52,8 +48,8 @@ __all__ = [
     "CloseReason",
     "CollectionCase",
     "ContactAttempt",
-    "CreditRefreshMark",
     "CreditReportNotice",
+    "CycleMark",
     "DelinquencySnapshot",
     "Dispute",
     "FeeWaiver",

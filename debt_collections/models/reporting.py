@@ -69,29 +69,15 @@ class CreditReportNotice(models.Model):
                 name="credit_report_reported_after_eligible",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"credit report notice for case {self.case_id} ({self.status})"
-
-
-class CreditRefreshMark(models.Model):
-    """The daily cycle evaluated every open ``CreditReportNotice`` of the accounts ``lo``..``hi`` for
-    ``as_of`` at ``at`` (its ``now``). A later run for the same date and range evaluates only the records
-    something touched since (``credit.reporting.credit_report_refresh``), so a second run costs what changed
-    in between, not every open record. Written only by ``credit.reporting``."""
-
-    as_of = models.DateField()
-    lo = models.BigIntegerField()
-    hi = models.BigIntegerField()
-    at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["as_of", "lo", "hi"], name="credit_refresh_once_per_range"),
+        indexes = [
+            # The few records whose pre-notice's delivery the cycle still waits for, per account range.
+            models.Index(
+                fields=["account"], condition=Q(delivered_at__isnull=True), name="credit_report_undelivered"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"credit records {self.lo}..{self.hi} evaluated for {self.as_of} at {self.at:%Y-%m-%d %H:%M}"
+        return f"credit report notice for case {self.case_id} ({self.status})"
 
 
 class BureauRecord(models.Model):

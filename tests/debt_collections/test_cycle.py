@@ -19,7 +19,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import ContactPoint, CreditAccount
 from debt_collections import services
 from debt_collections.cycle import ESCALATE_AT_DPD, CycleReport, cycle_run
-from debt_collections.models import AuditEvent, CaseState, CollectionCase, Dispute, HoldReason
+from debt_collections.models import AuditEvent, CaseState, CollectionCase, CycleMark, Dispute, HoldReason
 from notifications.channels import InMemorySmsBackend
 from notifications.models import Notice
 from tests.factories import SYSTEM, CreditAccountFactory, CustomerFactory, PhoneFactory
@@ -197,6 +197,34 @@ def test_second_run_for_the_same_date_creates_no_rows_and_no_audit_events(
     assert list(CreditAccount.objects.order_by("pk").values("pk", "days_past_due", "status")) == (
         accounts_before)
     assert report.as_dict() == CycleReport(as_of=D).as_dict()
+
+
+def test_a_second_run_for_the_date_catches_what_changed_since_the_first(
+    ladder: dict[int, CreditAccount],
+) -> None:
+    # A case 20 days past due, opened earlier and on hold through the first run: no escalation, no rung
+    account = account_at(20)
+    CreditAccount.objects.filter(pk=account.pk).update(days_past_due=20,
+                                                       status=CreditAccount.Status.DELINQUENT)
+    case = services.case_open(account=account, actor=SYSTEM, now=NOW - timedelta(days=5))
+    services.case_hold(case_id=case.pk, actor=SYSTEM, hold_reason=HoldReason.HARDSHIP,
+                       until=NOW + timedelta(days=30), now=NOW - timedelta(days=4))
+    cycle_run(as_of=D, now=NOW)
+    assert (case_of(account).state, notice_keys(case)) == (CaseState.ON_HOLD, [])
+    # the steps left their marks for the date, so a later run reads only what changed since
+    assert set(CycleMark.objects.filter(as_of=D).values_list("step", flat=True)) >= {
+        "transitions", "ladder", "credit_report_register", "credit_report_refresh"}
+    others = {dpd: notice_keys(case_of(a)) for dpd, a in ladder.items() if dpd}
+
+    # When an agent releases the hold between the two runs of the day
+    services.case_release(case_id=case.pk, actor=SYSTEM, now=NOW + timedelta(hours=1))
+    report = cycle_run(as_of=D, now=NOW + timedelta(hours=2))
+
+    # Then the second run escalates it and sends the rung it reached, and touches nothing else
+    assert case_of(account).state == CaseState.ACTIVE
+    assert notice_keys(case) == ["reminder.firm"]
+    assert (report.escalated, report.notices_queued, report.cases_opened) == (1, 1, 0)
+    assert {dpd: notice_keys(case_of(a)) for dpd, a in ladder.items() if dpd} == others
 
 
 def test_next_day_run_does_not_resend_a_rung_already_queued(ladder: dict[int, CreditAccount]) -> None:
