@@ -8,7 +8,7 @@ every object gets its pk as with ``bulk_create``) and falls back to ``bulk_creat
 
 It is for plain rows only: no multi-table inheritance, no ``db_default``, no signals (``bulk_create``
 sends none either). Field values go to psycopg as they are, except JSON (dumped with the field's encoder)
-and whatever ``pre_save`` sets (``auto_now_add``).
+and whatever ``pre_save`` sets (``auto_now_add``, unless the object carries a time already).
 """
 
 from __future__ import annotations
@@ -30,13 +30,44 @@ def _copy_value(field: models.Field[Any, Any], value: Any) -> Any:
     return value
 
 
+def _value(field: models.Field[Any, Any], obj: models.Model) -> Any:
+    """What ``save`` would store, except that an ``auto_now``/``auto_now_add`` time the caller set is kept:
+    a bulk step writes with its own clock (the daily cycle's one ``now``), as its updates do."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        preset = getattr(obj, field.attname)
+        if preset is not None:
+            return preset
+    return field.pre_save(obj, True)
+
+
+def _bulk_create_keeping_times(model: type[M], objs: list[M]) -> list[M]:
+    """``bulk_create``, then the preset ``auto_now`` times written back (its ``pre_save`` replaces them):
+    one UPDATE per field and time, the bulk steps set one."""
+    auto = [
+        f
+        for f in model._meta.local_concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    preset = {f.attname: [getattr(obj, f.attname) for obj in objs] for f in auto}
+    created = model._default_manager.bulk_create(objs, batch_size=1000)
+    for name, values in preset.items():
+        by_value: dict[Any, list[Any]] = {}
+        for obj, value in zip(created, values, strict=True):
+            if value is not None:
+                setattr(obj, name, value)
+                by_value.setdefault(value, []).append(obj.pk)
+        for value, pks in by_value.items():
+            model._default_manager.filter(pk__in=pks).update(**{name: value})
+    return created
+
+
 def bulk_insert(model: type[M], objs: Sequence[M]) -> list[M]:
     """Insert ``objs`` (all new) and return them with their primary keys set."""
     objs = list(objs)
     if not objs:
         return objs
     if connection.vendor != "postgresql":
-        return model._default_manager.bulk_create(objs, batch_size=1000)
+        return _bulk_create_keeping_times(model, objs)
     meta = model._meta
     if meta.parents:
         raise TypeError(f"bulk_insert does not handle multi-table inheritance ({meta.label})")
@@ -61,7 +92,7 @@ def bulk_insert(model: type[M], objs: Sequence[M]) -> list[M]:
             cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy,
         ):
             for obj in objs:
-                copy.write_row([_copy_value(f, f.pre_save(obj, True)) for f in fields])
+                copy.write_row([_copy_value(f, _value(f, obj)) for f in fields])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias

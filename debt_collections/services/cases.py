@@ -308,7 +308,12 @@ def case_open_many(
         )
         cases = bulk_insert(
             CollectionCase,
-            [CollectionCase(account=a, customer_id=a.customer_id, opened_at=now) for a in accounts],
+            # ``updated_at`` on the cycle's clock, as every transition writes it (a second run of the day
+            # reads the cases changed since the first by it).
+            [
+                CollectionCase(account=a, customer_id=a.customer_id, opened_at=now, updated_at=now)
+                for a in accounts
+            ],
         )
         audit_append_many(
             [
