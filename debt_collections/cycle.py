@@ -52,6 +52,7 @@ from debt_collections.services import work_cycle  # issue 14: promises and the w
 ESCALATE_AT_DPD = 15
 ACTOR = Actor.system("collection_cycle")
 # The steps that look only at what changed since their last run for the same date (``CycleMark``).
+OPEN_STEP = "open_cases"
 TRANSITIONS_STEP = "transitions"
 LADDER_STEP = "ladder"
 # Account ids per chunk. Every step finds its candidates through an index, so a chunk costs what changes in
@@ -189,23 +190,34 @@ def cycle_start(*, as_of: date, now: datetime) -> CycleReport:
 
 def _open_cases(*, lo: int, hi: int, as_of: date, now: datetime, report: CycleReport) -> None:
     # Only the accounts written for this date (index on dpd_on): an account becomes delinquent on the day
-    # its status changes, and a second run for the date finds their cases open.
+    # its status changes, and a second run for the date finds their cases open. A later run for the date
+    # (a mark) looks only at the accounts whose case changed since the first (one closed in between).
     open_case = CollectionCase.objects.filter(~Q(state__in=TERMINAL), account_id=OuterRef("pk"))
-    candidates = list(
-        CreditAccount.objects.filter(
-            pk__gte=lo,
-            pk__lte=hi,
-            dpd_on=as_of,
-            status=CreditAccount.Status.DELINQUENT,
-            days_past_due__gt=0,
+    accounts = CreditAccount.objects.filter(
+        pk__gte=lo,
+        pk__lte=hi,
+        dpd_on=as_of,
+        status=CreditAccount.Status.DELINQUENT,
+        days_past_due__gt=0,
+    )
+    since = mark_of(OPEN_STEP, as_of=as_of, lo=lo, hi=hi)
+    if since is not None:
+        accounts = accounts.filter(
+            pk__any=list(
+                CollectionCase.objects.filter(
+                    account_id__gte=lo, account_id__lte=hi, updated_at__gt=since
+                ).values_list("account_id", flat=True)
+            )
         )
-        .exclude(Exists(open_case))  # per candidate, by the case index: not every open case in the chunk
-        .values_list("pk", flat=True)
+    candidates = list(
+        # per candidate, by the case index: not every open case in the chunk
+        accounts.exclude(Exists(open_case)).values_list("pk", flat=True)
     )
     opened = case_services.case_open_many(
         account_ids=candidates, actor=ACTOR, now=now, reason="newly delinquent"
     )
     report.cases_opened += len(opened)
+    mark_done(OPEN_STEP, as_of=as_of, lo=lo, hi=hi, now=now)
 
 
 def _charge_off_filter(as_of: date) -> Q:

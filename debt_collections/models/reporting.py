@@ -70,6 +70,12 @@ class CreditReportNotice(models.Model):
             ),
         ]
         indexes = [
+            # The open records of an account range (the cycle's chunks), without reading every open one.
+            models.Index(
+                fields=["account"],
+                condition=Q(status__in=["pending", "eligible", "suppressed"]),
+                name="credit_report_open",
+            ),
             # The few records whose pre-notice's delivery the cycle still waits for, per account range.
             models.Index(
                 fields=["account"], condition=Q(delivered_at__isnull=True), name="credit_report_undelivered"

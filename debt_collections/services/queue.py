@@ -54,6 +54,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts.models import ContactPoint
+from debt_collections.kernel.cycle_marks import mark_done, mark_of
 from debt_collections.kernel.gate import (
     case_snapshot,
     contact_point_snapshot,
@@ -409,7 +410,10 @@ def queue_refresh_range(*, lo: int, hi: int, as_of: date, now: datetime) -> int:
     (``queue_refresh_cases_after_commit``) and rows the clock changes come due by themselves, so the step
     costs the day's changes, not the book. Rows already computed on the date are left alone, so a second
     run for the date changes nothing (a row computed just before the review is at most wrong until its
-    own ``refresh_at``)."""
+    own ``refresh_at``). A later run for the date (its ``CycleMark``) has nothing to mark: the accounts
+    reviewed for a date do not change, and a case opened or changed since marks its own row."""
+    if mark_of(QUEUE_STEP, as_of=as_of, lo=lo, hi=hi) is not None:
+        return 0
     day_start = datetime.combine(as_of, time.min, tzinfo=UTC)
     ids = list(
         CollectionCase.objects.filter(
@@ -418,7 +422,13 @@ def queue_refresh_range(*, lo: int, hi: int, as_of: date, now: datetime) -> int:
         .exclude(queue_entry__computed_at__gte=day_start)
         .values_list("pk", flat=True)
     )
-    return queue_mark_due(case_ids=ids, now=now)
+    with transaction.atomic():
+        marked = queue_mark_due(case_ids=ids, now=now)
+        mark_done(QUEUE_STEP, as_of=as_of, lo=lo, hi=hi, now=now)
+    return marked
+
+
+QUEUE_STEP = "queue_refresh_range"
 
 
 def queue_refresh_due(*, now: datetime, limit: int = 20_000) -> int:

@@ -213,7 +213,8 @@ def test_a_second_run_for_the_date_catches_what_changed_since_the_first(
     assert (case_of(account).state, notice_keys(case)) == (CaseState.ON_HOLD, [])
     # the steps left their marks for the date, so a later run reads only what changed since
     assert set(CycleMark.objects.filter(as_of=D).values_list("step", flat=True)) >= {
-        "transitions", "ladder", "credit_report_register", "credit_report_refresh"}
+        "open_cases", "transitions", "ladder", "credit_report_register", "credit_report_refresh",
+        "queue_refresh_range"}
     others = {dpd: notice_keys(case_of(a)) for dpd, a in ladder.items() if dpd}
 
     # When an agent releases the hold between the two runs of the day
