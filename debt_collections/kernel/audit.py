@@ -146,6 +146,19 @@ def compute_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
 
 
+_PAYLOAD_SLOT = '"payload":null'
+
+
+def compute_hash_with_payload_text(prev_hash: str, fields: Mapping[str, Any], payload_text: str) -> str:
+    """``compute_hash`` for fields whose payload is already canonical text (the text the row stores), so a
+    bulk append serialises each payload once, not twice (the cycle appends ~50,000 events a run).
+
+    The canonical text of the other fields, with a ``null`` payload, holds ``"payload":null`` exactly once
+    as its key: inside a JSON string a quote is always escaped, so no value can contain that sequence."""
+    text = canonical_json({**fields, "payload": None}).replace(_PAYLOAD_SLOT, '"payload":' + payload_text, 1)
+    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
+
+
 def _lock_head(chain: int) -> tuple[int, str]:
     """Lock the head of ``chain``; return the ``(seq, hash)`` the next event links to, in one round trip
     (the head row is created on a chain's first event).
@@ -357,11 +370,11 @@ _EVENT_COLUMNS = (
 
 
 def _insert_events(rows: list[tuple[Any, ...]]) -> None:
-    """Write prepared event rows (in ``_EVENT_COLUMNS`` order, payload as a JSON-ready value).
+    """Write prepared event rows (in ``_EVENT_COLUMNS`` order, payload as its canonical JSON text).
 
     The daily cycle appends thousands of events per run, and Django's ``bulk_create`` spends more CPU
     preparing each row than the database spends storing it: PostgreSQL gets one ``COPY``, SQLite one
-    ``executemany``. The payload is stored as its canonical JSON text, as ``CanonicalJSONField`` stores it.
+    ``executemany``. The payload text is stored as it is, as ``CanonicalJSONField`` stores it.
     """
     quote = connection.ops.quote_name
     table = quote(AuditEvent._meta.db_table)
@@ -372,14 +385,14 @@ def _insert_events(rows: list[tuple[Any, ...]]) -> None:
             copy_sql = f"COPY {table} ({columns}) FROM STDIN"
             with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
-                    copy.write_row((*row[:7], canonical_json(row[7]), *row[8:]))
+                    copy.write_row(row)
         else:
             # The same text the ORM would store for an aware datetime (naive UTC on SQLite).
             adapt = connection.ops.adapt_datetimefield_value
             placeholders = ", ".join("%s" for _ in _EVENT_COLUMNS)
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608 (constants only)
-                [(*row[:2], adapt(row[2]), *row[3:7], canonical_json(row[7]), *row[8:]) for row in rows],
+                [(*row[:2], adapt(row[2]), *row[3:]) for row in rows],
             )
 
 
@@ -417,17 +430,17 @@ def audit_append_many(events: list[PendingEvent], *, at: datetime) -> int:
         seq = start_seq
         for pending in by_chain[chain]:
             seq += 1
-            payload = to_jsonable(dict(pending.payload))
+            payload = canonical_json(to_jsonable(dict(pending.payload)))
             fields = event_fields(
                 seq=seq,
                 at=at,
                 actor=pending.actor.label,
                 action=pending.action,
                 case_id=pending.case_id,
-                payload=payload,
+                payload=None,
                 chain=chain,
             )
-            digest = compute_hash(prev, fields)
+            digest = compute_hash_with_payload_text(prev, fields, payload)
             user = pending.actor.user
             rows.append(
                 (

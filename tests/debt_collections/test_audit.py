@@ -402,3 +402,29 @@ def test_a_payment_of_zero_or_less_is_refused_by_the_database(amount: str) -> No
         _payment(account, "PSP-2026-0002", amount=amount)
 
     assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("actor", "action", "payload", "chain"),
+    [
+        ("system:collection_cycle", "notice.queued", {"notice": 1, "reasons": {"b": "x", "a": [1, None]}}, 3),
+        ('user:7:o"payload":null', '"payload":null', {"payload": None, "z": '"payload":null'}, 0),
+        ("link:9", "page.viewed", {}, 5),
+        ("user:1:名字", "note", {"text": "ünïcode \\ and \n newline", "n": -3}, 1),
+    ],
+)
+def test_a_payload_hashed_from_its_stored_text_hashes_as_the_whole_event(
+    actor: str, action: str, payload: dict[str, Any], chain: int
+) -> None:
+    """The bulk append splices each payload's canonical text into the event's: the same hash as serialising
+    the whole event, whatever the strings hold (a quote inside a value is always escaped)."""
+    from debt_collections.kernel.audit import compute_hash_with_payload_text
+    from debt_collections.models.audit_seals import canonical_json
+
+    at = datetime(2026, 6, 1, 1, 0, tzinfo=ZoneInfo("UTC"))
+    whole = event_fields(seq=12, at=at, actor=actor, action=action, case_id=4, payload=payload, chain=chain)
+    rest = event_fields(seq=12, at=at, actor=actor, action=action, case_id=4, payload=None, chain=chain)
+
+    assert compute_hash_with_payload_text("ab" * 32, rest, canonical_json(payload)) == compute_hash(
+        "ab" * 32, whole
+    )

@@ -10,7 +10,7 @@ import pytest
 
 from debt_collections.kernel.bulk import bulk_insert
 from debt_collections.models import CollectionCase
-from tests.factories import CreditAccountFactory
+from tests.factories import CreditAccountFactory, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -35,3 +35,43 @@ def test_a_preset_auto_now_time_is_kept_and_an_empty_one_is_the_clocks(time_mach
     stored = dict(CollectionCase.objects.filter(pk__in=[c.pk for c in cases]).values_list("pk", "updated_at"))
     assert [stored[c.pk] for c in cases] == [WALL, CYCLE_NOW, CYCLE_NOW]
     assert [c.updated_at for c in cases] == [WALL, CYCLE_NOW, CYCLE_NOW]
+
+
+def _stored(model: Any, pk: int, exclude: set[str]) -> dict[str, Any]:
+    row = model.objects.filter(pk=pk).values().get()
+    return {k: v for k, v in row.items() if k not in exclude}
+
+
+def test_every_field_is_stored_as_save_stores_it() -> None:
+    """JSON (dumped with the field's encoder, ``None`` as NULL), dates, times, decimals, foreign keys and
+    defaults: a row written by ``bulk_insert`` reads back as the same row written by ``save``."""
+    from debt_collections.models import QueueEntry
+
+    first, second = (make_case() for _ in range(2))
+    when = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
+
+    def entry(case: CollectionCase) -> QueueEntry:
+        return QueueEntry(
+            case=case,
+            score=7,
+            reasons=[{"why": "promise broken", "amount": "12.50"}, "ünïcode"],
+            next_action="call",
+            call_from=when,
+            call_blocked_by=[],
+            computed_at=when,
+        )
+
+    saved = entry(first)
+    saved.save()
+    [bulk] = bulk_insert(QueueEntry, [entry(second)])
+
+    assert bulk.pk is not None
+    assert _stored(QueueEntry, bulk.pk, {"id", "case_id"}) == _stored(QueueEntry, saved.pk, {"id", "case_id"})
+    # Decimals, dates and the generated column (left to the database) of an account, copied field by field.
+    account = first.account
+    fields = [f for f in type(account)._meta.concrete_fields if not f.primary_key and not f.generated]
+    copy = type(account)(**{f.attname: getattr(account, f.attname) for f in fields})
+    copy.account_number = "BULK-0001"
+    [copied] = bulk_insert(type(account), [copy])
+    exclude = {"id", "account_number"}
+    assert _stored(type(account), copied.pk, exclude) == _stored(type(account), account.pk, exclude)
