@@ -14,12 +14,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
@@ -53,7 +56,7 @@ from debt_collections.admin.promises import PromiseActionsMixin
 from debt_collections.admin.quarantine import RestoreNumberMixin
 from debt_collections.admin.search import phone_search_candidates
 from debt_collections.kernel.access import MANUAL_TRANSITIONS, can_see_case, can_transition
-from debt_collections.models import CloseReason, CollectionCase, HoldReason
+from debt_collections.models import CaseState, CloseReason, CollectionCase, HoldReason
 from debt_collections.policies.localtime import customer_zone
 
 if TYPE_CHECKING:
@@ -131,6 +134,24 @@ class CollectionCaseAdmin(
     )
 
     # --- list columns ------------------------------------------------------------------------
+
+    def action_checkbox(self, obj: CollectionCase) -> SafeString:
+        """The row's checkbox for the bulk actions, the same markup as Django's.
+
+        Django renders it through ``forms.CheckboxInput`` and the form renderer's templates, which was a
+        quarter of the list page's time (50 template renders per page); the markup is fixed, so it is
+        formatted here instead (``test_admin_list.py`` compares it with Django's). The case's name is
+        ``str(case)`` with the state's label read from a dict: ``get_state_display`` hashes every lazy
+        label of the field's choices on each call, another tenth of the page for 50 rows.
+        """
+        case_name = f"Case #{obj.pk} ({_STATE_LABELS.get(obj.state, obj.state)})"
+        label = format_html(_("Select this object for an action - {}"), case_name)
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
 
     @admin.display(description=gettext_lazy("DPD"), ordering="account__days_past_due")
     def dpd(self, obj: CollectionCase) -> int:
@@ -340,6 +361,10 @@ class CollectionCaseAdmin(
         if not self.has_change_permission(request, case):
             raise PermissionDenied
         return case
+
+
+# The state labels (lazy: translated when shown) by value, for the list's checkboxes.
+_STATE_LABELS = dict(CaseState.choices)
 
 
 def _local_time(customer: Customer, now: datetime) -> str:
