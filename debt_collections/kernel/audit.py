@@ -147,16 +147,26 @@ def compute_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
 
 
 _PAYLOAD_SLOT = '"payload":null'
+_SEQ_TAIL = ',"seq":0}'
 
 
-def compute_hash_with_payload_text(prev_hash: str, fields: Mapping[str, Any], payload_text: str) -> str:
-    """``compute_hash`` for fields whose payload is already canonical text (the text the row stores), so a
-    bulk append serialises each payload once, not twice (the cycle appends ~50,000 events a run).
+def event_hash_prefix(fields: Mapping[str, Any], payload_text: str) -> str:
+    """The canonical text of an event up to its ``seq`` value, for ``hash_from_prefix``.
 
-    The canonical text of the other fields, with a ``null`` payload, holds ``"payload":null`` exactly once
-    as its key: inside a JSON string a quote is always escaped, so no value can contain that sequence."""
-    text = canonical_json({**fields, "payload": None}).replace(_PAYLOAD_SLOT, '"payload":' + payload_text, 1)
-    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
+    A bulk append prepares this before it locks the chains' heads (the seq and the previous hash are
+    known only under the lock), so the heads are held for a hash and an HMAC per event, not for the
+    payloads' serialisation. ``seq`` sorts last of the hashed keys, so it ends the text; the payload is
+    spliced in as the text the row stores: inside a JSON string a quote is always escaped, so the key
+    ``"payload":null`` occurs exactly once in the text with a null payload."""
+    text = canonical_json({**fields, "payload": None, "seq": 0})
+    if not text.endswith(_SEQ_TAIL):  # a new hashed key sorting after "seq" would break the prefix
+        raise ValueError("the hashed event fields no longer end with seq")
+    return text[: -len(_SEQ_TAIL) + len(',"seq":')].replace(_PAYLOAD_SLOT, '"payload":' + payload_text, 1)
+
+
+def hash_from_prefix(prev_hash: str, prefix: str, seq: int) -> str:
+    """``compute_hash`` of the event whose ``event_hash_prefix`` is ``prefix``, at ``seq``."""
+    return hashlib.sha256(f"{prev_hash}{prefix}{seq}}}".encode()).hexdigest()
 
 
 def _lock_head(chain: int) -> tuple[int, str]:
@@ -369,6 +379,20 @@ _EVENT_COLUMNS = (
 )
 
 
+def _check_deferred_constraints() -> None:
+    """Run the transaction's deferred foreign-key checks now, on PostgreSQL, then defer again.
+
+    Django's foreign keys are ``DEFERRABLE INITIALLY DEFERRED``: the checks of the thousands of rows a
+    cycle step inserted (outbox rows, links, cases) would otherwise run at ``COMMIT``, while the step holds
+    the audit chains' heads that every other writer waits for. ``SET CONSTRAINTS ALL IMMEDIATE`` checks
+    what is pending at once; ``ALL DEFERRED`` restores the initial mode, which is deferred for every
+    deferrable constraint of this schema (a test keeps it so)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
+
+
 def _insert_events(rows: list[tuple[Any, ...]]) -> None:
     """Write prepared event rows (in ``_EVENT_COLUMNS`` order, payload as its canonical JSON text).
 
@@ -419,28 +443,32 @@ def audit_append_many(events: list[PendingEvent], *, at: datetime) -> int:
     if not connection.in_atomic_block:
         raise RuntimeError("audit_append_many must run inside the transaction of the changes it records")
     keys = audit_keys()
-    by_chain: dict[int, list[PendingEvent]] = {}
+    # Everything that does not depend on the chain's head is prepared before the heads are locked: two
+    # cycle chunks on two workers append to the same chains and wait for each other's locks.
+    by_chain: dict[int, list[tuple[PendingEvent, str, str]]] = {}
     for pending in events:
-        by_chain.setdefault(chain_for(pending.case_id), []).append(pending)
+        chain = chain_for(pending.case_id)
+        payload = canonical_json(to_jsonable(dict(pending.payload)))
+        fields = event_fields(
+            seq=0,
+            at=at,
+            actor=pending.actor.label,
+            action=pending.action,
+            case_id=pending.case_id,
+            payload=None,
+            chain=chain,
+        )
+        by_chain.setdefault(chain, []).append((pending, payload, event_hash_prefix(fields, payload)))
+    _check_deferred_constraints()
     rows: list[tuple[Any, ...]] = []
     heads: list[tuple[int, int, int, str]] = []  # (chain, seq before, seq after, hash after)
     locked = _lock_heads(sorted(by_chain))
     for chain in sorted(by_chain):
         start_seq, prev = locked[chain]
         seq = start_seq
-        for pending in by_chain[chain]:
+        for pending, payload, prefix in by_chain[chain]:
             seq += 1
-            payload = canonical_json(to_jsonable(dict(pending.payload)))
-            fields = event_fields(
-                seq=seq,
-                at=at,
-                actor=pending.actor.label,
-                action=pending.action,
-                case_id=pending.case_id,
-                payload=None,
-                chain=chain,
-            )
-            digest = compute_hash_with_payload_text(prev, fields, payload)
+            digest = hash_from_prefix(prev, prefix, seq)
             user = pending.actor.user
             rows.append(
                 (

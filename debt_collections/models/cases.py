@@ -8,10 +8,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, FSMField, transition
 
 from accounts.models import Agency, ContactPoint, CreditAccount, Customer, money_field
 from debt_collections.models.audit_seals import CanonicalJSONField
+from debt_collections.models.fsm import ConcurrentStateMixin
 
 
 class CaseState(models.TextChoices):
@@ -47,7 +48,7 @@ class CloseReason(models.TextChoices):
     WRITTEN_OFF = "written_off", _("Written off")
 
 
-class CollectionCase(ConcurrentTransitionMixin, models.Model):
+class CollectionCase(ConcurrentStateMixin, models.Model):
     """One delinquency episode of a credit account.
 
     The state field is protected: it changes only through the ``@transition`` methods below, and
@@ -271,7 +272,7 @@ class Payment(models.Model):
         return f"{self.external_reference}: {self.amount} {self.currency}"
 
 
-class Dispute(ConcurrentTransitionMixin, models.Model):
+class Dispute(ConcurrentStateMixin, models.Model):
     """A dispute or complaint. Opening one puts the case on hold in the same transaction.
 
     ``open → upheld | rejected``: the status is protected and changes only through ``decide``, called
@@ -366,15 +367,22 @@ class AuditEvent(models.Model):
     # The canonical JSON text itself (not jsonb): the hash covers the stored bytes (see ``audit_seals``).
     payload = CanonicalJSONField(default=dict)
     # Not unique: a forged row that copies the head's hash must not block the application's next append
-    # (appends are serialized by the chain-head lock; verification reports any fork).
-    prev_hash = models.CharField(max_length=64, db_index=True)
-    hash = models.CharField(max_length=64, unique=True)
+    # (appends are serialized by the chain-head lock; verification reports any fork). Not indexed either:
+    # nothing looks an event up by the hash before it (verification walks each chain by seq), and an
+    # index on random hex takes a random page per insert (the cycle appends ~50,000 events a run).
+    prev_hash = models.CharField(max_length=64)
+    # Unique by a constraint, not ``unique=True``, which on PostgreSQL adds a second (LIKE) index on the
+    # same random text for prefix searches nobody makes.
+    hash = models.CharField(max_length=64)
     # HMAC-SHA-256 of ``hash`` with a key the database never holds (``kernel.audit_keys``).
     mac = models.CharField(max_length=64, default="")
 
     class Meta:
         ordering = ["chain", "seq"]
-        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_chain_seq")]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_chain_seq"),
+            models.UniqueConstraint(fields=["hash"], name="audit_event_hash_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.chain}.{self.seq} {self.action} by {self.actor}"

@@ -10,10 +10,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from accounts.models import ContactPoint, money_field
 from debt_collections.models.cases import CollectionCase
+from debt_collections.models.fsm import ConcurrentStateMixin
 
 
 class PlanState(models.TextChoices):
@@ -31,7 +32,7 @@ P = PlanState
 LIVE_PLAN_STATES = [P.ACCEPTED, P.ACTIVE]
 
 
-class RepaymentPlan(ConcurrentTransitionMixin, models.Model):
+class RepaymentPlan(ConcurrentStateMixin, models.Model):
     """An installment plan, a deferral or a settlement, with its schedule in ``Installment`` rows.
 
     ``offered → accepted → active → completed | broken``; ``accepted → withdrawn`` within the
@@ -141,7 +142,7 @@ class WaiverState(models.TextChoices):
     APPLIED = "applied", _("Applied")
 
 
-class FeeWaiver(ConcurrentTransitionMixin, models.Model):
+class FeeWaiver(ConcurrentStateMixin, models.Model):
     """A request to waive fees, penalty interest or interest. Maker-checker: the requester never decides.
 
     ``requested → approved | rejected``, ``approved → applied`` (the balance component is reduced).

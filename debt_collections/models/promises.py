@@ -14,10 +14,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from accounts.models import money_field
 from debt_collections.models.cases import CollectionCase, ContactAttempt
+from debt_collections.models.fsm import ConcurrentStateMixin
 from debt_collections.models.negotiation import CaseTask
 
 
@@ -35,7 +36,7 @@ class PromiseChannel(models.TextChoices):
     ADMIN = "admin", _("In the workspace")
 
 
-class PromiseToPay(ConcurrentTransitionMixin, models.Model):
+class PromiseToPay(ConcurrentStateMixin, models.Model):
     """The customer's promise to pay ``amount`` by ``due_date`` (their local calendar date).
 
     Kept when payments received from ``taken_at`` until the end of ``due_date`` plus the pack's grace days

@@ -404,27 +404,62 @@ def test_a_payment_of_zero_or_less_is_refused_by_the_database(amount: str) -> No
     assert not Payment.objects.exists()
 
 
+
 @pytest.mark.parametrize(
-    ("actor", "action", "payload", "chain"),
+    ("actor", "action", "payload", "chain", "seq"),
     [
-        ("system:collection_cycle", "notice.queued", {"notice": 1, "reasons": {"b": "x", "a": [1, None]}}, 3),
-        ('user:7:o"payload":null', '"payload":null', {"payload": None, "z": '"payload":null'}, 0),
-        ("link:9", "page.viewed", {}, 5),
-        ("user:1:名字", "note", {"text": "ünïcode \\ and \n newline", "n": -3}, 1),
+        ("system:collection_cycle", "notice.queued", {"notice": 1, "why": {"b": "x", "a": [1, None]}}, 3, 12),
+        ('user:7:o"payload":null', '"payload":null', {"payload": None, "z": '"payload":null,"seq":0}'}, 0, 1),
+        ("link:9", "page.viewed", {}, 5, 10**12),
+        ("user:1:名字", "note", {"text": "ünïcode \\ and \n newline", "n": -3, "seq": 4}, 1, 7),
     ],
 )
-def test_a_payload_hashed_from_its_stored_text_hashes_as_the_whole_event(
-    actor: str, action: str, payload: dict[str, Any], chain: int
+def test_an_event_hashed_from_its_prepared_prefix_hashes_as_the_whole_event(
+    actor: str, action: str, payload: dict[str, Any], chain: int, seq: int
 ) -> None:
-    """The bulk append splices each payload's canonical text into the event's: the same hash as serialising
-    the whole event, whatever the strings hold (a quote inside a value is always escaped)."""
-    from debt_collections.kernel.audit import compute_hash_with_payload_text
+    """The bulk append prepares each event's text up to its seq before it locks the heads, with the
+    payload's stored text spliced in: the same hash as serialising the whole event, whatever the strings
+    hold (a quote inside a value is always escaped) and whatever the seq."""
+    from debt_collections.kernel.audit import event_hash_prefix, hash_from_prefix
     from debt_collections.models.audit_seals import canonical_json
 
     at = datetime(2026, 6, 1, 1, 0, tzinfo=ZoneInfo("UTC"))
-    whole = event_fields(seq=12, at=at, actor=actor, action=action, case_id=4, payload=payload, chain=chain)
-    rest = event_fields(seq=12, at=at, actor=actor, action=action, case_id=4, payload=None, chain=chain)
+    whole = event_fields(seq=seq, at=at, actor=actor, action=action, case_id=4, payload=payload, chain=chain)
+    rest = event_fields(seq=0, at=at, actor=actor, action=action, case_id=4, payload=None, chain=chain)
 
-    assert compute_hash_with_payload_text("ab" * 32, rest, canonical_json(payload)) == compute_hash(
-        "ab" * 32, whole
-    )
+    prefix = event_hash_prefix(rest, canonical_json(payload))
+    assert hash_from_prefix("ab" * 32, prefix, seq) == compute_hash("ab" * 32, whole)
+
+
+@pytest.mark.django_db
+def test_every_deferrable_constraint_is_initially_deferred() -> None:
+    """``audit_append_many`` runs the pending foreign-key checks before it locks the chains' heads and then
+    defers every constraint again: right only while no constraint is deferrable but initially immediate."""
+    if connection.vendor != "postgresql":
+        pytest.skip("constraint modes are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint c JOIN pg_namespace n "
+            "ON n.oid = c.connamespace WHERE n.nspname = 'public' AND condeferrable AND NOT condeferred "
+            "UNION ALL SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+            "WHERE NOT tgisinternal AND tgdeferrable AND NOT tginitdeferred"
+        )
+        assert cursor.fetchall() == []
+
+
+@pytest.mark.django_db
+def test_a_row_repeating_an_events_hash_is_refused_by_the_database() -> None:
+    """The hash stays unique in the database (a constraint, since its LIKE index went): a copied row
+    cannot stand beside the event it copies, even when inserted behind the application's back."""
+    [event] = _append(1)
+    with owner_privileges(), pytest.raises(IntegrityError), transaction.atomic():
+        AuditEvent.objects.create(
+            chain=event.chain,
+            seq=event.seq + 100,
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            payload={},
+            prev_hash=event.prev_hash,
+            hash=event.hash,
+        )

@@ -633,3 +633,18 @@ def test_a_new_case_may_be_opened_once_the_previous_one_is_finished(finished_sta
     assert new.pk != old.pk
     assert new.state == S.EARLY
     assert CollectionCase.objects.filter(account=old.account).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_save_from_a_stale_copy_of_a_case_fails_instead_of_overwriting() -> None:
+    """The optimistic check of the state-machine models (``ConcurrentStateMixin``): a copy read before
+    another worker changed the state cannot save over it."""
+    from django_fsm import ConcurrentTransition
+
+    case = make_case(CaseState.EARLY)
+    stale = CollectionCase.objects.get(pk=case.pk)
+    CollectionCase.objects.filter(pk=case.pk).update(state=CaseState.ACTIVE)  # another worker's escalation
+
+    with pytest.raises(ConcurrentTransition), transaction.atomic():
+        stale.save()
+    assert CollectionCase.objects.get(pk=case.pk).state == CaseState.ACTIVE
