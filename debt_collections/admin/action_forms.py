@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MONEY_DIGITS, MONEY_PLACES, ContactPoint, Customer
+from debt_collections.admin.widget_render import CASE_PAGE_RENDERER
 from debt_collections.models import ContactAttempt, Dispute, FeeWaiver
 from debt_collections.policies import PAYMENT_COMPONENTS
 from notifications.models import NoticeTemplate
@@ -45,6 +46,8 @@ class _CustomerPointForm(forms.Form):
     customer's list (``customer_points``), so several forms on one page cost one query; the cleaned
     value is the ``ContactPoint``.
     """
+
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
 
     kinds: tuple[str, ...] = (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL, ContactPoint.Kind.POSTAL)
     contact_point = forms.TypedChoiceField(choices=(), coerce=int, label=_("Contact point"))
@@ -108,6 +111,7 @@ def _money_field(**kwargs: Any) -> forms.DecimalField:
 
 
 class PaymentForm(forms.Form):
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
     external_reference = forms.CharField(max_length=64, label=_("External reference"))
     amount = _money_field(label=_("Amount"))
     currency = forms.CharField(min_length=3, max_length=3, label=_("Currency"))
@@ -120,6 +124,7 @@ class PaymentForm(forms.Form):
 
 
 class DisputeForm(forms.Form):
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
     CHANNELS = (
         ("phone", _("Phone call")),
         ("email", _("Email")),
@@ -144,6 +149,7 @@ class DisputeForm(forms.Form):
 
 
 class WaiverRequestForm(forms.Form):
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
     component = forms.ChoiceField(choices=FeeWaiver.Component.choices, label=_("Component"))
     amount = _money_field(label=_("Amount"))
     reason = forms.CharField(
@@ -153,6 +159,7 @@ class WaiverRequestForm(forms.Form):
 
 
 class WaiverDecisionForm(forms.Form):
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
     DECISIONS = (("approve", _("Approve")), ("reject", _("Reject")))
 
     decision = forms.ChoiceField(choices=DECISIONS)
@@ -160,6 +167,7 @@ class WaiverDecisionForm(forms.Form):
 
 
 class PlanOfferForm(forms.Form):
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
     option_code = forms.ChoiceField(choices=(), label=_("Option"))
 
     def __init__(self, *args: Any, options: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -170,12 +178,15 @@ class PlanOfferForm(forms.Form):
 class NoteForm(forms.Form):
     """The intermediate page of a "reject" queue action: the reason the requester will read."""
 
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
+
     note = forms.CharField(
         max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason")
     )
 
 
 class DisputeResolveForm(forms.Form):
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
     OUTCOMES = ((Dispute.Status.UPHELD, _("Upheld")), (Dispute.Status.REJECTED, _("Rejected (not upheld)")))
 
     outcome = forms.ChoiceField(choices=OUTCOMES, widget=forms.RadioSelect, label=_("Outcome"))

@@ -51,6 +51,7 @@ from debt_collections.admin.case_records import (
 )
 from debt_collections.admin.display import money
 from debt_collections.admin.forms import form_errors_text
+from debt_collections.admin.widget_render import CASE_PAGE_RENDERER
 from debt_collections.errors import ComplianceBlocked, DomainError
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import TERMINAL, CaseTask, CollectionCase, ContactAttempt, FeeWaiver
@@ -101,6 +102,8 @@ def _repeat_outcome(notice: Notice) -> Outcome:
 
 class _PickForm(forms.Form):
     """One row of a case section (a waiver, a task), limited to the rows of this case."""
+
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
 
     item = forms.ModelChoiceField(queryset=FeeWaiver.objects.none())
 

@@ -220,6 +220,18 @@ class CollectionCaseAdmin(
 
     # --- the change page ---------------------------------------------------------------------
 
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> CollectionCase | None:
+        # The change page looks the case up twice (``_case_or_404``, then Django's change view): the
+        # second time it is the one already read in this request (one query of four joined tables less).
+        seen: dict[tuple[str, str | None], CollectionCase | None] = request.__dict__.setdefault(
+            "_collections_cases", {}
+        )
+        if (object_id, from_field) not in seen:
+            seen[(object_id, from_field)] = super().get_object(request, object_id, from_field)
+        return seen[(object_id, from_field)]
+
     def _case_or_404(self, request: HttpRequest, object_id: str) -> CollectionCase:
         # Out of scope and nonexistent look the same: an agency user cannot probe for other cases.
         case = self.get_object(request, unquote(object_id))

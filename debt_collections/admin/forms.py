@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, Role, User
+from debt_collections.admin.widget_render import CASE_PAGE_RENDERER
 from debt_collections.kernel.access import MANUAL_TRANSITIONS
 from debt_collections.models import CaseState, CloseReason, HoldReason
 
@@ -49,6 +50,7 @@ class AssigneeChoiceField(forms.ModelChoiceField):
 
 
 class TransitionForm(forms.Form):
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
     transition = forms.ChoiceField(choices=[(name, name) for name in MANUAL_TRANSITIONS])
     # The state the page showed: the service refuses the transition if the case has moved since.
     expected_state = forms.ChoiceField(choices=CaseState.choices)
@@ -80,6 +82,7 @@ class AgencyChoiceField(forms.ModelChoiceField):
 
 
 class AssignForm(forms.Form):
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
     assignee = AssigneeChoiceField(
         queryset=User.objects.none(), required=False, empty_label=_("— nobody (unassign) —")
     )
@@ -92,6 +95,7 @@ class AssignForm(forms.Form):
 
 
 class PlaceForm(forms.Form):
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
     # Every agency is a valid *choice* (lapsed ones are labelled); whether its licence and contract
     # allow a placement today is the service's decision, and its refusal message names the dates.
     agency = AgencyChoiceField(
@@ -118,6 +122,8 @@ def _agency_choices() -> list[tuple[str, str]]:
 
 class CaseActionForm(helpers.ActionForm):
     """The worklist's action bar, with the targets of the bulk assignment and placement actions."""
+
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
 
     assignee = forms.ChoiceField(choices=[NOT_CHOSEN], required=False, label=_("Assign to"))
     agency = forms.ChoiceField(choices=[NOT_CHOSEN], required=False, label=_("Place with"))

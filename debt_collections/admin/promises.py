@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from debt_collections import selectors
 from debt_collections.admin.display import money
+from debt_collections.admin.widget_render import CASE_PAGE_RENDERER
 from debt_collections.kernel.audit import Actor
 from debt_collections.models import TERMINAL, CaseState, CollectionCase, ContactAttempt, PromiseToPay
 from debt_collections.services.promises import MAX_PROMISE_DAYS, promise_cancel, promise_take
@@ -34,6 +35,7 @@ SECTION = "case-promises"
 
 
 class PromiseForm(forms.Form):
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
     amount = forms.DecimalField(label=gettext_lazy("Amount"), min_value=0, decimal_places=2, max_digits=14)
     due_date = forms.DateField(
         label=gettext_lazy("Will pay by (customer's date)"),
@@ -55,6 +57,7 @@ class PromiseForm(forms.Form):
 
 
 class PromiseCancelForm(forms.Form):
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
     promise = forms.ModelChoiceField(queryset=PromiseToPay.objects.none(), label=gettext_lazy("Promise"))
     reason = forms.CharField(max_length=200, label=gettext_lazy("Why"))
 

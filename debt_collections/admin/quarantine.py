@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import ContactPoint
 from debt_collections.admin.access import admin_user
 from debt_collections.admin.forms import form_errors_text
+from debt_collections.admin.widget_render import CASE_PAGE_RENDERER
 from debt_collections.errors import DomainError
 from debt_collections.kernel.access import may
 from debt_collections.kernel.audit import Actor
@@ -44,6 +45,7 @@ def may_restore(user: User | None) -> bool:
 
 
 class RestoreNumberForm(forms.Form):
+    default_renderer = CASE_PAGE_RENDERER  # Django's widget markup, written without templates
     contact_point = forms.ModelChoiceField(
         queryset=ContactPoint.objects.none(), label=gettext_lazy("Number"), empty_label=None
     )

@@ -101,6 +101,9 @@ class CollectionCase(ConcurrentStateMixin, models.Model):
             # The admin list's sorts by state and by next action, ties by id in the sort's direction
             # (admin/dpd_order.CaseChangeList), read forwards or backwards; the "next action due" filter.
             models.Index(fields=["state", "id"], name="case_state_idx"),
+            # The admin list filtered by state in its default order (newest first): without it the page
+            # walked case_opened_idx past every case in other states (24,660 rows at 1,000,000 accounts).
+            models.Index("state", models.F("opened_at").desc(), models.F("id"), name="case_state_opened_idx"),
             models.Index(fields=["next_action_at", "id"], name="case_next_action_idx"),
         ]
 

@@ -1,0 +1,133 @@
+"""The case page's forms through ``admin/widget_render.py`` and the page's query count.
+
+The plain widgets are written in Python instead of through Django's widget templates; these tests hold
+the page to what Django's renderer makes of the same forms, and the copied templates to Django's.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.forms.renderers import DjangoTemplates
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Agency, User
+from debt_collections import services
+from debt_collections.admin import widget_render
+from debt_collections.models import CaseState, CollectionCase
+from tests.factories import SYSTEM, PhoneFactory, make_case
+
+pytestmark = pytest.mark.django_db
+
+# Django's templates as widget_render.py writes them: a Django upgrade that changes one fails here.
+COPIED = {
+    "django/forms/widgets/input.html": (
+        '<input type="{{ widget.type }}" name="{{ widget.name }}"{% if widget.value != None %} '
+        "value=\"{{ widget.value|stringformat:'s' }}\"{% endif %}"
+        '{% include "django/forms/widgets/attrs.html" %}>\n'
+    ),
+    "django/forms/widgets/attrs.html": (
+        "{% for name, value in widget.attrs.items %}{% if value is not False %} {{ name }}"
+        "{% if value is not True %}=\"{{ value|stringformat:'s' }}\"{% endif %}{% endif %}{% endfor %}"
+    ),
+    "django/forms/widgets/textarea.html": (
+        '<textarea name="{{ widget.name }}"{% include "django/forms/widgets/attrs.html" %}>\n'
+        "{% if widget.value %}{{ widget.value }}{% endif %}</textarea>\n"
+    ),
+    "django/forms/widgets/select.html": (
+        '<select name="{{ widget.name }}"{% include "django/forms/widgets/attrs.html" %}>'
+        "{% for group_name, group_choices, group_index in widget.optgroups %}{% if group_name %}\n"
+        '  <optgroup label="{{ group_name }}">{% endif %}{% for option in group_choices %}\n'
+        "  {% include option.template_name with widget=option %}{% endfor %}{% if group_name %}\n"
+        "  </optgroup>{% endif %}{% endfor %}\n</select>\n"
+    ),
+    "django/forms/widgets/select_option.html": (
+        "<option value=\"{{ widget.value|stringformat:'s' }}\""
+        '{% include "django/forms/widgets/attrs.html" %}>{{ widget.label }}</option>\n'
+    ),
+}
+
+
+def change_url(case: CollectionCase) -> str:
+    return reverse("admin:collections_collectioncase_change", args=[case.pk])
+
+
+def without_csrf(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', html)
+
+
+def test_the_copied_widget_templates_are_djangos() -> None:
+    engine = DjangoTemplates().engine
+    for name, source in COPIED.items():
+        assert getattr(engine.get_template(name), "template").source == source, name  # noqa: B009
+    for name in widget_render.INPUT_TEMPLATES:
+        if name != "django/forms/widgets/input.html":
+            source = getattr(engine.get_template(name), "template").source.strip()  # noqa: B009
+            assert source == '{% include "django/forms/widgets/input.html" %}', name
+
+
+@pytest.mark.parametrize("state", [CaseState.ACTIVE, CaseState.ON_HOLD])
+def test_the_case_page_is_the_one_djangos_renderer_makes(
+    state: str, client_for: Any, supervisor: User, agency: Agency, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = make_case(state)
+    for _ in range(2):
+        PhoneFactory.create(customer=case.customer)
+    client = client_for(supervisor)
+
+    ours = without_csrf(client.get(change_url(case)).content.decode())
+    monkeypatch.setattr(widget_render, "PLAIN", {})
+    djangos = without_csrf(client.get(change_url(case)).content.decode())
+
+    assert "<select" in ours and "<textarea" in ours and 'type="checkbox"' in ours
+    assert ours == djangos
+
+
+def test_the_case_list_action_bar_is_the_one_djangos_renderer_makes(
+    client_for: Any, supervisor: User, agency: Agency, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_case(CaseState.ACTIVE)
+    client = client_for(supervisor)
+
+    ours = without_csrf(client.get("/admin/collections/collectioncase/").content.decode())
+    monkeypatch.setattr(widget_render, "PLAIN", {})
+    djangos = without_csrf(client.get("/admin/collections/collectioncase/").content.decode())
+
+    assert ours == djangos
+
+
+def _page_queries(client: Any, case: CollectionCase) -> int:
+    client.get(change_url(case))  # warm: content types, permissions
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(change_url(case)).status_code == 200
+    return len(queries)
+
+
+def test_a_case_with_more_records_costs_no_more_queries(
+    client_for: Any, supervisor: User, agent: User, agency: Agency
+) -> None:
+    client = client_for(supervisor)
+    few, many = make_case(CaseState.ACTIVE), make_case(CaseState.ACTIVE)
+    PhoneFactory.create(customer=few.customer)
+    for _ in range(6):
+        PhoneFactory.create(customer=many.customer)
+    for _ in range(3):  # more events on the timeline
+        services.case_assign(case_id=many.pk, actor=SYSTEM, assignee=agent)
+        services.case_assign(case_id=many.pk, actor=SYSTEM, assignee=None)
+
+    assert _page_queries(client, many) == _page_queries(client, few)
+
+
+def test_the_case_page_reads_the_case_once(client_for: Any, supervisor: User) -> None:
+    case = make_case(CaseState.ACTIVE)
+    client = client_for(supervisor)
+    client.get(change_url(case))
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(change_url(case))
+    case_reads = [q for q in queries if 'FROM "collections_collectioncase"' in q["sql"]]
+    assert len(case_reads) == 1
