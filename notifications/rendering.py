@@ -7,6 +7,7 @@ even a mistaken variable in its text renders empty instead of leaking (DISCLOSUR
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -109,12 +110,62 @@ def _compiled(source: str) -> Template:
     return _ENGINE.from_string(source)
 
 
+_PLAIN_VARIABLE = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
+# Names Django resolves as literals (or refuses), never from the context: such a text takes Django's path.
+_LITERAL_NAMES = frozenset({"True", "False", "None"})
+
+
+@lru_cache(maxsize=512)
+def _plain_parts(source: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """A text of literal text and ``{{ name }}`` only, as (literals, names) around each other; None for
+    anything else (tags, filters, comments, dotted names), which Django's engine renders."""
+    literals: list[str] = []
+    names: list[str] = []
+    at = 0
+    for match in _PLAIN_VARIABLE.finditer(source):
+        literals.append(source[at : match.start()])
+        names.append(match.group(1))
+        at = match.end()
+    literals.append(source[at:])
+    if any("{{" in t or "{%" in t or "{#" in t for t in literals) or _LITERAL_NAMES.intersection(names):
+        return None
+    return tuple(literals), tuple(names)
+
+
+def _render_text(source: str, context: dict[str, Any], ctx: list[Context]) -> str:
+    """``Template(source).render`` with autoescaping off, without the engine where it cannot differ.
+
+    The daily cycle renders ~17,000 notices a run at 1,000,000 accounts from a dozen texts made of plain
+    ``{{ name }}`` variables; Django's node-by-node rendering was about a second of it. A plain variable
+    whose value is text is that text, an ``int`` its digits (Django localises numbers only with thousand
+    separators on), a missing one empty (the engine's ``string_if_invalid``). Any other value, or any
+    other syntax, goes to Django (a test compares both on every template the product ships)."""
+    parts = _plain_parts(source)
+    if parts is not None and not settings.USE_THOUSAND_SEPARATOR:
+        literals, names = parts
+        out = [literals[0]]
+        for name, literal in zip(names, literals[1:], strict=True):
+            value = context.get(name, "")
+            if type(value) is str:
+                out.append(value)
+            elif type(value) is int:
+                out.append(str(value))
+            else:
+                break
+            out.append(literal)
+        else:
+            return "".join(out)
+    if not ctx:
+        # A plain Context turns autoescaping back on whatever the engine says; notices are plain text.
+        ctx.append(Context(context, autoescape=False))
+    return _compiled(source).render(ctx[0])
+
+
 def render(template: NoticeTemplate, context: dict[str, Any]) -> tuple[str, str, str]:
     """Return (subject, body, sha256 of subject+body)."""
-    # A plain Context turns autoescaping back on whatever the engine says; notices are plain text.
-    ctx = Context(context, autoescape=False)
-    subject = _compiled(template.subject).render(ctx).strip() if template.subject else ""
-    body = _compiled(template.body).render(ctx).strip()
+    ctx: list[Context] = []  # Django's context, made only if a text needs the engine
+    subject = _render_text(template.subject, context, ctx).strip() if template.subject else ""
+    body = _render_text(template.body, context, ctx).strip()
     digest = hashlib.sha256(f"{subject}\n{body}".encode()).hexdigest()
     return subject, body, digest
 

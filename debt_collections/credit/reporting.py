@@ -117,9 +117,11 @@ def credit_report_register(
         if as_of is not None:  # with the records it stands for
             mark_done(REGISTER_STEP, as_of=as_of, lo=lo, hi=hi, now=now)
         # Lock the cases so that a concurrent run cannot create a second record (the unique constraint
-        # would refuse it anyway; this keeps a refused insert from aborting the whole batch).
+        # would refuse it anyway; this keeps a refused insert from aborting the whole batch). The cases
+        # only: locking the joined customers too deadlocked with a sending worker, which holds the
+        # pre-notice and waits for its customer while this waits (the record's foreign key) for the notice.
         cases = list(
-            CollectionCase.objects.select_for_update()
+            CollectionCase.objects.select_for_update(of=("self",))
             .select_related("customer")
             .filter(pk__in=list(first))
             .exclude(credit_report_notices__isnull=False)

@@ -61,7 +61,9 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
     opt_outs: dict[int, str] = {}
     with transaction.atomic():
         locked = list(
-            Notice.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+            # FOR NO KEY UPDATE: the claim changes no key, so rows that reference a notice being sent (a
+            # credit record's pre-notice) can still be written meanwhile instead of queueing behind it.
+            Notice.objects.select_for_update(of=("self",), skip_locked=skip_locked, no_key=True)
             .select_related("template", "contact_point", "case__customer", "case__account")
             .filter(pk__in=notice_ids, status=Notice.Status.PENDING)
             .order_by("pk")

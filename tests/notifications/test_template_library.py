@@ -342,3 +342,76 @@ def test_debt_information_is_the_full_breakdown(channel: str, locale: str) -> No
         "penalty_interest", "total_due", "currency", "interest_rate_apr", "penalty_rate_apr",
         "days_past_due", "dispute_by", "portal_url", "contact_phone", "credit_report_text", "reference",
     }
+
+
+# ---------------------------------------------------------------- the renderer's plain-text path
+
+
+def _values(case: int) -> dict[str, Any]:
+    """Context values of the kinds the product passes (text, ints, a missing name), varied per case, plus
+    kinds the plain path leaves to Django (None, Decimal, a date, a bool)."""
+    from datetime import date
+    from decimal import Decimal
+
+    kinds: list[Any] = [
+        lambda n: f"{n} <&> 名字 {{ }}",
+        lambda n: len(n) * 7 - 40,
+        lambda n: "",
+        None,  # the name is left out of the context
+        lambda n: None,
+        lambda n: Decimal("1234.50"),
+        lambda n: date(2026, 6, 1),
+        lambda n: True,
+    ]
+    ctx: dict[str, Any] = {"is_freeze": case % 2 == 0, "schedule": _SCHEDULE}
+    for i, name in enumerate(sorted(set(CONTEXT_VARIABLES) - set(ctx))):
+        kind = kinds[(i + case) % (len(kinds) if case >= 4 else 4)]
+        if kind is not None:
+            ctx[name] = kind(name)
+    return ctx
+
+
+@pytest.mark.parametrize("case", range(8))
+@pytest.mark.parametrize("t", LIBRARY, ids=_id)
+def test_the_renderer_gives_what_djangos_engine_gives(t: TemplateText, case: int) -> None:
+    """``rendering.render`` skips the engine for plain ``{{ name }}`` texts with text and int values; for
+    every text the product ships and every kind of value, its output is the engine's."""
+    from types import SimpleNamespace
+
+    from notifications.rendering import render
+
+    ctx = _values(case)
+    template = SimpleNamespace(subject=t.subject, body=t.body)
+    subject, body, _digest = render(template, ctx)  # type: ignore[arg-type]
+    assert subject == (_render(t.subject, ctx).strip() if t.subject else "")
+    assert body == _render(t.body, ctx).strip()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ None }}|{{ True }}|{{ a }}",
+        "{{a}}{{  b  }}{% if a %}x{% endif %}",
+        "{# note #}{{ a }}",
+        "{{ a|upper }} {{ b }}",
+        "{{ a.b }} {{ c }}",
+        "}} {{ a }} {{",
+        "{{ _a }}",
+        "plain, no variables",
+    ],
+)
+def test_any_other_syntax_renders_as_djangos_engine_renders_it(source: str) -> None:
+    from types import SimpleNamespace
+
+    from django.template import TemplateSyntaxError
+
+    from notifications.rendering import render
+
+    ctx = {"a": "x", "b": 3, "c": "y"}
+    try:
+        expected = _render(source, ctx).strip()
+    except TemplateSyntaxError:
+        with pytest.raises(TemplateSyntaxError):
+            render(SimpleNamespace(subject="", body=source), ctx)  # type: ignore[arg-type]
+        return
+    assert render(SimpleNamespace(subject="", body=source), ctx)[1] == expected  # type: ignore[arg-type]
