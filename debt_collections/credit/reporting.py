@@ -30,14 +30,16 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from accounts.models import CreditAccount
 from debt_collections.credit.common import CYCLE, S, cutoff_of, in_range, pack_at
 from debt_collections.credit.corrections import credit_report_corrections_due
 from debt_collections.credit.selectors import pre_notices, report_facts
 from debt_collections.errors import InvalidInput
 from debt_collections.kernel.audit import PendingEvent, audit_append, audit_append_many
-from debt_collections.kernel.cycle_marks import mark_done, mark_of
+from debt_collections.kernel.cycle_marks import mark_before, mark_done, mark_of
 from debt_collections.kernel.locking import lock_case
 from debt_collections.models import CollectionCase, CreditReportNotice
+from debt_collections.policies import PACK_CODES, get_pack
 from debt_collections.policies.credit_impact import PRE_NOTICE_KEY
 from debt_collections.policies.credit_reporting import (
     OPEN_STATUSES,
@@ -270,20 +272,22 @@ def credit_report_refresh(
     audits only the rows that change, so a second run for the date writes nothing. Returns (now
     eligible, now suppressed) counts of the rows changed into those statuses.
 
-    For a range (the cycle's chunks) the first run of a date evaluates every open record and leaves a
-    ``CycleMark``; a later run for the date reads only the records touched since
-    (``_touched_since``). A change committed while a run reads is picked up by the next date's run at the
-    latest, and the feed export evaluates every record again before it reports one.
+    For a range (the cycle's chunks) each run leaves a ``CycleMark``. A later run for the date reads only
+    the records touched since (``_touched_since``); the first run of a date reads the records changed
+    since the last date's run of the range (``_changed_since_date``: touched since, less ``IN_FLIGHT``, or
+    with days past due written since), or every open record when there was none or a pack's version
+    changed in between. The feed export evaluates every record again before it reports one.
     """
     cutoff = cutoff_of(as_of, now)
     records = CreditReportNotice.objects.filter(status__in=OPEN_STATUSES, **in_range(lo, hi, prefix=""))
     since = mark_of(MARK_STEP, as_of=as_of, lo=lo, hi=hi)
     if since is not None:
         records = records.filter(_touched_since(since, cutoff, lo=lo, hi=hi))
+    elif (previous := _earlier_run(as_of=as_of, lo=lo, hi=hi)) is not None:
+        records = records.filter(_changed_since_date(*previous, cutoff=cutoff, lo=lo, hi=hi))
     notices = [
         _Row(*values)
-        for values in records.order_by("pk")
-        .values_list(
+        for values in records.order_by("pk").values_list(
             "pk",
             "case_id",
             "status",
@@ -360,6 +364,33 @@ def credit_report_refresh(
 
 
 MARK_STEP = "credit_report_refresh"
+
+
+# How far before an earlier date's run a change may carry its time and still not have been seen by that
+# run: a transaction that began before the run's ``now`` and committed after the run read the records.
+IN_FLIGHT = timedelta(hours=1)
+
+
+def _earlier_run(*, as_of: date, lo: int | None, hi: int | None) -> tuple[date, datetime] | None:
+    """The last earlier date this range's records were all brought up to date, if the rules that
+    ``evaluate`` applies (every pack's version) are the same on that date as on ``as_of``."""
+    previous = mark_before(MARK_STEP, as_of=as_of, lo=lo, hi=hi)
+    if previous is None:
+        return None
+    if any(get_pack(code, previous[0]).version != get_pack(code, as_of).version for code in PACK_CODES):
+        return None  # a new policy version: every record is evaluated under it
+    return previous
+
+
+def _changed_since_date(day: date, at: datetime, *, cutoff: datetime, lo: int | None, hi: int | None) -> Q:
+    """The open records whose status may differ from the one an earlier date's run (``day``, at ``at``)
+    left: what ``_touched_since`` finds since then (less ``IN_FLIGHT``), and the records of accounts whose
+    stored days past due the cycle wrote after ``day`` (it writes them only when they cross a threshold
+    that matters, the reporting one among them; index on ``dpd_on``). So a day's first run reads the
+    day's changes, not every open record of the book."""
+    bounds = {**({"pk__gte": lo} if lo is not None else {}), **({"pk__lte": hi} if hi is not None else {})}
+    crossed = CreditAccount.objects.filter(dpd_on__gt=day, **bounds).values_list("pk", flat=True)
+    return _touched_since(at - IN_FLIGHT, cutoff, lo=lo, hi=hi) | Q(account_id__any=list(crossed))
 
 
 def _touched_since(at: datetime, cutoff: datetime, *, lo: int | None, hi: int | None) -> Q:

@@ -20,6 +20,18 @@ def mark_of(step: str, *, as_of: date, lo: int | None, hi: int | None) -> dateti
     return CycleMark.objects.filter(step=step, as_of=as_of, lo=lo, hi=hi).values_list("at", flat=True).first()
 
 
+def mark_before(step: str, *, as_of: date, lo: int | None, hi: int | None) -> tuple[date, datetime] | None:
+    """The latest mark of ``step`` over exactly ``lo``..``hi`` for a date before ``as_of``: (date, at)."""
+    if lo is None or hi is None:
+        return None
+    return (
+        CycleMark.objects.filter(step=step, lo=lo, hi=hi, as_of__lt=as_of)
+        .order_by("-as_of")
+        .values_list("as_of", "at")
+        .first()
+    )
+
+
 def mark_done(step: str, *, as_of: date, lo: int | None, hi: int | None, now: datetime) -> None:
     """Record that ``step`` completed for ``as_of`` over ``lo``..``hi`` at ``now`` (never moves back)."""
     if lo is None or hi is None:

@@ -288,6 +288,62 @@ def test_a_second_run_for_the_date_reads_only_the_records_touched_since_and_catc
     assert crn(other).status == S.ELIGIBLE
 
 
+@pytest.mark.parametrize("new_policy", [False, True])
+def test_the_next_dates_first_run_reads_only_the_records_changed_since_the_last_date_and_catches_each(
+    django_capture_on_commit_callbacks: Any, clock: Any, agent: User, monkeypatch: Any, new_policy: bool
+) -> None:
+    """A day's first run evaluates the records whose inputs changed since the last date's run (a dispute
+    opened, an account whose days past due the cycle wrote), not every open record of the book; a new
+    policy version on the date makes it evaluate every record again."""
+    import dataclasses
+
+    from debt_collections.credit import reporting
+
+    disputed, crossed, quiet = (delivered(django_capture_on_commit_callbacks) for _ in range(3))
+    day = D + timedelta(days=N)
+    cycle_run(as_of=day, now=clock(NOW + timedelta(days=N)))
+    assert {crn(c).status for c in (disputed, crossed, quiet)} == {S.ELIGIBLE}
+    services.dispute_open(
+        case_id=disputed.pk,
+        kind="credit_report",
+        description="I was never told",
+        channel="phone",
+        actor=Actor.for_user(agent),
+        now=clock(NOW + timedelta(days=N, hours=5)),
+    )
+    # As the cycle's days-past-due write leaves it when a balance is settled below the threshold.
+    CreditAccount.objects.filter(pk=crossed.account_id).update(
+        days_past_due=0, dpd_on=day + timedelta(days=1)
+    )
+    if new_policy:
+        real_pack = reporting.get_pack
+
+        def pack_of(code: str, on: date) -> Any:
+            pack = real_pack(code, on)
+            return dataclasses.replace(pack, version=pack.version + "-next") if on > day else pack
+
+        monkeypatch.setattr(reporting, "get_pack", pack_of)
+    evaluated: list[int] = []
+    real = reporting.evaluate
+
+    def spy(notice: Any, *args: Any) -> tuple[str, str]:
+        evaluated.append(notice.case_id)
+        return real(notice, *args)
+
+    monkeypatch.setattr(reporting, "evaluate", spy)
+
+    cycle_run(as_of=day + timedelta(days=1), now=clock(NOW + timedelta(days=N + 1)))
+
+    if new_policy:
+        assert sorted(evaluated) == sorted([disputed.pk, crossed.pk, quiet.pk])
+    else:
+        assert sorted(evaluated) == sorted([disputed.pk, crossed.pk])
+    assert crn(disputed).status == S.SUPPRESSED
+    # The same outcome as evaluating every record (the other parameter does): the dispute suppresses.
+    assert crn(crossed).status == S.ELIGIBLE
+    assert crn(quiet).status == S.ELIGIBLE
+
+
 # --- suppression ---------------------------------------------------------------------------------------
 
 
