@@ -402,14 +402,21 @@ class CreditAccount(models.Model):
             ),
             # The accounts the cycle wrote for a date (cases to open, ladder notices to queue).
             models.Index(fields=["dpd_on"], name="account_dpd_on_idx"),
-            # Delinquent accounts by due date: charge-off candidates, staff sorts by days past due.
+            # Delinquent accounts by due date: charge-off candidates, staff sorts by days past due. The id
+            # breaks ties in the sort's order (debt_collections/admin/dpd_order.py): most days past due is the
+            # oldest due date, ties by id descending, so the id runs the other way from the date here and
+            # one index serves both directions (forwards and backwards). By due date alone, each page
+            # sorted every account sharing the first due date (1,760 at 1,000,000 accounts).
             models.Index(
-                fields=["due_date"], name="account_delinquent_due_idx", condition=Q(status="delinquent")
+                models.F("due_date"),
+                models.F("id").desc(),
+                name="account_delinquent_due_idx",
+                condition=Q(status="delinquent"),
             ),
-            # Every other account by its stored days past due (frozen once not delinquent): the other half
-            # of the staff sort by days past due (debt_collections/admin/dpd_order.py).
+            # Every other account by its stored days past due (frozen once not delinquent), ties by id: the
+            # other half of the staff sort by days past due (debt_collections/admin/dpd_order.py).
             models.Index(
-                fields=["days_past_due"],
+                fields=["days_past_due", "id"],
                 name="account_not_delinquent_dpd_idx",
                 condition=~Q(status="delinquent"),
             ),
