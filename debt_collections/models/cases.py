@@ -104,6 +104,12 @@ class CollectionCase(ConcurrentStateMixin, models.Model):
             # The admin list filtered by state in its default order (newest first): without it the page
             # walked case_opened_idx past every case in other states (24,660 rows at 1,000,000 accounts).
             models.Index("state", models.F("opened_at").desc(), models.F("id"), name="case_state_opened_idx"),
+            # The admin list of one agency (an agency user's whole list, or the agency filter) in its default
+            # order: without it the page walked case_opened_idx past every newer case of other agencies or
+            # none (279,923 rows, 117 ms at 1,000,000 accounts when the agency holds the older 60%).
+            models.Index(
+                "agency", models.F("opened_at").desc(), models.F("id"), name="case_agency_opened_idx"
+            ),
             models.Index(fields=["next_action_at", "id"], name="case_next_action_idx"),
         ]
 
