@@ -14,12 +14,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from accounts.models import Agency, ContactPoint, CreditAccount, CreditLimitChange, Customer, User
 from debt_collections.kernel.scope import row_scope
@@ -110,6 +114,48 @@ class ReadOnlyInlineMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class SuperuserOnlyAdminMixin:
+    """Superusers only, decided from the user alone.
+
+    Django's and DRF's admins for groups and API tokens ask the auth backend for model permissions, which
+    loads every permission of the user and of their groups (two queries) on every admin page, for the
+    sidebar's app list. The role groups carry no model permissions (module docstring), so for everyone
+    but a superuser the answer was always no; it still is, without the queries.
+    """
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        user = admin_user(request)
+        return user is not None and user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_module_permission(request)
+
+
+# Registered by django.contrib.auth's and DRF's admin modules (imported above); registered again here with
+# the superuser rule in front of their own admins.
+admin.site.unregister(Group)
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(Group)
+class GroupAdmin(SuperuserOnlyAdminMixin, DjangoGroupAdmin):
+    pass
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(SuperuserOnlyAdminMixin, DrfTokenAdmin):
+    pass
 
 
 # --- staff and agencies ------------------------------------------------------------------------
