@@ -38,7 +38,7 @@ from debt_collections.admin.access import (
 )
 from debt_collections.admin.case_actions import CaseActionsMixin
 from debt_collections.admin.case_changes import TRANSITION_TEXT, CaseChangesMixin
-from debt_collections.admin.display import money, summarize_payload
+from debt_collections.admin.display import money
 from debt_collections.admin.dpd_order import CaseChangeList
 from debt_collections.admin.filters import (
     AgencyFilter,
@@ -55,6 +55,7 @@ from debt_collections.admin.forms import (
 from debt_collections.admin.promises import PromiseActionsMixin
 from debt_collections.admin.quarantine import RestoreNumberMixin
 from debt_collections.admin.search import phone_search_candidates
+from debt_collections.admin.timeline import timeline_context
 from debt_collections.kernel.access import MANUAL_TRANSITIONS, can_see_case, can_transition
 from debt_collections.models import CaseState, CloseReason, CollectionCase, HoldReason
 from debt_collections.policies.localtime import customer_zone
@@ -306,16 +307,7 @@ class CollectionCaseAdmin(
                 (_("Penalty interest"), money(account.penalty_interest, account.currency)),
             ],
             "total_due": money(account.total_due, account.currency),
-            "timeline": [
-                {
-                    "seq": e.seq,
-                    "at": e.at,
-                    "actor": e.actor,
-                    "action": e.action,
-                    "summary": summarize_payload(e.payload),
-                }
-                for e in selectors.case_timeline(case)
-            ],
+            **timeline_context(request, case),  # the latest events, or all with ?timeline=all
             "transitions": transitions,
             "reason_max_length": REASON_MAX_LENGTH,
             "hold_reasons": HoldReason.choices,

@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.forms.renderers import DjangoTemplates
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Agency, User
-from debt_collections import services
-from debt_collections.admin import widget_render
+from debt_collections import selectors, services
+from debt_collections.admin import timeline, widget_render
+from debt_collections.admin.display import summarize_payload
 from debt_collections.models import CaseState, CollectionCase
 from tests.factories import SYSTEM, PhoneFactory, make_case
 
@@ -131,3 +133,93 @@ def test_the_case_page_reads_the_case_once(client_for: Any, supervisor: User) ->
         client.get(change_url(case))
     case_reads = [q for q in queries if 'FROM "collections_collectioncase"' in q["sql"]]
     assert len(case_reads) == 1
+
+
+# The timeline's rows as the change form's template wrote them before admin/timeline.py formatted them.
+TIMELINE_LOOP = (
+    "{% load case_time %}{% for event in timeline %}\n"
+    "      <tr>\n"
+    '        <td class="case-num">{{ event.seq }}</td>\n'
+    '        <td><time datetime="{{ event.at|date:"c" }}">{{ event.at|date:"Y-m-d H:i:s" }}</time></td>\n'
+    "        <td>{{ event.at|customer_local:customer }}</td>\n"
+    "        <td>{{ event.actor }}</td>\n"
+    "        <td>{{ event.action }}</td>\n"
+    '        <td class="case-payload">{{ event.summary }}</td>\n'
+    "      </tr>\n"
+    "      {% endfor %}"
+)
+
+
+def held_and_released(case: CollectionCase, times: int) -> None:
+    for i in range(times):
+        services.case_hold(case_id=case.pk, actor=SYSTEM, hold_reason="hardship", reason=f"<b>{i}</b> & co")
+        services.case_release(case_id=case.pk, actor=SYSTEM, reason=f"back {i}")
+
+
+def test_the_timeline_rows_are_the_ones_the_template_loop_made() -> None:
+    case = make_case(CaseState.ACTIVE)
+    held_and_released(case, 2)  # payloads with markup in them: escaped the same way
+    events = list(selectors.case_timeline(case))
+    reference = Template(TIMELINE_LOOP).render(
+        Context(
+            {
+                "customer": case.customer,
+                "timeline": [
+                    {
+                        "seq": e.seq,
+                        "at": e.at,
+                        "actor": e.actor,
+                        "action": e.action,
+                        "summary": summarize_payload(e.payload),
+                    }
+                    for e in events
+                ],
+            }
+        )
+    )
+
+    assert "&lt;b&gt;1&lt;/b&gt; &amp; co" in reference
+    assert timeline.timeline_rows(events, case.customer) == reference
+
+
+def _timeline_seqs(html: str) -> list[int]:
+    section = html[html.index('id="case-timeline-title"') :]
+    return [int(seq) for seq in re.findall(r'<td class="case-num">(\d+)</td>\s*<td><time', section)]
+
+
+def test_the_timeline_shows_the_latest_events_and_all_of_them_on_request(
+    client_for: Any, supervisor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(timeline, "TIMELINE_LIMIT", 3)
+    case = make_case(CaseState.ACTIVE)
+    held_and_released(case, 3)
+    every = [e.seq for e in selectors.case_timeline(case)]
+    client = client_for(supervisor)
+
+    page = client.get(change_url(case)).content.decode()
+    everything = client.get(change_url(case) + "?timeline=all").content.decode()
+
+    assert len(every) > 3
+    assert _timeline_seqs(page) == every[-3:]  # the latest, oldest first
+    assert 'href="?timeline=all#case-timeline-title"' in page
+    assert _timeline_seqs(everything) == every
+    assert "?timeline=all" not in everything
+
+
+def test_a_short_timeline_has_no_show_all_link(client_for: Any, supervisor: User) -> None:
+    case = make_case(CaseState.ACTIVE)
+    page = client_for(supervisor).get(change_url(case)).content.decode()
+    assert _timeline_seqs(page) == [e.seq for e in selectors.case_timeline(case)]
+    assert "?timeline=all" not in page
+
+
+def test_a_long_timeline_costs_no_more_queries_nor_rows(
+    client_for: Any, supervisor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(timeline, "TIMELINE_LIMIT", 4)
+    client = client_for(supervisor)
+    short, long = make_case(CaseState.ACTIVE), make_case(CaseState.ACTIVE)
+    held_and_released(long, 6)
+
+    assert _page_queries(client, long) == _page_queries(client, short)
+    assert len(_timeline_seqs(client.get(change_url(long)).content.decode())) == 4
