@@ -21,6 +21,7 @@ from debt_collections import selectors, services
 from debt_collections.admin import timeline, widget_render
 from debt_collections.admin.display import summarize_payload
 from debt_collections.models import CaseState, CollectionCase
+from debt_collections.templatetags.action_fields import action_fields
 from tests.factories import SYSTEM, PhoneFactory, make_case
 
 pytestmark = pytest.mark.django_db
@@ -223,3 +224,42 @@ def test_a_long_timeline_costs_no_more_queries_nor_rows(
 
     assert _page_queries(client, long) == _page_queries(client, short)
     assert len(_timeline_seqs(client.get(change_url(long)).content.decode())) == 4
+
+
+# The fields of an action form as the included template ``_action_fields.html`` wrote them before
+# ``{% action_fields %}`` formatted them.
+ACTION_FIELDS_TEMPLATE = (
+    "{% comment %}\n"
+    "The fields of one action form: a label above each input, checkboxes inline, help text tied to its\n"
+    "input with aria-describedby (Django's widgets add it when the form has help text). Include with form=…\n"
+    "{% endcomment %}\n"
+    "{% for field in form %}\n"
+    '{% if field.widget_type == "checkbox" %}\n'
+    '<label class="case-check" for="{{ field.id_for_label }}">{{ field }} {{ field.label }}</label>\n'
+    "{% else %}\n"
+    '<label for="{{ field.id_for_label }}">{{ field.label }}</label>\n'
+    "{{ field }}\n"
+    "{% endif %}\n"
+    '{% if field.help_text %}<p class="help" id="{{ field.auto_id }}_helptext">'
+    "{{ field.help_text }}</p>{% endif %}\n"
+    "{% endfor %}\n"
+)
+
+
+@pytest.mark.parametrize("state", [CaseState.ACTIVE, CaseState.ON_HOLD])
+def test_every_action_form_is_written_as_the_template_wrote_it(
+    state: str, client_for: Any, supervisor: User, agency: Agency
+) -> None:
+    case = make_case(state)
+    PhoneFactory.create(customer=case.customer)
+    context = client_for(supervisor).get(change_url(case)).context
+    names = [
+        *("log_call_form", "notice_form", "link_form", "plan_form", "waiver_form", "dispute_form"),
+        *("payment_form", "promise_form", "promise_cancel_form", "restore_form"),
+    ]
+    forms = [context[name] for name in names if name in context and context[name] is not None]
+
+    assert len(forms) >= 3
+    for form in forms:
+        reference = Template(ACTION_FIELDS_TEMPLATE).render(Context({"form": form}))
+        assert action_fields(form) == reference, type(form).__name__
