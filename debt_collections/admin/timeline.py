@@ -77,6 +77,7 @@ def timeline_context(request: HttpRequest, case: CollectionCase) -> dict[str, An
     show_all = request.GET.get(SHOW_ALL_PARAM) == SHOW_ALL_VALUE
     events, more = timeline_events(case, show_all=show_all)
     return {
+        "timeline_events": events,
         "timeline": timeline_rows(events, case.customer) if events else "",
         "timeline_more": more,
         "timeline_limit": TIMELINE_LIMIT,

@@ -248,9 +248,9 @@ def test_case_page_presents_customer_balances_masked_contacts_and_the_timeline(
     assert "5,450.00 CNY" in html  # 5000 principal + 300 interest + 100 fees + 50 penalty interest
     assert "+861****1234" in html
     assert "+8613800001234" not in html
-    timeline = response.context["timeline"]
-    assert [row["action"] for row in timeline] == ["case.open"]
-    assert timeline[0]["actor"] == "system:tests"
+    timeline = response.context["timeline_events"]
+    assert [event.action for event in timeline] == ["case.open"]
+    assert timeline[0].actor == "system:tests"
     assert "case.open" in html
 
 
