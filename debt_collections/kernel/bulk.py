@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from functools import cache
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -81,6 +82,49 @@ def _bulk_create_keeping_times(model: type[M], objs: list[M]) -> list[M]:
         for value, pks in by_value.items():
             model._default_manager.filter(pk__in=pks).update(**{name: value})
     return created
+
+
+@cache
+def _row_plan(model: type[models.Model]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Per model: its concrete fields in order, and every name ``new_row`` accepts (field name and
+    attname) mapped to its field."""
+    fields = tuple(model._meta.concrete_fields)
+    names: dict[str, Any] = {}
+    for f in fields:
+        names[f.name] = f
+        names[f.attname] = f
+    return fields, names
+
+
+def new_row(model: type[M], /, **values: Any) -> M:
+    """``model(**values)`` for a new row, through Django's positional path.
+
+    The keyword path asks every field about every keyword and sets each relation through its descriptor;
+    the daily cycle builds ~45,000 new outbox rows, links and cases a run at 1,000,000 accounts, and that
+    was the largest single item of its Python time. Here each field takes its value (a related object
+    by its name, or an id by its attname) or its default, in one positional call, and each related
+    object given is cached on the instance as the descriptor would (so ``row.case`` reads no row). An
+    unknown name raises ``TypeError`` as the model's constructor does.
+    """
+    fields, names = _row_plan(model)
+    unknown = [name for name in values if name not in names]
+    if unknown:
+        raise TypeError(f"{model.__name__}() got unexpected keyword arguments: {', '.join(unknown)}")
+    args = []
+    related = []
+    for f in fields:
+        if f.is_relation and f.name in values:
+            obj = values[f.name]
+            args.append(None if obj is None else getattr(obj, f.target_field.attname))
+            related.append((f, obj))
+        elif f.attname in values:
+            args.append(values[f.attname])
+        else:
+            args.append(f.get_default())
+    row = model(*args)
+    for f, obj in related:
+        f.set_cached_value(row, obj)
+    return row
 
 
 def bulk_insert(model: type[M], objs: Sequence[M]) -> list[M]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Agency, CreditAccount, User
 from debt_collections.errors import InvalidInput, NotPermitted
 from debt_collections.kernel.audit import Actor, PendingEvent, audit_append, audit_append_many
-from debt_collections.kernel.bulk import bulk_insert
+from debt_collections.kernel.bulk import bulk_insert, new_row
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.models import CaseState, CollectionCase
 from debt_collections.services.case_transitions import (
@@ -311,7 +311,7 @@ def case_open_many(
             # ``updated_at`` on the cycle's clock, as every transition writes it (a second run of the day
             # reads the cases changed since the first by it).
             [
-                CollectionCase(account=a, customer_id=a.customer_id, opened_at=now, updated_at=now)
+                new_row(CollectionCase, account=a, customer_id=a.customer_id, opened_at=now, updated_at=now)
                 for a in accounts
             ],
         )

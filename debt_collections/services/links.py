@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.models import ContactPoint
 from debt_collections.errors import DomainError, InvalidInput
 from debt_collections.kernel.audit import Actor, PendingEvent, audit_append, audit_append_many
-from debt_collections.kernel.bulk import bulk_insert
+from debt_collections.kernel.bulk import bulk_insert, new_row
 from debt_collections.kernel.gate import pack_for
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.kernel.scope import resolve_contact_point
@@ -391,7 +391,8 @@ def links_create_many(
         pack = pack_for(case, now)
         versions.append(pack.version)
         rows.append(
-            NegotiationLink(
+            new_row(
+                NegotiationLink,
                 case=case,
                 contact_point=point,
                 created_at=now,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import ContactPoint, Customer
 from debt_collections.errors import ComplianceBlocked, InvalidInput
 from debt_collections.kernel.audit import Actor, PendingEvent, audit_append_many, to_jsonable
-from debt_collections.kernel.bulk import bulk_insert
+from debt_collections.kernel.bulk import bulk_insert, new_row
 from debt_collections.kernel.gate import GateRequest, gate_decide_many
 from debt_collections.kernel.locking import check_actor, lock_case
 from debt_collections.kernel.scope import resolve_contact_point
@@ -334,7 +334,8 @@ def _create(
         )
         attempt = earlier.attempt + 1 if earlier is not None else 1
         deferred = not decision.allowed and defer and only_time_rules(decision)
-        notice = Notice(
+        notice = new_row(
+            Notice,
             case=r.case,
             template=template,
             contact_point=r.contact_point,

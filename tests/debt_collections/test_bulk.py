@@ -75,3 +75,38 @@ def test_every_field_is_stored_as_save_stores_it() -> None:
     [copied] = bulk_insert(type(account), [copy])
     exclude = {"id", "account_number"}
     assert _stored(type(account), copied.pk, exclude) == _stored(type(account), account.pk, exclude)
+
+
+def test_new_row_builds_the_instance_the_model_builds() -> None:
+    """``new_row`` takes the positional path: every concrete field as ``Model(**values)`` sets it (defaults
+    included), related objects given cached on the instance, unknown names refused."""
+    from django.db.models import Model
+
+    from debt_collections.kernel.bulk import new_row
+    from debt_collections.models import NegotiationLink
+
+    case = make_case()
+    point = case.customer.contact_points.first()
+    when = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
+    given: list[tuple[type[Model], dict[str, Any]]] = [
+        (CollectionCase, {"account": case.account, "customer_id": case.customer_id, "opened_at": when}),
+        (
+            NegotiationLink,
+            {"case": case, "contact_point": point, "created_at": when, "created_by": "system:t",
+             "expires_at": when + timedelta(days=7)},
+        ),
+        (NegotiationLink, {"case": case, "contact_point": None, "created_at": when, "expires_at": when}),
+    ]  # fmt: skip
+    for model, values in given:
+        fast, slow = new_row(model, **values), model(**values)
+        for f in model._meta.concrete_fields:
+            if f.primary_key and callable(f.default):  # a fresh UUID each time
+                continue
+            assert getattr(fast, f.attname) == getattr(slow, f.attname), f.name
+        for name, value in values.items():
+            field = model._meta.get_field(name)
+            if field.is_relation and name == field.name and value is not None:
+                assert field.is_cached(fast) and getattr(fast, name) is value  # type: ignore[union-attr]
+        assert fast._state.adding
+    with pytest.raises(TypeError):
+        new_row(CollectionCase, acount=case.account)
