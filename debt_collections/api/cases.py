@@ -153,7 +153,7 @@ class CaseDetailView(ScopedCaseView):
         context = {
             **self.get_serializer_context(),
             "allowed_transitions": allowed_transitions(case, user, timezone.localdate()),
-            "audit_events": list(selectors.case_timeline(case).order_by("-seq")[:RECENT_EVENTS]),
+            "audit_events": list(selectors.case_timeline(case).reverse()[:RECENT_EVENTS]),
         }
         return Response(ser.CaseDetailSerializer(case, context=context).data)
 

@@ -365,12 +365,15 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     action = models.CharField(max_length=64, db_index=True)
+    # Indexed with its chain and seq below (``audit_event_case_seq``), not on its own: a case's timeline
+    # reads its events in order, newest first for the latest page.
     case = models.ForeignKey(
         CollectionCase,
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="audit_events",
     )
     # The canonical JSON text itself (not jsonb): the hash covers the stored bytes (see ``audit_seals``).
@@ -392,6 +395,7 @@ class AuditEvent(models.Model):
             models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_chain_seq"),
             models.UniqueConstraint(fields=["hash"], name="audit_event_hash_unique"),
         ]
+        indexes = [models.Index(fields=["case", "chain", "seq"], name="audit_event_case_seq")]
 
     def __str__(self) -> str:
         return f"#{self.chain}.{self.seq} {self.action} by {self.actor}"
