@@ -212,10 +212,14 @@ def one_size(n: int, args: argparse.Namespace, queue: str) -> dict[str, float]:
         day = TODAY + timedelta(days=1)
         due = scenario.count_due(day)
         group = scenario.measure_fanout(as_of=day, now=NOW + timedelta(days=1), queue=queue, concurrency=2)
+        # The production cycle: beat runs ``cycle_start`` and fans the chunks out to the workers, so the
+        # daily cycle's target applies here as well as to the in-process run above.
+        target = "≤ 10 s" if n == 1_000_000 else "≤ 60 s" if n == 10_000_000 else ""
         row(
-            f"next day N={n:,} as a Celery group on a real worker (prefork -c 2, Redis; {due:,} due; chunks "
-            f"of {scenario.group_chunk_size(n):,}; its sends on their own queue, not sent here)",
-            f"{group:.2f} s", "", f"cycle/floor {group / floor:.2f}×",
+            f"next day N={n:,} as a Celery group on a real worker, production's way (prefork -c 2, Redis; "
+            f"{due:,} due; chunks of {scenario.group_chunk_size(n):,}; its sends on their own queue, "
+            "not sent here)",
+            f"{group:.2f} s", target, f"cycle/floor {group / floor:.2f}×",
         )  # fmt: skip
         day += timedelta(days=1)
         due = scenario.count_due(day)
