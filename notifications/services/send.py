@@ -46,9 +46,9 @@ def _claimable(notice: Notice, now: datetime) -> bool:
 def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> list[Notice]:
     """Send the notices that are still due. Safe to run twice or concurrently: only one claim wins.
 
-    1. In one transaction: lock the rows (rows another worker holds are skipped: it is sending them),
-       lock their customers, re-check the gate for each (counting the ones this batch sends), and
-       block, defer or claim each one (``pending → sending``).
+    1. In one transaction: lock the pending rows' customers, then the rows (rows another worker holds
+       are skipped: it is sending them), re-check the gate for each (counting the ones this batch sends),
+       and block, defer or claim each one (``pending → sending``).
     2. Outside any transaction: one provider call per claimed notice, with its idempotency key.
     3. In one transaction: record ``sent`` with the provider reference, or ``failed`` with the error.
 
@@ -60,6 +60,23 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
     skip_locked = connection.features.has_select_for_update_skip_locked
     opt_outs: dict[int, str] = {}
     with transaction.atomic():
+        # The customers first, then their notices: the order every writer takes them in (a service locks
+        # the case with its customer, then blocks or queues that customer's notices). Notices first and
+        # customers second deadlocked with an agent reporting a wrong party while this batch held its
+        # notice. One gate decision at a time per person: two workers must not both fill a cap's last slot.
+        customers = set(
+            Notice.objects.filter(pk__in=notice_ids, status=Notice.Status.PENDING).values_list(
+                "case__customer_id", flat=True
+            )
+        )
+        if not customers:
+            return []
+        list(
+            Customer.objects.select_for_update()
+            .filter(pk__in=customers)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         locked = list(
             # FOR NO KEY UPDATE: the claim changes no key, so rows that reference a notice being sent (a
             # credit record's pre-notice) can still be written meanwhile instead of queueing behind it.
@@ -71,13 +88,6 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
         due = [n for n in locked if _claimable(n, now)]
         if not due:
             return []
-        # One gate decision at a time per person: two workers must not both fill the last slot of a cap.
-        list(
-            Customer.objects.select_for_update()
-            .filter(pk__in={n.case.customer_id for n in due})
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
         decisions = gate_decide_many(
             requests=[
                 GateRequest(

@@ -1,9 +1,10 @@
-"""Row locks between the cycle's chunks and the sending workers, which run at the same time in production
-(PostgreSQL only: SQLite has no row locks).
+"""Row locks between the sending workers and the other writers (the cycle's chunks, agents' services),
+which run at the same time in production (PostgreSQL only: SQLite has no row locks).
 
-A sending worker holds the notices it claims and then their customers (``notice_send_batch``); a cycle
-step that holds customers and then needs a notice (a credit record's foreign key to its pre-notice)
-deadlocked with it. Each test holds a sender's locks in a second connection and runs the cycle step with a
+Every writer takes a customer before that customer's notices. A sender that held its notices and then
+waited for their customers deadlocked with an agent's service that holds the customer (``lock_case``) and
+then blocks the notices; a cycle step that held customers and then needed a notice (a credit record's
+foreign key to its pre-notice) deadlocked with it too. Each test holds a sender's locks in a second connection and runs the cycle step with a
 lock timeout: a step that waits for those rows fails the test instead of hanging.
 """
 
@@ -96,3 +97,77 @@ def test_registering_a_credit_record_does_not_wait_for_a_notice_or_customer_a_se
 
     assert registered == 1
     assert CreditReportNotice.objects.get(case=case).pre_notice_id == notice.pk
+
+
+def _wait_until_blocked(timeout: float = 10) -> None:
+    """Until another connection of this database waits for a lock (the sender, behind our rows)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    with connections["default"].cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Inside a transaction the statistics views answer from one snapshot unless it is cleared.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the sender never waited for the agent's locks")
+
+
+def test_an_agent_stopping_a_customers_notices_and_a_sender_take_locks_in_one_order() -> None:
+    """An agent's service locks the case with its customer, then that customer's pending notices (a call
+    logged as a wrong party blocks them). A sender must take the customer before the notice too: holding
+    the notice while it waited for the customer deadlocked with the agent."""
+    from debt_collections.kernel.audit import Actor
+    from debt_collections.kernel.locking import lock_case
+    from debt_collections.services.links import links_for_notices
+    from notifications.services import notice_block_pending_to, notice_queue, notice_send_many
+
+    customer = CustomerFactory.create()
+    point = PhoneFactory.create(
+        customer=customer, status=ContactPoint.Status.VERIFIED, verified_at=NOW - timedelta(days=10)
+    )
+    account = CreditAccountFactory.create(customer=customer)
+    from tests.factories import make_case
+
+    case = make_case(account=account)
+    notice = notice_queue(
+        case_id=case.pk,
+        template_key="reminder.soft",
+        contact_point_id=point.pk,
+        actor=Actor.system("test"),
+        links=links_for_notices,
+        now=NOW,
+    )
+    assert notice.status == Notice.Status.PENDING
+    outcome: dict[str, Any] = {}
+
+    def sender() -> None:
+        try:
+            outcome["sent"] = notice_send_many(notice_ids=[notice.pk], now=NOW)
+        except Exception as exc:  # handed to the test thread, which asserts on it
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=sender, daemon=True)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '5s'")
+        lock_case(case.pk)  # the agent's service: the case, its account and its customer
+        worker.start()
+        _wait_until_blocked()
+        blocked = notice_block_pending_to(
+            contact_point_ids=[point.pk], actor=Actor.system("test"), now=NOW, rule="WRONG_PARTY"
+        )
+    worker.join(30)
+    connections.close_all()
+
+    assert blocked == 1
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["sent"] == []  # it found the notice blocked once it had the customer
+    assert Notice.objects.get(pk=notice.pk).status == Notice.Status.BLOCKED
