@@ -4,8 +4,9 @@ which run at the same time in production (PostgreSQL only: SQLite has no row loc
 Every writer takes a customer before that customer's notices. A sender that held its notices and then
 waited for their customers deadlocked with an agent's service that holds the customer (``lock_case``) and
 then blocks the notices; a cycle step that held customers and then needed a notice (a credit record's
-foreign key to its pre-notice) deadlocked with it too. Each test holds a sender's locks in a second connection and runs the cycle step with a
-lock timeout: a step that waits for those rows fails the test instead of hanging.
+foreign key to its pre-notice) deadlocked with it too. The tests hold one side's locks in a second
+connection under a lock timeout: a writer that waits for those rows, or a deadlock, fails the test instead
+of hanging.
 """
 
 from __future__ import annotations
