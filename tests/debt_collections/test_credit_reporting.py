@@ -100,6 +100,21 @@ def export(tmp_path: Path, days: float, name: str = "feed.jsonl") -> tuple[Any, 
     return report, [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
 
+def evaluated_cases(monkeypatch: Any) -> list[int]:
+    """The case of every record the refresh evaluates from now on, in order (a spy on ``evaluate``)."""
+    from debt_collections.credit import reporting
+
+    evaluated: list[int] = []
+    real = reporting.evaluate
+
+    def spy(notice: Any, *args: Any) -> tuple[str, str]:
+        evaluated.append(notice.case_id)
+        return real(notice, *args)
+
+    monkeypatch.setattr(reporting, "evaluate", spy)
+    return evaluated
+
+
 def crn(case: CollectionCase) -> CreditReportNotice:
     return CreditReportNotice.objects.get(case=case)
 
@@ -250,7 +265,6 @@ def test_the_cycle_marks_a_record_eligible_once_its_period_has_passed(
 def test_a_second_run_for_the_date_reads_only_the_records_touched_since_and_catches_each_change(
     django_capture_on_commit_callbacks: Any, clock: Any, agent: User, monkeypatch: Any, held_first: bool
 ) -> None:
-    from debt_collections.credit import reporting
 
     case = delivered(django_capture_on_commit_callbacks)
     other = delivered(django_capture_on_commit_callbacks)  # eligible too, and nothing touches it
@@ -269,14 +283,7 @@ def test_a_second_run_for_the_date_reads_only_the_records_touched_since_and_catc
         actor=Actor.for_user(agent),
         now=clock(NOW + timedelta(days=N, hours=1)),
     )
-    evaluated: list[int] = []
-    real = reporting.evaluate
-
-    def spy(notice: Any, *args: Any) -> tuple[str, str]:
-        evaluated.append(notice.case_id)
-        return real(notice, *args)
-
-    monkeypatch.setattr(reporting, "evaluate", spy)
+    evaluated = evaluated_cases(monkeypatch)
 
     cycle_run(as_of=day, now=clock(NOW + timedelta(days=N, hours=2)))
 
@@ -323,14 +330,7 @@ def test_the_next_dates_first_run_reads_only_the_records_changed_since_the_last_
             return dataclasses.replace(pack, version=pack.version + "-next") if on > day else pack
 
         monkeypatch.setattr(reporting, "get_pack", pack_of)
-    evaluated: list[int] = []
-    real = reporting.evaluate
-
-    def spy(notice: Any, *args: Any) -> tuple[str, str]:
-        evaluated.append(notice.case_id)
-        return real(notice, *args)
-
-    monkeypatch.setattr(reporting, "evaluate", spy)
+    evaluated = evaluated_cases(monkeypatch)
 
     cycle_run(as_of=day + timedelta(days=1), now=clock(NOW + timedelta(days=N + 1)))
 
