@@ -321,7 +321,7 @@ def server_log(server: subprocess.Popen[bytes]) -> str:
 def main() -> None:
     """Only the pages, against the database in ``DATABASE_URL`` as it is (one ``bench/run.py`` built)."""
     sys.path.insert(0, str(ROOT))
-    from bench.run import production_env, row
+    from bench.common import production_env, row
 
     production_env()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
