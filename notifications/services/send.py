@@ -85,7 +85,8 @@ def notice_send_many(*, notice_ids: list[int], now: datetime | None = None) -> l
             .filter(pk__in=notice_ids, status=Notice.Status.PENDING)
             .order_by("pk")
         )
-        due = [n for n in locked if _claimable(n, now)]
+        # Only rows whose customer this batch holds (a row that became pending in between waits for the next).
+        due = [n for n in locked if _claimable(n, now) and n.case.customer_id in customers]
         if not due:
             return []
         decisions = gate_decide_many(
