@@ -51,6 +51,7 @@ from debt_collections.admin.case_records import (
 )
 from debt_collections.admin.display import money
 from debt_collections.admin.forms import form_errors_text
+from debt_collections.admin.record_rows import attempt_table_rows, notice_table_rows
 from debt_collections.admin.widget_render import CASE_PAGE_RENDERER
 from debt_collections.errors import ComplianceBlocked, DomainError
 from debt_collections.kernel.audit import Actor
@@ -153,10 +154,13 @@ class CaseActionsMixin:
         now = timezone.now()
         zone = customer_zone(case.customer)
         points = customer_points(case.customer)  # one query for the contact table and every form
+        attempts, notices = attempt_rows(case, zone), notice_rows(case, zone)
         context: dict[str, Any] = {
             "contact_points": points,
-            "attempt_rows": attempt_rows(case, zone),
-            "notice_rows": notice_rows(case, zone),
+            "attempt_rows": attempts,
+            "attempt_table": attempt_table_rows(attempts),
+            "notice_rows": notices,
+            "notice_table": notice_table_rows(notices),
             "row_limit": ROW_LIMIT,
             "plans": list(selectors.plans_for_case(case)),
             "waivers": list(

@@ -15,13 +15,15 @@ from django.forms.renderers import DjangoTemplates
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Agency, User
 from debt_collections import selectors, services
-from debt_collections.admin import timeline, widget_render
+from debt_collections.admin import record_rows, timeline, widget_render
 from debt_collections.admin.display import summarize_payload
-from debt_collections.models import CaseState, CollectionCase
+from debt_collections.models import CaseState, CollectionCase, ContactAttempt
 from debt_collections.templatetags.action_fields import action_fields
+from notifications.models import Notice, NoticeTemplate
 from tests.factories import SYSTEM, PhoneFactory, make_case
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +265,149 @@ def test_every_action_form_is_written_as_the_template_wrote_it(
     for form in forms:
         reference = Template(ACTION_FIELDS_TEMPLATE).render(Context({"form": form}))
         assert action_fields(form) == reference, type(form).__name__
+
+
+# The attempt and notice rows as _records.html's loops wrote them before admin/record_rows.py did.
+ATTEMPT_LOOP = (
+    "{% load i18n %}{% for row in attempt_rows %}{% with a=row.attempt %}\n"
+    '      <tr class="{% if not a.allowed %}case-blocked{% endif %}">\n'
+    "        <td>{{ row.at }}</td>\n"
+    "        <td>{{ a.get_channel_display }}</td>\n"
+    "        <td>{{ a.get_direction_display }}</td>\n"
+    "        <td>{{ row.point }}</td>\n"
+    '        <td>{{ a.get_outcome_display|default:"—" }}{% if a.note %}<div class="help">{{ a.note }}</div>'
+    "{% endif %}</td>\n"
+    '        <td>{% if a.allowed %}{% translate "Allowed" %}{% else %}<strong class="case-flag">'
+    '{% translate "Blocked" %}</strong>: {{ row.blocked_by }}\n'
+    '          {% if row.next_allowed %}<div class="help">{% blocktranslate with when=row.next_allowed %}'
+    "Possible from {{ when }}{% endblocktranslate %}</div>{% endif %}{% endif %}</td>\n"
+    '        <td>{{ a.agent|default:"—" }}</td>\n'
+    "      </tr>\n"
+    "      {% endwith %}{% endfor %}"
+)
+NOTICE_LOOP = (
+    "{% load i18n %}{% for row in notice_rows %}{% with n=row.notice %}\n"
+    "      <tr class=\"{% if n.status == 'blocked' %}case-blocked{% endif %}\">\n"
+    "        <td>{{ row.at }}</td>\n"
+    "        <td>{{ n.template.key }} v{{ n.template.version }}</td>\n"
+    "        <td>{{ n.get_channel_display }}</td>\n"
+    "        <td>{{ row.point }}</td>\n"
+    '        <td>{% if n.status == "blocked" %}<strong class="case-flag">'
+    "{{ n.get_status_display }}</strong>: {{ row.blocked_by }}\n"
+    '          {% if row.next_allowed %}<div class="help">{% blocktranslate with when=row.next_allowed %}'
+    "Possible from {{ when }}{% endblocktranslate %}</div>{% endif %}\n"
+    '          {% else %}{{ n.get_status_display }}{% if row.not_before %}<div class="help">'
+    "{% blocktranslate with when=row.not_before %}Not before {{ when }}{% endblocktranslate %}</div>"
+    "{% endif %}{% endif %}</td>\n"
+    '        <td class="case-payload">\n'
+    "          <details>\n"
+    '            <summary>{% translate "Show the text" %}</summary>\n'
+    '            <pre class="case-notice-body">{% if n.subject %}{{ n.subject }}\n'
+    "\n"
+    "{% endif %}{{ row.body }}</pre>\n"
+    "          </details>\n"
+    "        </td>\n"
+    "      </tr>\n"
+    "      {% endwith %}{% endfor %}"
+)
+
+
+def _attempt_rows() -> list[dict[str, Any]]:
+    """Every branch of the loop: allowed and blocked, with and without a note, an outcome, an agent, a
+    time it becomes possible; markup in the texts."""
+    rows = []
+    for i, (allowed, outcome, note, agent) in enumerate(
+        [
+            (True, "spoke_debtor", "said <b>pay</b> & co", User(username="agent<1>")),
+            (False, "", "", None),
+            (False, "no_answer", "", User(username="a2")),
+            (True, "unknown_code", "", None),  # a value without a label: shown as it is
+        ]
+    ):
+        attempt = ContactAttempt(
+            channel=["call", "sms", "email", "letter"][i],
+            direction=["outbound", "inbound"][i % 2],
+            allowed=allowed,
+            outcome=outcome,
+            note=note,
+            agent=agent,
+        )
+        rows.append(
+            {
+                "attempt": attempt,
+                "at": f"2026-03-1{i} 08:00 Asia/Shanghai (00:00 UTC) <{i}>",
+                "point": f"+86 138****{i:04d}",
+                "blocked_by": "" if allowed else "HOURS, FREQ_7D & <x>",
+                "next_allowed": "2026-03-11 08:00 Asia/Shanghai (00:00 UTC)" if i == 1 else "",
+            }
+        )
+    return rows
+
+
+def _notice_rows() -> list[dict[str, Any]]:
+    rows = []
+    for i, (status, subject, next_allowed, not_before) in enumerate(
+        [
+            ("blocked", "", "2026-03-11 08:00 Asia/Shanghai (00:00 UTC)", ""),
+            ("blocked", "", "", ""),
+            ("queued", "Your <account>", "", "2026-03-12 09:00 Asia/Shanghai (01:00 UTC)"),
+            ("sent", "", "", ""),
+        ]
+    ):
+        notice = Notice(
+            template=NoticeTemplate(key=f"reminder.soft<{i}>", version=i + 1),
+            channel=["sms", "email", "letter", "sms"][i],
+            status=status,
+            subject=subject,
+        )
+        rows.append(
+            {
+                "notice": notice,
+                "at": f"2026-03-1{i} 08:00 Asia/Shanghai (00:00 UTC)",
+                "point": "a***@example.com",
+                "body": f"Pay at /n/[link abc{i}]/ & <now>\nline two",
+                "blocked_by": "HOURS & <y>" if status == "blocked" else "",
+                "next_allowed": next_allowed,
+                "not_before": not_before,
+            }
+        )
+    return rows
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_attempt_and_notice_rows_are_the_ones_the_template_loops_made(language: str) -> None:
+    attempts, notices = _attempt_rows(), _notice_rows()
+    with translation.override(language):
+        attempt_reference = Template(ATTEMPT_LOOP).render(Context({"attempt_rows": attempts}))
+        notice_reference = Template(NOTICE_LOOP).render(Context({"notice_rows": notices}))
+
+        assert record_rows.attempt_table_rows(attempts) == attempt_reference
+        assert record_rows.notice_table_rows(notices) == notice_reference
+    assert "said &lt;b&gt;pay&lt;/b&gt; &amp; co" in attempt_reference
+    assert "Your &lt;account&gt;" in notice_reference
+
+
+def test_the_case_page_shows_the_stored_attempts_and_notices_as_rows(
+    client_for: Any, supervisor: User
+) -> None:
+    case = make_case(CaseState.ACTIVE)
+    phone = PhoneFactory.create(customer=case.customer)
+    services.contact_attempt_log(
+        case_id=case.pk,
+        actor=SYSTEM,
+        contact_point_id=phone.pk,
+        channel=ContactAttempt.Channel.CALL,
+        direction=ContactAttempt.Direction.INBOUND,
+        connected=True,
+        conversation=True,
+        outcome="spoke_debtor",
+        note="<called back>",
+    )
+
+    page = client_for(supervisor).get(change_url(case))
+
+    html = page.content.decode()
+    assert str(page.context["attempt_table"]) in html
+    assert str(page.context["notice_table"]) in html
+    assert "&lt;called back&gt;" in html
+    assert html.count('<tr class="') >= len(page.context["attempt_rows"]) + len(page.context["notice_rows"])
