@@ -132,16 +132,15 @@ def histories(*, people: set[tuple[int, str]], now: datetime) -> dict[tuple[int,
     customers = {c for c, _ in people}
     values = {v for _, v in people if v}
     # The values are the points' stored text (``ContactPoint.value``), so they are matched as stored:
-    # as plain strings each would be parsed again as a phone number (~0.1 ms each, every batch).
-    same_value_points = (
-        list(
-            ContactPoint.objects.filter(
-                Q(phone__any=[StoredPhoneNumber(v) for v in values]) | Q(email__any=values)
-            ).values_list("pk", flat=True)
-        )
-        if values
-        else []
-    )
+    # as plain strings each would be parsed again as a phone number (~0.1 ms each, every batch). Emails
+    # and the rest are looked up apart, each by its own index: one ``phone = ANY(...) OR email = ANY(...)``
+    # made PostgreSQL read the whole table for every batch (60 ms at 1,000,000 points, every chunk).
+    emails = [v for v in values if "@" in v]
+    others = [StoredPhoneNumber(v) for v in values if "@" not in v]
+    same_value_points = [
+        *(ContactPoint.objects.filter(phone__any=others).values_list("pk", flat=True) if others else []),
+        *(ContactPoint.objects.filter(email__any=emails).values_list("pk", flat=True) if emails else []),
+    ]
     # The people's own cases, so the notice query filters on the outbox's own indexed columns (an OR
     # across a join to the case table makes PostgreSQL scan every notice in the window).
     customer_of_case = dict(

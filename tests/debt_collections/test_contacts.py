@@ -52,6 +52,7 @@ def _no_worker_and_a_fixed_clock(sms_outbox: list[Any], time_machine: Any) -> No
 
 # --- helpers ------------------------------------------------------------------------------------------
 
+
 def at(day: datetime, hour: int, minute: int = 0) -> datetime:
     """``day`` at ``hour:minute`` UTC."""
     return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
@@ -67,14 +68,17 @@ def customer_with_case(state: str = CaseState.EARLY, **customer: Any) -> tuple[C
     return open_case(person, state), phone
 
 
-def call(case: CollectionCase, point: ContactPoint, user: User, when: datetime, **kwargs: Any
-         ) -> ContactAttempt:
-    return services.contact_attempt_log(case_id=case.pk, actor=Actor.for_user(user),
-                                        contact_point_id=point.pk, now=when, **kwargs)
+def call(
+    case: CollectionCase, point: ContactPoint, user: User, when: datetime, **kwargs: Any
+) -> ContactAttempt:
+    return services.contact_attempt_log(
+        case_id=case.pk, actor=Actor.for_user(user), contact_point_id=point.pk, now=when, **kwargs
+    )
 
 
-def blocked_call(case: CollectionCase, point: ContactPoint, user: User, when: datetime,
-                 **kwargs: Any) -> tuple[ComplianceBlocked, ContactAttempt]:
+def blocked_call(
+    case: CollectionCase, point: ContactPoint, user: User, when: datetime, **kwargs: Any
+) -> tuple[ComplianceBlocked, ContactAttempt]:
     """Place a call the gate must block; return the error and the attempt row it left behind."""
     with pytest.raises(ComplianceBlocked) as caught:
         call(case, point, user, when, **kwargs)
@@ -93,6 +97,7 @@ def audit(action: str, **filters: Any) -> list[AuditEvent]:
 
 # --- an allowed call ----------------------------------------------------------------------------------
 
+
 def test_allowed_call_is_stored_with_the_decision_and_policy_version_and_audited(agent: User) -> None:
     # Given a verified number and an open case
     case, phone = customer_with_case()
@@ -107,7 +112,11 @@ def test_allowed_call_is_stored_with_the_decision_and_policy_version_and_audited
     assert stored.next_allowed_at is None
     assert stored.policy_version == PACK_VERSION == "CN-2026.1"
     assert (stored.placed_at, stored.customer_id, stored.agent, stored.agency_id) == (
-        NOW, case.customer_id, agent, None)
+        NOW,
+        case.customer_id,
+        agent,
+        None,
+    )
     assert (stored.channel, stored.direction, stored.outcome) == ("call", "outbound", "no_answer")
     # and one audit event records it, in the case's timeline, by the agent
     [event] = audit("contact.attempt", case=case)
@@ -188,7 +197,9 @@ def test_seven_day_cap_is_shared_by_two_accounts_of_the_same_person_on_different
 
 
 def test_seven_day_cap_counts_calls_by_an_agency_and_by_the_in_house_team_together(
-    agent: User, agency_agent: User, agency: Agency,
+    agent: User,
+    agency_agent: User,
+    agency: Agency,
 ) -> None:
     # Given one person: one case worked in-house, the other placed with a licensed agency
     person = CustomerFactory.create()
@@ -207,10 +218,12 @@ def test_seven_day_cap_counts_calls_by_an_agency_and_by_the_in_house_team_togeth
     assert stored.agent == agency_agent
     # and the in-house agent is held to the same cap
     assert blocked_call(in_house_case, phone, agent, EIGHTH_CALL + timedelta(minutes=5))[0].rule_ids == (
-        "FREQ_7D",)
+        "FREQ_7D",
+    )
 
 
 # --- DAILY: three connected calls per person per day (CN) ---------------------------------------------
+
 
 def test_fourth_connected_call_in_a_local_day_is_blocked_across_two_accounts(agent: User) -> None:
     # Given three connected calls today, on two accounts of the same person
@@ -232,19 +245,31 @@ def test_fourth_connected_call_in_a_local_day_is_blocked_across_two_accounts(age
 
 # --- HOURS: in the customer's own time zone -----------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("when", "opens_at"),
     [
-        pytest.param(datetime(2026, 3, 2, 13, 0, tzinfo=UTC), datetime(2026, 3, 3, 0, 0, tzinfo=UTC),
-                     id="21:00 local, the window's end"),
-        pytest.param(datetime(2026, 3, 2, 23, 59, tzinfo=UTC), datetime(2026, 3, 3, 0, 0, tzinfo=UTC),
-                     id="07:59 local, a minute early"),
-        pytest.param(datetime(2026, 3, 2, 18, 30, tzinfo=UTC), datetime(2026, 3, 3, 0, 0, tzinfo=UTC),
-                     id="02:30 local, the middle of the night"),
+        pytest.param(
+            datetime(2026, 3, 2, 13, 0, tzinfo=UTC),
+            datetime(2026, 3, 3, 0, 0, tzinfo=UTC),
+            id="21:00 local, the window's end",
+        ),
+        pytest.param(
+            datetime(2026, 3, 2, 23, 59, tzinfo=UTC),
+            datetime(2026, 3, 3, 0, 0, tzinfo=UTC),
+            id="07:59 local, a minute early",
+        ),
+        pytest.param(
+            datetime(2026, 3, 2, 18, 30, tzinfo=UTC),
+            datetime(2026, 3, 3, 0, 0, tzinfo=UTC),
+            id="02:30 local, the middle of the night",
+        ),
     ],
 )
 def test_call_outside_contact_hours_is_blocked_until_the_next_window_opening(
-    agent: User, when: datetime, opens_at: datetime,
+    agent: User,
+    when: datetime,
+    opens_at: datetime,
 ) -> None:
     case, phone = customer_with_case()
 
@@ -269,6 +294,7 @@ def test_contact_hours_follow_the_customers_time_zone_not_the_servers(agent: Use
 
 
 # --- DISCLOSURE, HOLD ---------------------------------------------------------------------------------
+
 
 def test_call_to_an_unverified_number_is_blocked_by_disclosure(agent: User) -> None:
     person = CustomerFactory.create()
@@ -308,12 +334,19 @@ def two_customers_sharing_a_number() -> SharedNumber:
 
 
 def test_wrong_party_outcome_quarantines_the_number_for_every_customer_that_has_it(
-    agent: User, two_customers_sharing_a_number: SharedNumber,
+    agent: User,
+    two_customers_sharing_a_number: SharedNumber,
 ) -> None:
     case_a, point_a, case_b, point_b = two_customers_sharing_a_number
     # Given a reminder to customer B's point waiting in the outbox
-    pending = notice_queue(case_id=case_b.pk, template_key="reminder.soft", contact_point_id=point_b.pk,
-                           actor=SYSTEM, now=NOW, links=links_for_notices)
+    pending = notice_queue(
+        case_id=case_b.pk,
+        template_key="reminder.soft",
+        contact_point_id=point_b.pk,
+        actor=SYSTEM,
+        now=NOW,
+        links=links_for_notices,
+    )
     assert pending.status == Notice.Status.PENDING
 
     # When a call on customer A's case reaches somebody who says "wrong number"
@@ -359,7 +392,8 @@ def test_number_added_later_for_another_customer_is_still_quarantined(agent: Use
 
 
 def test_wrong_party_report_and_its_call_commit_together_or_not_at_all(
-    agent: User, monkeypatch: pytest.MonkeyPatch,
+    agent: User,
+    monkeypatch: pytest.MonkeyPatch,
     two_customers_sharing_a_number: SharedNumber,
 ) -> None:
     case_a, point_a, _case_b, point_b = two_customers_sharing_a_number
@@ -383,20 +417,24 @@ def test_wrong_party_report_and_its_call_commit_together_or_not_at_all(
 
 
 def test_quarantine_lift_needs_a_second_supervisor_and_does_not_restore_contact_by_itself(
-    agent: User, supervisor: User,
+    agent: User,
+    supervisor: User,
 ) -> None:
     # Given a supervisor reported the number as wrong party
     case, phone = customer_with_case()
-    entry = services.contact_report_wrong_party(contact_point_id=phone.pk, actor=Actor.for_user(supervisor),
-                                                now=NOW)
+    entry = services.contact_report_wrong_party(
+        contact_point_id=phone.pk, actor=Actor.for_user(supervisor), now=NOW
+    )
 
     # When the same supervisor tries to lift it, then an agent
     with pytest.raises(NotPermitted) as same_person:
-        services.contact_quarantine_lift(quarantine_id=entry.pk, actor=Actor.for_user(supervisor),
-                                         reason="Owner confirmed", now=NOW)
+        services.contact_quarantine_lift(
+            quarantine_id=entry.pk, actor=Actor.for_user(supervisor), reason="Owner confirmed", now=NOW
+        )
     with pytest.raises(NotPermitted) as agent_tries:
-        services.contact_quarantine_lift(quarantine_id=entry.pk, actor=Actor.for_user(agent),
-                                         reason="Owner confirmed", now=NOW)
+        services.contact_quarantine_lift(
+            quarantine_id=entry.pk, actor=Actor.for_user(agent), reason="Owner confirmed", now=NOW
+        )
 
     # Then both are refused (four eyes; role) and the quarantine stands
     assert same_person.value.code == "four_eyes"
@@ -407,12 +445,19 @@ def test_quarantine_lift_needs_a_second_supervisor_and_does_not_restore_contact_
 
     # When a different supervisor lifts it
     second = UserFactory.create(username="supervisor_two", roles=[Role.SUPERVISOR])
-    lifted = services.contact_quarantine_lift(quarantine_id=entry.pk, actor=Actor.for_user(second),
-                                              reason="Owner re-verified in branch", now=at(NOW, 5))
+    lifted = services.contact_quarantine_lift(
+        quarantine_id=entry.pk,
+        actor=Actor.for_user(second),
+        reason="Owner re-verified in branch",
+        now=at(NOW, 5),
+    )
 
     # Then it is lifted and audited
     assert (lifted.lifted_at, lifted.lifted_by, lifted.lift_reason) == (
-        at(NOW, 5), second, "Owner re-verified in branch")
+        at(NOW, 5),
+        second,
+        "Owner re-verified in branch",
+    )
     [event] = audit("contact.quarantine_lifted")
     assert event.payload == {"quarantine": entry.pk, "reason": "Owner re-verified in branch"}
     # but the point stays wrong_party until it is re-verified: a call is still blocked
@@ -423,6 +468,7 @@ def test_quarantine_lift_needs_a_second_supervisor_and_does_not_restore_contact_
 
 # --- inbound contacts ---------------------------------------------------------------------------------
 
+
 def test_inbound_contact_is_recorded_without_asking_the_gate(agent: User) -> None:
     # Given a case on hold and an unverified number (an outbound call would be blocked twice over)
     person = CustomerFactory.create()
@@ -431,8 +477,16 @@ def test_inbound_contact_is_recorded_without_asking_the_gate(agent: User) -> Non
     late_evening = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # 22:30 local, outside the window too
 
     # When the customer calls in
-    attempt = call(case, unverified, agent, late_evening, direction=Direction.INBOUND, connected=True,
-                   conversation=True, outcome=Outcome.SPOKE_DEBTOR)
+    attempt = call(
+        case,
+        unverified,
+        agent,
+        late_evening,
+        direction=Direction.INBOUND,
+        connected=True,
+        conversation=True,
+        outcome=Outcome.SPOKE_DEBTOR,
+    )
 
     # Then it is recorded as it happened, with the pack version in force, and audited
     stored = ContactAttempt.objects.get(pk=attempt.pk)
@@ -446,8 +500,16 @@ def test_inbound_contact_is_recorded_without_asking_the_gate(agent: User) -> Non
 def test_inbound_conversation_blocks_outbound_calls_for_seven_local_days(agent: User) -> None:
     # Given the customer called in on Monday 2 March and spoke with the agent (day 1 of 7)
     case, phone = customer_with_case()
-    call(case, phone, agent, NOW, direction=Direction.INBOUND, connected=True, conversation=True,
-         outcome=Outcome.SPOKE_DEBTOR)
+    call(
+        case,
+        phone,
+        agent,
+        NOW,
+        direction=Direction.INBOUND,
+        connected=True,
+        conversation=True,
+        outcome=Outcome.SPOKE_DEBTOR,
+    )
 
     # When the agent calls back on Sunday 8 March (day 7)
     error, _ = blocked_call(case, phone, agent, NOW + timedelta(days=6))
@@ -463,18 +525,26 @@ def test_inbound_messages_from_the_customer_do_not_use_up_the_outbound_sms_cap(a
     # Given the customer texted us three times today (the SMS cap is three per 7 days)
     case, phone = customer_with_case()
     for hour in (1, 2, 3):
-        call(case, phone, agent, at(NOW, hour), channel=ContactAttempt.Channel.SMS,
-             direction=Direction.INBOUND)
+        call(
+            case, phone, agent, at(NOW, hour), channel=ContactAttempt.Channel.SMS, direction=Direction.INBOUND
+        )
 
     # When the reminder is queued
-    notice = notice_queue(case_id=case.pk, template_key="reminder.soft", contact_point_id=phone.pk,
-                          actor=SYSTEM, now=NOW, links=links_for_notices)
+    notice = notice_queue(
+        case_id=case.pk,
+        template_key="reminder.soft",
+        contact_point_id=phone.pk,
+        actor=SYSTEM,
+        now=NOW,
+        links=links_for_notices,
+    )
 
     # Then the customer's own messages did not count as our contact attempts
     assert notice.status == Notice.Status.PENDING
 
 
 # --- refused before the gate --------------------------------------------------------------------------
+
 
 def test_outbound_sms_cannot_be_logged_as_a_contact_attempt(agent: User) -> None:
     case, phone = customer_with_case()
@@ -487,7 +557,8 @@ def test_outbound_sms_cannot_be_logged_as_a_contact_attempt(agent: User) -> None
 
 
 def test_agency_user_whose_agency_licence_expired_may_not_log_calls(
-    agency_agent: User, agency: Agency,
+    agency_agent: User,
+    agency: Agency,
 ) -> None:
     # Given a case placed with the agency while it was licensed
     case, phone = customer_with_case()
@@ -512,7 +583,8 @@ def test_agency_user_whose_agency_licence_expired_may_not_log_calls(
 
 
 def test_a_lapsed_agencys_notice_is_stored_blocked_and_audited_as_agency_licence(
-    agency_agent: User, agency: Agency,
+    agency_agent: User,
+    agency: Agency,
 ) -> None:
     case, phone = customer_with_case()
     services.case_place_with_agency(case_id=case.pk, actor=SYSTEM, agency=agency, now=NOW)
@@ -521,8 +593,11 @@ def test_a_lapsed_agencys_notice_is_stored_blocked_and_audited_as_agency_licence
 
     with pytest.raises(ComplianceBlocked) as caught:
         notice_queue(
-            case_id=case.pk, template_key="reminder.soft", contact_point_id=phone.pk,
-            actor=Actor.for_user(collector), now=at(NOW, 10),
+            case_id=case.pk,
+            template_key="reminder.soft",
+            contact_point_id=phone.pk,
+            actor=Actor.for_user(collector),
+            now=at(NOW, 10),
             links=links_for_notices,
         )
 
@@ -547,3 +622,38 @@ def test_hold_reason_on_a_held_case_does_not_matter_to_the_gate(agent: User) -> 
     services.case_hold(case_id=case.pk, actor=SYSTEM, hold_reason=HoldReason.HARDSHIP, now=NOW)
 
     assert blocked_call(case, phone, agent, at(NOW, 5))[0].rule_ids == ("HOLD",)
+
+
+@pytest.mark.parametrize("kind", ["phone", "email"])
+def test_the_gates_history_of_a_number_or_address_holds_every_customers_contacts_on_it(kind: str) -> None:
+    """Caps count per number or address, whoever it was for: a contact with the old owner of a shared
+    phone or email is in the new owner's history (the lookup reads phones and emails each by its index)."""
+    from django.utils import timezone
+
+    from debt_collections.kernel.gate import person_history
+    from tests.factories import CustomerFactory
+
+    now = timezone.now()
+    value = {"phone": "+8613900000777", "email": "shared@example.com"}[kind]
+    points = []
+    for _ in range(2):
+        customer = CustomerFactory.create()
+        points.append(
+            ContactPoint.objects.create(
+                customer=customer, kind=kind, **{kind: value}, status=ContactPoint.Status.VERIFIED
+            )
+        )
+    old_owner, new_owner = points
+    case = make_case(account=CreditAccountFactory.create(customer=old_owner.customer))
+    ContactAttempt.objects.create(
+        case=case,
+        customer=old_owner.customer,
+        contact_point=old_owner,
+        channel="call" if kind == "phone" else "email",
+        placed_at=now - timedelta(hours=1),
+        allowed=True,
+    )
+
+    history = person_history(customer_id=new_owner.customer_id, value=new_owner.value, now=now)
+
+    assert [c.contact_point_value for c in history] == [value]
