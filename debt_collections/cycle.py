@@ -125,7 +125,10 @@ class CycleReport:
 
 
 def chunks(model: type[CreditAccount] | type[CollectionCase], size: int) -> Iterator[tuple[int, int]]:
-    """Inclusive primary-key ranges covering the table, ``size`` ids wide."""
+    """Inclusive primary-key ranges covering the table, ``size`` ids wide.
+
+    The last range ends at the highest id, so accounts opened since a step's mark (they take the highest
+    ids) make a new range without marks: the step reads that range in full, new accounts included."""
     bounds = model.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
     lo, hi = bounds["lo"], bounds["hi"]
     if lo is None or hi is None:

@@ -88,22 +88,36 @@ REGISTER_LOOKBACK = timedelta(days=7)
 REGISTER_STEP = "credit_report_register"
 
 
+# How far before an earlier date's run a change may carry its time and still not have been seen by that
+# run: a transaction that began before the run's ``now`` and committed after the run read the records.
+IN_FLIGHT = timedelta(hours=1)
+
+
 def credit_report_register(
     *, now: datetime, lo: int | None = None, hi: int | None = None, as_of: date | None = None
 ) -> int:
     """Create the ``CreditReportNotice`` of every case (accounts ``lo``..``hi``) that has a pre-notice
     queued, being sent or sent in the last ``REGISTER_LOOKBACK``, and no record yet. Returns how many were
     created. Safe to repeat. With ``as_of`` (the cycle's chunks), a later run for the date looks only at
-    the pre-notices queued since the last (``CycleMark``)."""
+    the pre-notices queued since the last (``CycleMark``), and a date's first run at those queued since
+    the last date's run of the range (less ``IN_FLIGHT``), within ``REGISTER_LOOKBACK``."""
     from notifications.models import NoticeTemplate
 
     templates = list(NoticeTemplate.objects.filter(key=PRE_NOTICE_KEY).values_list("pk", flat=True))
     # By the index on (template, queued_at): the recent pre-notices only, whatever the book's size; a
     # second run for the date only those queued since the first (its mark).
     since = mark_of(REGISTER_STEP, as_of=as_of, lo=lo, hi=hi) if as_of is not None else None
+    if since is None:
+        since = now - REGISTER_LOOKBACK
+        previous = mark_before(REGISTER_STEP, as_of=as_of, lo=lo, hi=hi) if as_of is not None else None
+        if previous is not None:
+            # The last date's run registered everything queued before it: a day reads the day's
+            # pre-notices, not the week's (each chunk read every chunk's week: 140,000 rows a chunk at
+            # 10,000,000 accounts).
+            since = max(since, previous[1] - IN_FLIGHT)
     candidates = (
         pre_notices(**in_range(lo, hi))
-        .filter(template_id__in=templates, queued_at__gte=now - REGISTER_LOOKBACK if since is None else since)
+        .filter(template_id__in=templates, queued_at__gte=since)
         .exclude(Exists(CreditReportNotice.objects.filter(case_id=OuterRef("case_id"))))
         .order_by("case_id", "pk")
         .values_list("case_id", "pk")
@@ -364,11 +378,6 @@ def credit_report_refresh(
 
 
 MARK_STEP = "credit_report_refresh"
-
-
-# How far before an earlier date's run a change may carry its time and still not have been seen by that
-# run: a transaction that began before the run's ``now`` and committed after the run read the records.
-IN_FLIGHT = timedelta(hours=1)
 
 
 def _earlier_run(*, as_of: date, lo: int | None, hi: int | None) -> tuple[date, datetime] | None:

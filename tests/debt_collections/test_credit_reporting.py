@@ -344,6 +344,29 @@ def test_the_next_dates_first_run_reads_only_the_records_changed_since_the_last_
     assert crn(quiet).status == S.ELIGIBLE
 
 
+def test_the_next_dates_registration_reads_the_pre_notices_queued_since_the_last_dates_run(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The first run of a date asks for the pre-notices queued since the last date's run of the range
+    (less ``IN_FLIGHT``), not the whole ``REGISTER_LOOKBACK``; and a pre-notice queued then is registered."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from debt_collections.credit.reporting import IN_FLIGHT
+
+    later = account_at(59)  # reaches the pre-notice rung on D + 1 (made first: the chunk stays the same)
+    first = pre_noticed(django_capture_on_commit_callbacks)  # day D's cycle queued and registered it
+    assert crn(first).pre_notice_id is not None
+    with CaptureQueriesContext(connection) as queries:
+        cycle_run(as_of=D + timedelta(days=1), now=NOW + timedelta(days=1))
+
+    [read] = [q["sql"] for q in queries if "queued_at" in q["sql"] and "creditreportnotice" in q["sql"]]
+    bound = NOW - IN_FLIGHT  # the last date's run was at NOW
+    assert str(bound.date()) in read and str((NOW - REGISTER_LOOKBACK).date()) not in read
+    case = CollectionCase.objects.get(account=later)
+    assert crn(case).pre_notice_id == Notice.objects.get(case=case, template__key=PRE_NOTICE).pk
+
+
 # --- suppression ---------------------------------------------------------------------------------------
 
 
