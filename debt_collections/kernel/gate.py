@@ -170,13 +170,24 @@ def histories(*, people: set[tuple[int, str]], now: datetime) -> dict[tuple[int,
                 ),
             )
         )
-    notices = Notice.objects.filter(
-        Q(case_id__any=list(customer_of_case)) | Q(contact_point_id__any=same_value_points),
-        status__in=[Notice.Status.SENT, Notice.Status.SENDING],
-        claimed_at__gte=since,
-        claimed_at__lte=now,
-    ).values_list("case_id", "recipient", "channel", "claimed_at", "template__key")
-    for case_id, recipient, channel, claimed_at, key in notices:
+    # By the people's cases and by the points on the same values, each through its own index, joined
+    # here: one OR of the two made PostgreSQL read every notice claimed in the window (63,000 rows a batch
+    # at 1,000,000 accounts, growing with the book) and filter them.
+    claimed = Notice.objects.filter(
+        status__in=[Notice.Status.SENT, Notice.Status.SENDING], claimed_at__gte=since, claimed_at__lte=now
+    )
+    columns = ("pk", "case_id", "recipient", "channel", "claimed_at", "template__key")
+    rows = {
+        row[0]: row[1:]
+        for part in (
+            claimed.filter(case_id__any=list(customer_of_case)) if customer_of_case else None,
+            claimed.filter(contact_point_id__any=same_value_points) if same_value_points else None,
+        )
+        if part is not None
+        for row in part.values_list(*columns)
+    }
+    # Newest first, as the outbox orders its rows (ties in ``at`` keep this order below).
+    for _pk, (case_id, recipient, channel, claimed_at, key) in sorted(rows.items(), reverse=True):
         if claimed_at is None:  # a claimed notice always has a claim time; skip a malformed row
             continue
         found.append(
